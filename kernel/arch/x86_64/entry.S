@@ -1,0 +1,198 @@
+/*
+ * Kernel entry: interrupts, exceptions and syscalls.
+ *
+ * The app runs in ring 0, so the CPU never switches stacks by itself, and
+ * the app keeps live data in the 128-byte red zone below its RSP. Hence:
+ * - every vector arrives on an IST stack (the CPU switches to it), and the
+ *   common code at once copies the frame to the current thread's kernel
+ *   stack: to its top when the app was interrupted, or just below the
+ *   interrupted RSP when the kernel itself was (a nested fault). The IST
+ *   stack is then free again before anything can re-enter it.
+ * - syscall leaves RSP alone; syscall_entry saves it and switches stacks
+ *   before it pushes anything.
+ * Both build a struct regs (regs.h) and leave through return_to_context.
+ */
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/regs.h"
+
+#define KSTACK_SIZE 32768
+
+
+	.text
+
+/* One stub per vector: push a dummy error code where the CPU pushes none,
+ * then the vector number. */
+	.macro VECTOR n
+	.balign 16
+vector_\n:
+	.if (\n == 8 || (\n >= 10 && \n <= 14) || \n == 17 || \n == 21 || \n == 29 || \n == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\n
+	.if (\n == 2 || \n == 8 || \n == 18)
+	jmp fatal_entry
+	.else
+	jmp interrupt_common
+	.endif
+	.endm
+
+	.globl vector_stubs
+vector_stubs:
+	.altmacro
+	.set i, 0
+	.rept 256
+	VECTOR %i
+	.set i, i + 1
+	.endr
+	.noaltmacro
+
+/* The address of each stub, for the IDT. */
+	.section .rodata
+	.balign 8
+	.globl vector_table
+vector_table:
+	.altmacro
+	.macro VECTOR_ADDR n
+	.quad vector_\n
+	.endm
+	.set i, 0
+	.rept 256
+	VECTOR_ADDR %i
+	.set i, i + 1
+	.endr
+	.noaltmacro
+
+	.text
+interrupt_common:
+	/* On the IST stack: vector, error, rip, cs, rflags, rsp, ss. */
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	/* rdx 0, rcx 8, rbx 16, rax 24, vector 32, error 40, rip 48,
+	 * cs 56, rflags 64, rsp 72, ss 80 */
+	mov %rsp, %rcx
+	mov 72(%rcx), %rax		/* the interrupted RSP */
+	mov kstack_top(%rip), %rbx
+	lea -KSTACK_SIZE(%rbx), %rdx
+	cmp %rdx, %rax
+	jb 1f
+	cmp %rbx, %rax
+	jae 1f
+	mov %rax, %rbx			/* nested in the kernel: go below it */
+	and $-16, %rbx
+1:	mov %rbx, %rsp
+	pushq 80(%rcx)
+	pushq 72(%rcx)
+	pushq 64(%rcx)
+	pushq 56(%rcx)
+	pushq 48(%rcx)
+	pushq 40(%rcx)
+	pushq 32(%rcx)
+	pushq 24(%rcx)
+	pushq 16(%rcx)
+	pushq 8(%rcx)
+	pushq 0(%rcx)
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	cld
+	call interrupt_dispatch
+	jmp return_to_context
+
+/* NMI, double fault and machine check stay on their own IST stack: they
+ * report and stop the machine, so they never need to be re-entered. */
+	.globl fatal_entry
+fatal_entry:
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	cld
+	call fatal_dispatch
+2:	cli
+	hlt
+	jmp 2b
+
+	.globl syscall_entry
+syscall_entry:
+	/* RCX = return RIP, R11 = RFLAGS; IF is already clear (FMASK). */
+	mov %rsp, syscall_scratch_rsp(%rip)
+	mov kstack_top(%rip), %rsp
+	pushq $GDT_KERNEL_DATA
+	pushq syscall_scratch_rsp(%rip)
+	push %r11
+	pushq $GDT_KERNEL_CODE
+	push %rcx
+	push %rax			/* error slot: the syscall number */
+	pushq $VECTOR_SYSCALL
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	cld
+	call syscall_dispatch
+	/* fall through */
+
+	.globl return_to_context
+return_to_context:
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+	add $16, %rsp
+	iretq
+
+	.bss
+	.balign 8
+syscall_scratch_rsp:
+	.quad 0
+	/* Top of the current thread's kernel stack; the scheduler sets it. */
+	.globl kstack_top
+kstack_top:
+	.quad 0

@@ -1,0 +1,39 @@
+/*
+ * The boot configuration: the image's defaults (UPY_CONFIG_PATH) and the
+ * kernel command line, both as space-separated key=value tokens with
+ * percent-encoded values (src/unipython/cmdline.py writes them).
+ *   exec=PATH     the program to run        cwd=PATH   its working directory
+ *   arg=VALUE     the next argv entry       env=K=V    an environment entry
+ *   trace=1       trace syscalls            seed=HEX   entropy from the host
+ * On the command line, arg= entries are appended to the image's argv and
+ * env= entries override the image's. Unknown keys are reported.
+ */
+#ifndef UPY_CORE_CMDLINE_H
+#define UPY_CORE_CMDLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BOOT_MAX_ARGS 256
+#define BOOT_MAX_ENV 256
+
+struct boot_config {
+	char *exec;
+	char *cwd;
+	char *argv[BOOT_MAX_ARGS];
+	int argc;
+	char *envp[BOOT_MAX_ENV];
+	int envc;
+	int trace;
+	uint8_t seed[64];
+	size_t seed_len;
+};
+
+/* Adds the tokens of text (len bytes, need not be NUL-terminated) to cfg.
+ * Returns 0, or -1 with *why set when a token is malformed. */
+int boot_config_parse(struct boot_config *cfg, const char *text, size_t len, const char **why);
+
+/* Decodes %XX escapes in place; returns the new length or -1. */
+long percent_decode(char *s, size_t len);
+
+#endif

@@ -1,0 +1,48 @@
+#include "core/process.h"
+
+#include "abi/host.h"
+#include "arch/x86_64/machine.h"
+#include "core/console.h"
+#include "core/stats.h"
+#include "lib/string.h"
+#include "mm/mmap.h"
+
+struct process proc;
+
+void process_init(void)
+{
+	memset(&proc, 0, sizeof(proc));
+	proc.pid = PROCESS_PID;
+	proc.umask = 022;
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		proc.rlimits[i] = (struct rlimit64){ RLIM_INFINITY, RLIM_INFINITY };
+	proc.rlimits[RLIMIT_STACK] = (struct rlimit64){ 8ull << 20, RLIM_INFINITY };
+	proc.rlimits[RLIMIT_NOFILE] = (struct rlimit64){ FD_LIMIT_DEFAULT, FD_LIMIT_MAX };
+	proc.rlimits[RLIMIT_CORE] = (struct rlimit64){ 0, RLIM_INFINITY };
+	proc.rlimits[RLIMIT_NPROC] = (struct rlimit64){ 4096, 4096 };
+	proc.rlimits[RLIMIT_SIGPENDING] = (struct rlimit64){ 4096, 4096 };
+	proc.rlimits[RLIMIT_MEMLOCK] = (struct rlimit64){ 8ull << 20, 8ull << 20 };
+	proc.rlimits[RLIMIT_MSGQUEUE] = (struct rlimit64){ 819200, 819200 };
+	mm_setup(&proc.mm);
+}
+
+void process_exit(int status)
+{
+	stats_report();
+	control_record("exit %d", status & 0xff);
+	machine_exit(UPY_EXIT_APP);
+}
+
+void process_kill(int signo)
+{
+	stats_report();
+	control_record("killed %d", signo);
+	machine_exit(UPY_EXIT_APP);
+}
+
+void process_deadlock(void)
+{
+	stats_report();
+	control_record("deadlock");
+	machine_exit(UPY_EXIT_APP);
+}

@@ -1,0 +1,21 @@
+#include "core/stats.h"
+
+#include "arch/x86_64/cpu.h"
+#include "core/boot_info.h"
+#include "core/clock.h"
+#include "core/console.h"
+
+struct kernel_stats kstats;
+
+void stats_report(void)
+{
+	uint64_t now = rdtsc();
+	control_record("stat tsc_hz %lu", clock_tsc_hz());
+	control_record("stat boot_ticks %lu", kstats.user_entry_tsc - boot_info.boot_tsc);
+	control_record("stat total_ticks %lu", now - boot_info.boot_tsc);
+	control_record("stat kernel_ticks %lu",
+		       kstats.kernel_tsc + kstats.kernel_entries * STATS_ENTRY_STUB_INSNS);
+	control_record("stat idle_ticks %lu", kstats.idle_tsc);
+	control_record("stat syscalls %lu", kstats.syscalls);
+	control_record("stat page_faults %lu", kstats.page_faults);
+}

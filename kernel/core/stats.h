@@ -1,0 +1,29 @@
+/*
+ * Run statistics reported to the host on exit (control records "stat"):
+ * TSC ticks from the first instruction to the app's first instruction and
+ * to exit, and the ticks spent in the kernel. Under QEMU -icount shift=0
+ * one tick is one guest instruction, so these become instruction counts.
+ */
+#ifndef UPY_CORE_STATS_H
+#define UPY_CORE_STATS_H
+
+#include <stdint.h>
+
+struct kernel_stats {
+	uint64_t user_entry_tsc; /* when the first app instruction ran */
+	uint64_t kernel_tsc;     /* spent in the kernel after that */
+	uint64_t idle_tsc;       /* halted, waiting for an interrupt */
+	uint64_t kernel_entries; /* syscalls, faults and interrupts counted */
+	uint64_t syscalls;
+	uint64_t page_faults;
+};
+
+extern struct kernel_stats kstats;
+
+/* The entry and exit stubs in entry.S run this many instructions outside
+ * the C code the accounting brackets (counted from the listing). */
+#define STATS_ENTRY_STUB_INSNS 43
+
+void stats_report(void);
+
+#endif

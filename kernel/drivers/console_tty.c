@@ -1,0 +1,98 @@
+/*
+ * The serial console as a terminal. Output goes to COM1 byte for byte.
+ * Input: the runner connects no input to the console, so the terminal
+ * always reads end-of-file (like `app < /dev/null`).
+ * The termios state is what the app last set; of its flags only
+ * OPOST|ONLCR (turn "\n" into "\r\n") changes what the driver does, and
+ * it starts off, so that output reaches the host unchanged.
+ */
+#include "drivers/console_tty.h"
+
+#include "core/console.h"
+#include "core/process.h"
+#include "linux/uapi/errno.h"
+#include "linux/uapi/ioctl.h"
+#include "mm/uaccess.h"
+
+/* The terminal's settings; owned by this driver. */
+static struct linux_termios termios = {
+	.c_cflag = B115200 | CS8 | CREAD | CLOCAL,
+	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0 },
+};
+static struct linux_winsize winsize;
+
+static int64_t tty_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	return 0;
+}
+
+static int64_t tty_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	char chunk[256];
+	bool onlcr = (termios.c_oflag & (OPOST | ONLCR)) == (OPOST | ONLCR);
+	size_t done = 0;
+	while (done < len) {
+		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		if (copy_from_user(chunk, (const char *)buf + done, n) < 0)
+			return done ? (int64_t)done : -EFAULT;
+		if (!onlcr) {
+			console_write(chunk, n);
+		} else {
+			size_t start = 0;
+			for (size_t i = 0; i < n; i++) {
+				if (chunk[i] == '\n') {
+					console_write(chunk + start, i - start);
+					console_write("\r\n", 2);
+					start = i + 1;
+				}
+			}
+			console_write(chunk + start, n - start);
+		}
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
+{
+	void *p = (void *)arg;
+	switch (cmd) {
+	case TCGETS:
+		return copy_to_user(p, &termios, sizeof(termios)) < 0 ? -EFAULT : 0;
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		return copy_from_user(&termios, p, sizeof(termios)) < 0 ? -EFAULT : 0;
+	case TIOCGWINSZ:
+		return copy_to_user(p, &winsize, sizeof(winsize)) < 0 ? -EFAULT : 0;
+	case TIOCSWINSZ:
+		return copy_from_user(&winsize, p, sizeof(winsize)) < 0 ? -EFAULT : 0;
+	case TIOCGPGRP:
+	case TIOCGSID: {
+		int pid = proc.pid;
+		return copy_to_user(p, &pid, sizeof(pid)) < 0 ? -EFAULT : 0;
+	}
+	case FIONREAD:
+	case TIOCOUTQ: {
+		int zero = 0; /* no input waits; output leaves at once */
+		return copy_to_user(p, &zero, sizeof(zero)) < 0 ? -EFAULT : 0;
+	}
+	case TCSBRK:
+	case TCFLSH:
+		return 0; /* nothing is ever queued to drain or flush */
+	default:
+		return -ENOTTY;
+	}
+}
+
+static unsigned tty_poll(struct file *f)
+{
+	return 0x1 | 0x4; /* POLLIN (end-of-file is readable) | POLLOUT */
+}
+
+const struct file_ops console_tty_ops = {
+	.read = tty_read,
+	.write = tty_write,
+	.ioctl = tty_ioctl,
+	.poll = tty_poll,
+};

@@ -1,0 +1,45 @@
+#include "drivers/uart.h"
+
+#include "arch/x86_64/cpu.h"
+
+#define UART_DATA 0
+#define UART_IER 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define LSR_DATA_READY 0x01
+#define LSR_THR_EMPTY 0x20
+#define FIFO_DEPTH 16
+
+void uart_init(uint16_t port)
+{
+	outb(port + UART_IER, 0x00);  /* no interrupts: we poll */
+	outb(port + UART_LCR, 0x80);  /* DLAB on to set the divisor */
+	outb(port + UART_DATA, 0x01); /* 115200 baud */
+	outb(port + UART_IER, 0x00);
+	outb(port + UART_LCR, 0x03);  /* 8N1, DLAB off */
+	outb(port + UART_FCR, 0x07);  /* enable and clear the FIFOs */
+	outb(port + UART_MCR, 0x03);  /* DTR, RTS */
+}
+
+void uart_write(uint16_t port, const char *buf, size_t len)
+{
+	while (len) {
+		while (!(inb(port + UART_LSR) & LSR_THR_EMPTY))
+			cpu_relax();
+		/* An empty transmitter takes a whole FIFO's worth at once. */
+		size_t chunk = len < FIFO_DEPTH ? len : FIFO_DEPTH;
+		for (size_t i = 0; i < chunk; i++)
+			outb(port + UART_DATA, (uint8_t)buf[i]);
+		buf += chunk;
+		len -= chunk;
+	}
+}
+
+int uart_poll_read(uint16_t port)
+{
+	if (!(inb(port + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(port + UART_DATA);
+}

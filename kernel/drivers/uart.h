@@ -1,0 +1,13 @@
+/* 16550 UART on an ISA I/O port, polled. */
+#ifndef UPY_DRIVERS_UART_H
+#define UPY_DRIVERS_UART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void uart_init(uint16_t port);
+void uart_write(uint16_t port, const char *buf, size_t len);
+/* Returns the next received byte, or -1 when none is waiting. */
+int uart_poll_read(uint16_t port);
+
+#endif

@@ -1,0 +1,94 @@
+#include "fs/devfs.h"
+
+#include "core/panic.h"
+#include "core/random.h"
+#include "drivers/console_tty.h"
+#include "fs/tmpfs.h"
+#include "linux/uapi/errno.h"
+#include "mm/kmalloc.h"
+#include "mm/uaccess.h"
+
+#define MKDEV(major, minor) (((major) << 8) | (minor))
+
+static int64_t null_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	return 0;
+}
+
+static int64_t sink_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	return (int64_t)len;
+}
+
+static int64_t zero_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	return clear_user(buf, len) < 0 ? -EFAULT : (int64_t)len;
+}
+
+static int64_t full_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	return -ENOSPC;
+}
+
+static int64_t random_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	uint8_t chunk[256];
+	size_t done = 0;
+	while (done < len) {
+		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		random_bytes(chunk, n);
+		if (copy_to_user((char *)buf + done, chunk, n) < 0)
+			return done ? (int64_t)done : -EFAULT;
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static unsigned always_ready(struct file *f)
+{
+	return 0x1 | 0x4; /* POLLIN | POLLOUT */
+}
+
+static const struct file_ops null_ops = { .read = null_read, .write = sink_write, .poll = always_ready, .seekable = true };
+static const struct file_ops zero_ops = { .read = zero_read, .write = sink_write, .poll = always_ready, .seekable = true };
+static const struct file_ops full_ops = { .read = zero_read, .write = full_write, .poll = always_ready, .seekable = true };
+static const struct file_ops random_ops = { .read = random_read, .write = sink_write, .poll = always_ready };
+
+static const struct inode_ops device_inode_ops = { 0 };
+
+static void add_device(struct superblock *sb, const char *name, uint32_t rdev, uint32_t perm,
+		       const struct file_ops *ops)
+{
+	struct inode *ino = inode_new(sb, S_IFCHR | perm);
+	if (!ino)
+		panic("out of memory for /dev");
+	ino->ops = &device_inode_ops;
+	ino->fops = ops;
+	ino->rdev = rdev;
+	if (tmpfs_add_node(sb->root, name, ino) < 0)
+		panic("cannot create /dev/%s", name);
+	inode_put(ino); /* the directory entry holds it */
+}
+
+struct superblock *devfs_new(void)
+{
+	struct superblock *sb = tmpfs_new(3, 0755);
+	if (!sb)
+		panic("out of memory for /dev");
+	sb->type = "devtmpfs";
+	add_device(sb, "null", MKDEV(1, 3), 0666, &null_ops);
+	add_device(sb, "zero", MKDEV(1, 5), 0666, &zero_ops);
+	add_device(sb, "full", MKDEV(1, 7), 0666, &full_ops);
+	add_device(sb, "random", MKDEV(1, 8), 0666, &random_ops);
+	add_device(sb, "urandom", MKDEV(1, 9), 0666, &random_ops);
+	add_device(sb, "console", MKDEV(5, 1), 0600, &console_tty_ops);
+	add_device(sb, "tty", MKDEV(5, 0), 0666, &console_tty_ops);
+	struct inode *root = sb->root;
+	if (root->ops->mkdir(root, "shm", 3, 01777) < 0 ||
+	    root->ops->symlink(root, "fd", 2, "/proc/self/fd") < 0 ||
+	    root->ops->symlink(root, "stdin", 5, "/proc/self/fd/0") < 0 ||
+	    root->ops->symlink(root, "stdout", 6, "/proc/self/fd/1") < 0 ||
+	    root->ops->symlink(root, "stderr", 6, "/proc/self/fd/2") < 0)
+		panic("cannot populate /dev");
+	return sb;
+}

@@ -1,0 +1,83 @@
+#include "fs/fdtable.h"
+
+#include "core/process.h"
+#include "lib/string.h"
+#include "linux/uapi/errno.h"
+#include "mm/kmalloc.h"
+
+static int grow(struct fd_table *t, int need)
+{
+	if (need <= t->capacity)
+		return 0;
+	int cap = t->capacity ? t->capacity : 64;
+	while (cap < need)
+		cap *= 2;
+	struct fd_slot *s = kzalloc(sizeof(*s) * (size_t)cap);
+	if (!s)
+		return -ENOMEM;
+	if (t->slots)
+		memcpy(s, t->slots, sizeof(*s) * (size_t)t->capacity);
+	kfree(t->slots);
+	t->slots = s;
+	t->capacity = cap;
+	return 0;
+}
+
+static int fd_limit(void)
+{
+	return (int)proc.rlimits[RLIMIT_NOFILE].cur;
+}
+
+int fd_install(struct fd_table *t, struct file *f, int min, bool cloexec)
+{
+	int limit = fd_limit();
+	for (int fd = min; fd < limit; fd++) {
+		if (fd >= t->capacity && grow(t, fd + 1) < 0)
+			return -ENOMEM;
+		if (!t->slots[fd].file) {
+			t->slots[fd].file = f;
+			t->slots[fd].cloexec = cloexec;
+			return fd;
+		}
+	}
+	return min >= limit ? -EINVAL : -EMFILE;
+}
+
+int fd_install_at(struct fd_table *t, struct file *f, int fd, bool cloexec)
+{
+	if (fd < 0 || fd >= fd_limit())
+		return -EBADF;
+	if (grow(t, fd + 1) < 0)
+		return -ENOMEM;
+	struct file *old = t->slots[fd].file;
+	t->slots[fd].file = f;
+	t->slots[fd].cloexec = cloexec;
+	if (old)
+		file_put(old);
+	return fd;
+}
+
+struct fd_slot *fd_slot(struct fd_table *t, int fd)
+{
+	if (fd < 0 || fd >= t->capacity || !t->slots[fd].file)
+		return NULL;
+	return &t->slots[fd];
+}
+
+struct file *fd_lookup(struct fd_table *t, int fd)
+{
+	struct fd_slot *s = fd_slot(t, fd);
+	return s ? s->file : NULL;
+}
+
+int fd_close(struct fd_table *t, int fd)
+{
+	struct fd_slot *s = fd_slot(t, fd);
+	if (!s)
+		return -EBADF;
+	struct file *f = s->file;
+	s->file = NULL;
+	s->cloexec = false;
+	file_put(f);
+	return 0;
+}

@@ -1,0 +1,593 @@
+/*
+ * tmpfs: a writable file system in RAM. Files keep their data in page
+ * frames (holes stay unallocated), which a shared mmap maps directly.
+ * Directories are lists of entries in creation order; an entry's cookie is
+ * its getdents position, so positions stay valid while entries come and go.
+ * Each entry holds a reference on its inode; an inode is freed when the
+ * last entry and the last open file let go of it.
+ */
+#include "fs/tmpfs.h"
+
+#include "arch/x86_64/memlayout.h"
+#include "core/panic.h"
+#include "lib/string.h"
+#include "linux/uapi/errno.h"
+#include "linux/uapi/fcntl.h"
+#include "mm/frame.h"
+#include "mm/kmalloc.h"
+#include "mm/uaccess.h"
+
+#define TMPFS_MAGIC 0x01021994
+
+struct tmpfs_entry {
+	struct tmpfs_entry *next;
+	uint64_t cookie;
+	struct inode *inode;
+	size_t len;
+	char name[];
+};
+
+struct tmpfs_dir {
+	struct tmpfs_entry *entries;
+	uint64_t next_cookie;
+	char *own_name; /* the storage behind inode->name */
+};
+
+struct tmpfs_file {
+	uint64_t *pages; /* physical addresses; 0 is a hole */
+	uint64_t npages; /* capacity of pages[] */
+};
+
+static const struct inode_ops tmpfs_dir_ops, tmpfs_file_ops_i, tmpfs_link_ops;
+static const struct file_ops tmpfs_fops;
+
+static struct tmpfs_dir *dir_of(struct inode *ino)
+{
+	return ino->priv;
+}
+
+static struct tmpfs_file *file_of(struct inode *ino)
+{
+	return ino->priv;
+}
+
+static struct tmpfs_entry *find(struct inode *dir, const char *name, size_t len,
+				struct tmpfs_entry ***link)
+{
+	struct tmpfs_entry **pp = &dir_of(dir)->entries;
+	for (; *pp; pp = &(*pp)->next) {
+		if ((*pp)->len == len && memcmp((*pp)->name, name, len) == 0) {
+			if (link)
+				*link = pp;
+			return *pp;
+		}
+	}
+	return NULL;
+}
+
+static int set_dir_name(struct inode *dir, struct inode *parent, const char *name, size_t len)
+{
+	char *copy = kmalloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	kfree(dir_of(dir)->own_name);
+	dir_of(dir)->own_name = copy;
+	dir->name = copy;
+	dir->name_len = len;
+	dir->parent = parent;
+	return 0;
+}
+
+/* Adds an entry for ino (taking a reference) at the end of dir. */
+static int add_entry(struct inode *dir, const char *name, size_t len, struct inode *ino)
+{
+	struct tmpfs_entry *e = kmalloc(sizeof(*e) + len);
+	if (!e)
+		return -ENOMEM;
+	e->next = NULL;
+	e->cookie = dir_of(dir)->next_cookie++;
+	e->inode = inode_get(ino);
+	e->len = len;
+	memcpy(e->name, name, len);
+	struct tmpfs_entry **pp = &dir_of(dir)->entries;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = e;
+	if (S_ISDIR(ino->mode))
+		dir->nlink++;
+	inode_touch(dir, true, true);
+	return 0;
+}
+
+static void remove_entry(struct inode *dir, struct tmpfs_entry **link)
+{
+	struct tmpfs_entry *e = *link;
+	*link = e->next;
+	if (S_ISDIR(e->inode->mode))
+		dir->nlink--;
+	inode_touch(dir, true, true);
+	inode_put(e->inode);
+	kfree(e);
+}
+
+static struct inode *new_inode(struct superblock *sb, uint32_t mode)
+{
+	struct inode *ino = inode_new(sb, mode);
+	if (!ino)
+		return NULL;
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		ino->ops = &tmpfs_dir_ops;
+		ino->priv = kzalloc(sizeof(struct tmpfs_dir));
+		ino->nlink = 2;
+		ino->size = 4096;
+		dir_of(ino)->next_cookie = 2; /* 0 and 1 are "." and ".." */
+		break;
+	case S_IFLNK:
+		ino->ops = &tmpfs_link_ops;
+		break;
+	default:
+		ino->ops = &tmpfs_file_ops_i;
+		ino->fops = &tmpfs_fops;
+		ino->priv = kzalloc(sizeof(struct tmpfs_file));
+		break;
+	}
+	if (!S_ISLNK(mode) && !ino->priv) {
+		kfree(ino);
+		return NULL;
+	}
+	return ino;
+}
+
+static int tmpfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	struct tmpfs_entry *e = find(dir, name, len, NULL);
+	if (!e)
+		return -ENOENT;
+	*out = inode_get(e->inode);
+	return 0;
+}
+
+static int tmpfs_create(struct inode *dir, const char *name, size_t len, uint32_t mode,
+			struct inode **out)
+{
+	if (find(dir, name, len, NULL))
+		return -EEXIST;
+	struct inode *ino = new_inode(dir->sb, mode);
+	if (!ino)
+		return -ENOSPC;
+	int rc = add_entry(dir, name, len, ino);
+	if (rc < 0) {
+		ino->nlink = 0;
+		inode_put(ino);
+		return rc;
+	}
+	*out = ino; /* the caller's reference */
+	return 0;
+}
+
+static int tmpfs_mkdir(struct inode *dir, const char *name, size_t len, uint32_t mode)
+{
+	if (find(dir, name, len, NULL))
+		return -EEXIST;
+	struct inode *ino = new_inode(dir->sb, S_IFDIR | (mode & 07777));
+	if (!ino)
+		return -ENOSPC;
+	int rc = set_dir_name(ino, dir, name, len);
+	if (rc == 0)
+		rc = add_entry(dir, name, len, ino);
+	if (rc < 0)
+		ino->nlink = 0;
+	inode_put(ino);
+	return rc;
+}
+
+static int tmpfs_symlink(struct inode *dir, const char *name, size_t len, const char *target)
+{
+	if (find(dir, name, len, NULL))
+		return -EEXIST;
+	size_t tlen = strlen(target);
+	struct inode *ino = new_inode(dir->sb, S_IFLNK | 0777);
+	if (!ino)
+		return -ENOSPC;
+	char *copy = kmalloc(tlen + 1);
+	if (!copy) {
+		kfree(ino);
+		return -ENOSPC;
+	}
+	memcpy(copy, target, tlen + 1);
+	ino->priv = copy;
+	ino->size = tlen;
+	int rc = add_entry(dir, name, len, ino);
+	if (rc < 0)
+		ino->nlink = 0;
+	inode_put(ino);
+	return rc;
+}
+
+static int tmpfs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	if (find(dir, name, len, NULL))
+		return -EEXIST;
+	if (target->sb != dir->sb)
+		return -EXDEV;
+	int rc = add_entry(dir, name, len, target);
+	if (rc == 0) {
+		target->nlink++;
+		inode_touch(target, false, true);
+	}
+	return rc;
+}
+
+static int tmpfs_unlink(struct inode *dir, const char *name, size_t len)
+{
+	struct tmpfs_entry **link;
+	struct tmpfs_entry *e = find(dir, name, len, &link);
+	if (!e)
+		return -ENOENT;
+	if (S_ISDIR(e->inode->mode))
+		return -EISDIR;
+	e->inode->nlink--;
+	inode_touch(e->inode, false, true);
+	remove_entry(dir, link);
+	return 0;
+}
+
+static int tmpfs_rmdir(struct inode *dir, const char *name, size_t len)
+{
+	struct tmpfs_entry **link;
+	struct tmpfs_entry *e = find(dir, name, len, &link);
+	if (!e)
+		return -ENOENT;
+	struct inode *victim = e->inode;
+	if (!S_ISDIR(victim->mode))
+		return -ENOTDIR;
+	if (dir_of(victim)->entries)
+		return -ENOTEMPTY;
+	if (victim->mounted)
+		return -EBUSY;
+	victim->nlink = 0;
+	victim->parent = NULL; /* getcwd() inside it now fails with ENOENT */
+	remove_entry(dir, link);
+	return 0;
+}
+
+/* Is `dir` equal to `ancestor` or inside it? */
+static bool is_within(struct inode *dir, struct inode *ancestor)
+{
+	for (; dir; dir = dir->parent)
+		if (dir == ancestor)
+			return true;
+	return false;
+}
+
+static int tmpfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
+			const char *nname, size_t nlen, unsigned flags)
+{
+	if (ndir->sb != odir->sb)
+		return -EXDEV;
+	struct tmpfs_entry **olink, **nlink;
+	struct tmpfs_entry *src = find(odir, oname, olen, &olink);
+	if (!src)
+		return -ENOENT;
+	struct inode *ino = src->inode;
+	struct tmpfs_entry *dst = find(ndir, nname, nlen, &nlink);
+
+	if (flags & RENAME_EXCHANGE) {
+		if (!dst)
+			return -ENOENT;
+		struct inode *other = dst->inode;
+		if ((S_ISDIR(ino->mode) && is_within(ndir, ino)) ||
+		    (S_ISDIR(other->mode) && is_within(odir, other)))
+			return -EINVAL;
+		src->inode = other;
+		dst->inode = ino;
+		if (S_ISDIR(ino->mode) != S_ISDIR(other->mode)) {
+			odir->nlink += S_ISDIR(other->mode) ? 1 : -1;
+			ndir->nlink += S_ISDIR(ino->mode) ? 1 : -1;
+		}
+		if (S_ISDIR(ino->mode))
+			set_dir_name(ino, ndir, nname, nlen);
+		if (S_ISDIR(other->mode))
+			set_dir_name(other, odir, oname, olen);
+		inode_touch(odir, true, true);
+		inode_touch(ndir, true, true);
+		return 0;
+	}
+	if (dst && (flags & RENAME_NOREPLACE))
+		return -EEXIST;
+	if (dst && dst->inode == ino)
+		return 0; /* two links to the same inode: POSIX says do nothing */
+	if (S_ISDIR(ino->mode) && is_within(ndir, ino))
+		return -EINVAL; /* a directory cannot move into itself */
+	if (dst) {
+		struct inode *old = dst->inode;
+		if (S_ISDIR(ino->mode) && !S_ISDIR(old->mode))
+			return -ENOTDIR;
+		if (!S_ISDIR(ino->mode) && S_ISDIR(old->mode))
+			return -EISDIR;
+		if (S_ISDIR(old->mode) && dir_of(old)->entries)
+			return -ENOTEMPTY;
+		if (S_ISDIR(old->mode)) {
+			old->nlink = 0;
+			old->parent = NULL;
+		} else {
+			old->nlink--;
+		}
+		inode_touch(old, false, true);
+		remove_entry(ndir, nlink);
+	}
+	/* Link under the new name first, then drop the old entry. */
+	if (S_ISDIR(ino->mode)) {
+		int rc = set_dir_name(ino, ndir, nname, nlen);
+		if (rc < 0)
+			return rc;
+	}
+	int rc = add_entry(ndir, nname, nlen, ino);
+	if (rc < 0)
+		return rc;
+	find(odir, oname, olen, &olink); /* the list may have changed */
+	remove_entry(odir, olink);
+	inode_touch(ino, false, true);
+	return 0;
+}
+
+static unsigned dt_of(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return DT_DIR;
+	case S_IFLNK:
+		return DT_LNK;
+	case S_IFCHR:
+		return DT_CHR;
+	case S_IFIFO:
+		return DT_FIFO;
+	case S_IFSOCK:
+		return DT_SOCK;
+	default:
+		return DT_REG;
+	}
+}
+
+static int tmpfs_iterate(struct inode *dir, uint64_t *pos, dirent_fn emit, void *ctx)
+{
+	if (*pos == 0) {
+		if (emit(ctx, ".", 1, dir->ino, DT_DIR, 1) < 0)
+			return 0;
+		*pos = 1;
+	}
+	if (*pos == 1) {
+		if (emit(ctx, "..", 2, vfs_parent(dir)->ino, DT_DIR, 2) < 0)
+			return 0;
+		*pos = 2;
+	}
+	for (struct tmpfs_entry *e = dir_of(dir)->entries; e; e = e->next) {
+		if (e->cookie < *pos)
+			continue;
+		if (emit(ctx, e->name, e->len, e->inode->ino, dt_of(e->inode->mode), e->cookie + 1) < 0)
+			return 0;
+		*pos = e->cookie + 1;
+	}
+	return 0;
+}
+
+static int tmpfs_readlink(struct inode *ino, char *buf, size_t size)
+{
+	size_t len = ino->size < size ? ino->size : size;
+	memcpy(buf, ino->priv, len);
+	return (int)len;
+}
+
+/* Makes room for page index `idx` in the page table of a file. */
+static int reserve_pages(struct tmpfs_file *tf, uint64_t idx)
+{
+	if (idx < tf->npages)
+		return 0;
+	uint64_t n = tf->npages ? tf->npages : 16;
+	while (n <= idx)
+		n *= 2;
+	uint64_t *pages = kzalloc(n * sizeof(uint64_t));
+	if (!pages)
+		return -ENOSPC;
+	if (tf->pages)
+		memcpy(pages, tf->pages, tf->npages * sizeof(uint64_t));
+	kfree(tf->pages);
+	tf->pages = pages;
+	tf->npages = n;
+	return 0;
+}
+
+static uint64_t page_at(struct tmpfs_file *tf, uint64_t idx)
+{
+	return idx < tf->npages ? tf->pages[idx] : 0;
+}
+
+/* The page for index idx, allocated (zeroed) if it is a hole. */
+static int page_fill(struct tmpfs_file *tf, uint64_t idx, uint64_t *pa)
+{
+	int rc = reserve_pages(tf, idx);
+	if (rc < 0)
+		return rc;
+	if (!tf->pages[idx]) {
+		tf->pages[idx] = frame_alloc_zeroed();
+		if (!tf->pages[idx])
+			return -ENOSPC;
+	}
+	*pa = tf->pages[idx];
+	return 0;
+}
+
+static void free_pages_from(struct tmpfs_file *tf, uint64_t first)
+{
+	for (uint64_t i = first; i < tf->npages; i++) {
+		if (tf->pages[i]) {
+			frame_put(tf->pages[i]);
+			tf->pages[i] = 0;
+		}
+	}
+}
+
+static int tmpfs_truncate(struct inode *ino, uint64_t size)
+{
+	struct tmpfs_file *tf = file_of(ino);
+	if (size < ino->size) {
+		free_pages_from(tf, (size + PAGE_SIZE - 1) / PAGE_SIZE);
+		/* Bytes past the new end in the last page must read as zero later. */
+		uint64_t tail = size % PAGE_SIZE;
+		uint64_t last = page_at(tf, size / PAGE_SIZE);
+		if (tail && last)
+			memset((char *)phys_to_virt(last) + tail, 0, PAGE_SIZE - tail);
+	}
+	ino->size = size;
+	inode_touch(ino, true, true);
+	return 0;
+}
+
+static int tmpfs_get_page(struct inode *ino, uint64_t pgoff, bool writable, uint64_t *pa)
+{
+	if (pgoff >= (ino->size + PAGE_SIZE - 1) / PAGE_SIZE)
+		return -ENXIO;
+	return page_fill(file_of(ino), pgoff, pa);
+}
+
+static void tmpfs_evict(struct inode *ino)
+{
+	if (S_ISREG(ino->mode)) {
+		free_pages_from(file_of(ino), 0);
+		kfree(file_of(ino)->pages);
+	} else if (S_ISDIR(ino->mode)) {
+		kfree(dir_of(ino)->own_name);
+	}
+	kfree(ino->priv);
+	kfree(ino);
+}
+
+static int64_t tmpfs_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	struct inode *ino = f->inode;
+	if (S_ISDIR(ino->mode))
+		return -EISDIR;
+	if (*pos >= ino->size)
+		return 0;
+	if (len > ino->size - *pos)
+		len = ino->size - *pos;
+	struct tmpfs_file *tf = file_of(ino);
+	size_t done = 0;
+	while (done < len) {
+		uint64_t off = *pos + done;
+		size_t in_page = PAGE_SIZE - off % PAGE_SIZE;
+		size_t n = len - done < in_page ? len - done : in_page;
+		uint64_t pa = page_at(tf, off / PAGE_SIZE);
+		int rc = pa ? copy_to_user((char *)buf + done,
+					   (char *)phys_to_virt(pa) + off % PAGE_SIZE, n)
+			    : clear_user((char *)buf + done, n);
+		if (rc < 0)
+			return done ? (int64_t)done : rc;
+		done += n;
+	}
+	*pos += done;
+	return (int64_t)done;
+}
+
+static int64_t tmpfs_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	struct inode *ino = f->inode;
+	struct tmpfs_file *tf = file_of(ino);
+	if (f->flags & O_APPEND)
+		*pos = ino->size;
+	if (*pos + len < *pos)
+		return -EFBIG;
+	size_t done = 0;
+	while (done < len) {
+		uint64_t off = *pos + done;
+		size_t in_page = PAGE_SIZE - off % PAGE_SIZE;
+		size_t n = len - done < in_page ? len - done : in_page;
+		uint64_t pa;
+		int rc = page_fill(tf, off / PAGE_SIZE, &pa);
+		if (rc == 0)
+			rc = copy_from_user((char *)phys_to_virt(pa) + off % PAGE_SIZE,
+					    (const char *)buf + done, n);
+		if (rc < 0) {
+			if (!done)
+				return rc;
+			break;
+		}
+		done += n;
+		if (off + n > ino->size)
+			ino->size = off + n;
+	}
+	*pos += done;
+	inode_touch(ino, true, true);
+	return (int64_t)done;
+}
+
+static const struct inode_ops tmpfs_dir_ops = {
+	.lookup = tmpfs_lookup,
+	.create = tmpfs_create,
+	.mkdir = tmpfs_mkdir,
+	.symlink = tmpfs_symlink,
+	.link = tmpfs_link,
+	.unlink = tmpfs_unlink,
+	.rmdir = tmpfs_rmdir,
+	.rename = tmpfs_rename,
+	.iterate = tmpfs_iterate,
+	.evict = tmpfs_evict,
+};
+
+static const struct inode_ops tmpfs_file_ops_i = {
+	.truncate = tmpfs_truncate,
+	.get_page = tmpfs_get_page,
+	.evict = tmpfs_evict,
+};
+
+static const struct inode_ops tmpfs_link_ops = {
+	.readlink = tmpfs_readlink,
+	.evict = tmpfs_evict,
+};
+
+static const struct file_ops tmpfs_fops = {
+	.read = tmpfs_read,
+	.write = tmpfs_write,
+	.seekable = true,
+};
+
+static int tmpfs_statfs(struct superblock *sb, struct linux_statfs *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->f_type = TMPFS_MAGIC;
+	st->f_bsize = st->f_frsize = 4096;
+	st->f_blocks = frames_total();
+	st->f_bfree = st->f_bavail = frames_free();
+	st->f_files = frames_total();
+	st->f_ffree = frames_free();
+	st->f_namelen = NAME_MAX;
+	return 0;
+}
+
+struct superblock *tmpfs_new(uint32_t dev, uint32_t root_mode)
+{
+	struct superblock *sb = kzalloc(sizeof(*sb));
+	if (!sb)
+		return NULL;
+	sb->type = "tmpfs";
+	sb->magic = TMPFS_MAGIC;
+	sb->dev = dev;
+	sb->statfs = tmpfs_statfs;
+	sb->root = new_inode(sb, S_IFDIR | root_mode);
+	if (!sb->root) {
+		kfree(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+int tmpfs_add_node(struct inode *dir, const char *name, struct inode *ino)
+{
+	size_t len = strlen(name);
+	if (find(dir, name, len, NULL))
+		return -EEXIST;
+	return add_entry(dir, name, len, ino);
+}

@@ -1,0 +1,128 @@
+#include "fs/vfs.h"
+
+#include "core/clock.h"
+#include "core/panic.h"
+#include "lib/string.h"
+#include "linux/uapi/errno.h"
+#include "mm/kmalloc.h"
+
+struct inode *vfs_root;
+
+static struct linux_timespec now(void)
+{
+	int64_t ns = clock_realtime_ns();
+	return (struct linux_timespec){ ns / (int64_t)NSEC_PER_SEC, ns % (int64_t)NSEC_PER_SEC };
+}
+
+struct inode *inode_get(struct inode *ino)
+{
+	if (ino)
+		ino->refcount++;
+	return ino;
+}
+
+void inode_put(struct inode *ino)
+{
+	if (!ino)
+		return;
+	ASSERT(ino->refcount > 0);
+	if (--ino->refcount == 0 && ino->ops->evict)
+		ino->ops->evict(ino);
+}
+
+struct inode *inode_new(struct superblock *sb, uint32_t mode)
+{
+	struct inode *ino = kzalloc(sizeof(*ino));
+	if (!ino)
+		return NULL;
+	ino->sb = sb;
+	ino->ino = ++sb->next_ino;
+	ino->mode = mode;
+	ino->nlink = 1;
+	ino->refcount = 1;
+	ino->atime = ino->mtime = ino->ctime = now();
+	return ino;
+}
+
+void inode_touch(struct inode *ino, bool modified, bool changed)
+{
+	struct linux_timespec t = now();
+	if (modified)
+		ino->mtime = t;
+	if (modified || changed)
+		ino->ctime = t;
+}
+
+struct file *file_new(struct inode *ino, const struct file_ops *ops, unsigned flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+	if (!f)
+		return NULL;
+	f->refcount = 1;
+	f->ops = ops;
+	f->inode = inode_get(ino);
+	f->flags = flags;
+	return f;
+}
+
+struct file *file_get(struct file *f)
+{
+	f->refcount++;
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	ASSERT(f->refcount > 0);
+	if (--f->refcount)
+		return;
+	if (f->ops && f->ops->release)
+		f->ops->release(f);
+	inode_put(f->inode);
+	kfree(f->path);
+	kfree(f);
+}
+
+void vfs_set_root(struct superblock *sb)
+{
+	vfs_root = sb->root;
+}
+
+int vfs_mount(struct inode *dir, struct superblock *sb)
+{
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (dir->mounted)
+		return -EBUSY;
+	dir->mounted = sb->root;
+	sb->mountpoint = inode_get(dir);
+	return 0;
+}
+
+struct inode *vfs_parent(struct inode *dir)
+{
+	if (dir == vfs_root)
+		return dir;
+	/* At the root of a mounted file system, ".." is the mountpoint's parent. */
+	while (!dir->parent && dir->sb->mountpoint)
+		dir = dir->sb->mountpoint;
+	return dir->parent ? dir->parent : dir;
+}
+
+void inode_stat(struct inode *ino, struct linux_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = ino->sb->dev;
+	st->st_ino = ino->ino;
+	st->st_nlink = ino->nlink;
+	st->st_mode = ino->mode;
+	st->st_uid = ino->uid;
+	st->st_gid = ino->gid;
+	st->st_rdev = ino->rdev;
+	st->st_size = (int64_t)ino->size;
+	st->st_blksize = 4096;
+	st->st_blocks = (int64_t)((ino->size + 511) / 512);
+	st->st_atim = ino->atime;
+	st->st_mtim = ino->mtime;
+	st->st_ctim = ino->ctime;
+}

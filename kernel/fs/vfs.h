@@ -1,0 +1,130 @@
+/*
+ * The virtual file system: inodes, open files and the operations each file
+ * system provides. Errors are negative errno values throughout.
+ *
+ * Every directory knows its parent and its own name (`parent`, `name`), so
+ * ".." and getcwd() need no name cache. A file system mounted on a
+ * directory replaces it during path walks (`mounted`), and its root leads
+ * back to that directory (`superblock.mountpoint`).
+ */
+#ifndef UPY_FS_VFS_H
+#define UPY_FS_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linux/uapi/stat.h"
+
+#define NAME_MAX 255
+#define PATH_MAX 4096
+
+struct inode;
+struct file;
+struct poll_table;
+
+/* Receives one directory entry; returns 0 to go on, < 0 to stop (full). */
+typedef int (*dirent_fn)(void *ctx, const char *name, size_t len, uint64_t ino,
+			 unsigned type, uint64_t next_pos);
+
+struct inode_ops {
+	/* Directories. `name` is one path component, not NUL-terminated. */
+	int (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
+	int (*create)(struct inode *dir, const char *name, size_t len, uint32_t mode,
+		      struct inode **out);
+	int (*mkdir)(struct inode *dir, const char *name, size_t len, uint32_t mode);
+	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target);
+	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+	int (*unlink)(struct inode *dir, const char *name, size_t len);
+	int (*rmdir)(struct inode *dir, const char *name, size_t len);
+	int (*rename)(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
+		      const char *nname, size_t nlen, unsigned flags);
+	/* Emits entries from *pos on (0 = the start; "." and ".." included). */
+	int (*iterate)(struct inode *dir, uint64_t *pos, dirent_fn emit, void *ctx);
+	/* Symlinks: copies the target (not NUL-terminated); returns its length. */
+	int (*readlink)(struct inode *ino, char *buf, size_t size);
+	/* Regular files. */
+	int (*truncate)(struct inode *ino, uint64_t size);
+	/* The physical page holding file bytes [pgoff*4096, +4096), for mmap.
+	 * `writable` says the caller will write through a shared mapping. */
+	int (*get_page)(struct inode *ino, uint64_t pgoff, bool writable, uint64_t *pa);
+	/* The last reference is gone: free what an unlinked inode holds. */
+	void (*evict)(struct inode *ino);
+};
+
+struct file_ops {
+	int (*open)(struct inode *ino, struct file *f);
+	/* buf is app memory (use mm/uaccess.h); *pos is the offset to use. */
+	int64_t (*read)(struct file *f, void *buf, size_t len, uint64_t *pos);
+	int64_t (*write)(struct file *f, const void *buf, size_t len, uint64_t *pos);
+	int (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
+	/* Returns the POLLIN/POLLOUT/... bits that are ready now. */
+	unsigned (*poll)(struct file *f);
+	void (*release)(struct file *f);
+	bool seekable;
+};
+
+struct superblock {
+	const char *type;     /* "rootfs", "tmpfs", ... for /proc/mounts */
+	uint64_t magic;       /* statfs f_type */
+	uint32_t dev;         /* st_dev */
+	bool readonly;
+	struct inode *root;
+	struct inode *mountpoint; /* the directory this fs is mounted on */
+	uint64_t next_ino;
+	int (*statfs)(struct superblock *sb, struct linux_statfs *out);
+};
+
+struct inode {
+	const struct inode_ops *ops;
+	const struct file_ops *fops;
+	struct superblock *sb;
+	uint64_t ino;
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint64_t size;
+	uint32_t rdev;
+	struct linux_timespec atime, mtime, ctime;
+	int refcount;
+	/* Directories only. */
+	struct inode *parent;  /* NULL at the root of its file system */
+	const char *name;      /* its name in parent (not NUL-terminated) */
+	size_t name_len;
+	struct inode *mounted; /* root of the file system mounted here */
+	void *priv;            /* owned by the file system */
+};
+
+struct file {
+	int refcount;
+	const struct file_ops *ops;
+	struct inode *inode;
+	uint64_t pos;
+	unsigned flags;  /* O_ACCMODE and the status flags (O_APPEND, O_NONBLOCK...) */
+	char *path;      /* the path it was opened by, for /proc/self/fd */
+	void *priv;      /* owned by the file's ops */
+};
+
+/* Inode references. */
+struct inode *inode_get(struct inode *ino);
+void inode_put(struct inode *ino);
+/* A new in-memory inode for a file system; refcount 1. */
+struct inode *inode_new(struct superblock *sb, uint32_t mode);
+void inode_touch(struct inode *ino, bool modified, bool changed);
+
+/* Files. */
+struct file *file_new(struct inode *ino, const struct file_ops *ops, unsigned flags);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+
+/* The root of the namespace, and mounting a file system on a directory. */
+extern struct inode *vfs_root;
+void vfs_set_root(struct superblock *sb);
+int vfs_mount(struct inode *dir, struct superblock *sb);
+
+/* The directory to continue from for "..", crossing mount points. */
+struct inode *vfs_parent(struct inode *dir);
+
+void inode_stat(struct inode *ino, struct linux_stat *st);
+
+#endif

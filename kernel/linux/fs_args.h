@@ -1,0 +1,29 @@
+/* Argument handling shared by the file syscalls: descriptors, app paths
+ * and the directory an *at() call starts from. */
+#ifndef UPY_LINUX_FS_ARGS_H
+#define UPY_LINUX_FS_ARGS_H
+
+#include <stdbool.h>
+
+#include "core/process.h"
+#include "fs/vfs.h"
+
+/* The open file at fd (borrowed), or NULL (-> EBADF). */
+static inline struct file *fd_file(int fd)
+{
+	return fd_lookup(&proc.fds, fd);
+}
+
+/* Copies an app path into buf (PATH_MAX bytes): 0, -EFAULT,
+ * -ENAMETOOLONG, or -ENOENT for "" unless allow_empty. */
+int path_from_user(const char *upath, char *buf, bool allow_empty);
+
+/* The directory a relative path starts from: the cwd for AT_FDCWD, else
+ * the directory open at dirfd. Borrowed; -EBADF / -ENOTDIR on failure. */
+int start_dir(int dirfd, struct inode **out);
+
+/* The inode an *at() call names: the file at dirfd itself when path is ""
+ * and AT_EMPTY_PATH is given. A new reference in *out. */
+int resolve_at(int dirfd, const char *upath, int at_flags, bool follow, struct inode **out);
+
+#endif

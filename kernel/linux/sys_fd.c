@@ -1,0 +1,390 @@
+/* Syscalls on open file descriptors: I/O, seeking, duplication, control. */
+#include <stddef.h>
+
+#include "linux/fs_args.h"
+#include "linux/syscall.h"
+#include "linux/uapi/errno.h"
+#include "linux/uapi/fcntl.h"
+#include "linux/uapi/ioctl.h"
+#include "mm/uaccess.h"
+
+struct iovec {
+	uint64_t base;
+	uint64_t len;
+};
+
+#define IOV_MAX 1024
+#define MAX_RW_COUNT 0x7ffff000ul /* Linux caps one read or write at this */
+
+static bool readable(const struct file *f)
+{
+	return !(f->flags & O_PATH) && (f->flags & O_ACCMODE) != O_WRONLY;
+}
+
+static bool writable(const struct file *f)
+{
+	return !(f->flags & O_PATH) && (f->flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* One read at *pos (the file's own position when pos is NULL). */
+static long do_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	if (!readable(f))
+		return -EBADF;
+	if (!f->ops || !f->ops->read)
+		return S_ISDIR(f->inode->mode) ? -EISDIR : -EINVAL;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	return f->ops->read(f, buf, len, pos ? pos : &f->pos);
+}
+
+static long do_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	if (!writable(f))
+		return -EBADF;
+	if (!f->ops || !f->ops->write)
+		return -EINVAL;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	return f->ops->write(f, buf, len, pos ? pos : &f->pos);
+}
+
+SYSCALL_DEFINE(read, "d:fbu", int fd, void *buf, size_t count)
+{
+	struct file *f = fd_file(fd);
+	return f ? do_read(f, buf, count, NULL) : -EBADF;
+}
+
+SYSCALL_DEFINE(write, "d:fbu", int fd, const void *buf, size_t count)
+{
+	struct file *f = fd_file(fd);
+	return f ? do_write(f, buf, count, NULL) : -EBADF;
+}
+
+static long positional(int fd, int64_t off, struct file **out)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	if (!f->ops || !f->ops->seekable)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	*out = f;
+	return 0;
+}
+
+SYSCALL_DEFINE(pread64, "d:fbul", int fd, void *buf, size_t count, int64_t off)
+{
+	struct file *f;
+	long rc = positional(fd, off, &f);
+	uint64_t pos = (uint64_t)off;
+	return rc < 0 ? rc : do_read(f, buf, count, &pos);
+}
+
+SYSCALL_DEFINE(pwrite64, "d:fbul", int fd, const void *buf, size_t count, int64_t off)
+{
+	struct file *f;
+	long rc = positional(fd, off, &f);
+	uint64_t pos = (uint64_t)off;
+	return rc < 0 ? rc : do_write(f, buf, count, &pos);
+}
+
+/* readv/writev family: segment by segment, stopping at a short transfer. */
+static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off, bool write)
+{
+	struct file *f;
+	long rc;
+	uint64_t pos = 0;
+	if (off >= 0) {
+		rc = positional(fd, off, &f);
+		if (rc < 0)
+			return rc;
+		pos = (uint64_t)off;
+	} else {
+		f = fd_file(fd);
+		if (!f)
+			return -EBADF;
+	}
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return -EINVAL;
+	long total = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		struct iovec v;
+		if (copy_from_user(&v, &uiov[i], sizeof(v)) < 0)
+			return total ? total : -EFAULT;
+		if ((int64_t)v.len < 0)
+			return -EINVAL;
+		if (v.len == 0)
+			continue;
+		uint64_t *p = off >= 0 ? &pos : NULL;
+		rc = write ? do_write(f, (const void *)v.base, v.len, p)
+			   : do_read(f, (void *)v.base, v.len, p);
+		if (rc < 0)
+			return total ? total : rc;
+		total += rc;
+		if ((uint64_t)rc < v.len)
+			break;
+	}
+	return total;
+}
+
+SYSCALL_DEFINE(readv, "d:fpd", int fd, const struct iovec *iov, int iovcnt)
+{
+	return vector_io(fd, iov, iovcnt, -1, false);
+}
+
+SYSCALL_DEFINE(writev, "d:fpd", int fd, const struct iovec *iov, int iovcnt)
+{
+	return vector_io(fd, iov, iovcnt, -1, true);
+}
+
+SYSCALL_DEFINE(preadv, "d:fpdl", int fd, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	return off < 0 ? -EINVAL : vector_io(fd, iov, iovcnt, off, false);
+}
+
+SYSCALL_DEFINE(pwritev, "d:fpdl", int fd, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	return off < 0 ? -EINVAL : vector_io(fd, iov, iovcnt, off, true);
+}
+
+SYSCALL_DEFINE(lseek, "d:fld", int fd, int64_t off, int whence)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	if (!f->ops ? !S_ISDIR(f->inode->mode) : !f->ops->seekable)
+		return -ESPIPE;
+	int64_t base;
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t)f->pos;
+		break;
+	case SEEK_END:
+		base = (int64_t)f->inode->size;
+		break;
+	case SEEK_DATA:
+		/* No holes are reported: all of a file is data. */
+		if (off < 0 || (uint64_t)off >= f->inode->size)
+			return -ENXIO;
+		f->pos = (uint64_t)off;
+		return off;
+	case SEEK_HOLE:
+		if (off < 0 || (uint64_t)off >= f->inode->size)
+			return -ENXIO;
+		f->pos = f->inode->size;
+		return (long)f->pos;
+	default:
+		return -EINVAL;
+	}
+	int64_t pos = base + off;
+	if ((off > 0 && pos < base) || pos < 0)
+		return -EINVAL;
+	f->pos = (uint64_t)pos;
+	return pos;
+}
+
+SYSCALL_DEFINE(close, "d:f", int fd)
+{
+	return fd_close(&proc.fds, fd);
+}
+
+#define CLOSE_RANGE_UNSHARE 2
+#define CLOSE_RANGE_CLOEXEC 4
+
+SYSCALL_DEFINE(close_range, "d:uux", unsigned first, unsigned last, unsigned flags)
+{
+	if (flags & ~(unsigned)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	for (unsigned fd = first; fd <= last && (int)fd < proc.fds.capacity; fd++) {
+		struct fd_slot *s = fd_slot(&proc.fds, (int)fd);
+		if (!s)
+			continue;
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			s->cloexec = true;
+		else
+			fd_close(&proc.fds, (int)fd);
+	}
+	return 0;
+}
+
+SYSCALL_DEFINE(dup, "d:f", int fd)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	int rc = fd_install(&proc.fds, file_get(f), 0, false);
+	if (rc < 0)
+		file_put(f);
+	return rc;
+}
+
+static long do_dup3(int oldfd, int newfd, int flags)
+{
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	struct file *f = fd_file(oldfd);
+	if (!f)
+		return -EBADF;
+	if (oldfd == newfd)
+		return -EINVAL;
+	int rc = fd_install_at(&proc.fds, file_get(f), newfd, flags & O_CLOEXEC);
+	if (rc < 0)
+		file_put(f);
+	return rc;
+}
+
+SYSCALL_DEFINE(dup2, "d:ff", int oldfd, int newfd)
+{
+	if (oldfd == newfd)
+		return fd_file(oldfd) ? newfd : -EBADF;
+	return do_dup3(oldfd, newfd, 0);
+}
+
+SYSCALL_DEFINE(dup3, "d:ffo", int oldfd, int newfd, int flags)
+{
+	return do_dup3(oldfd, newfd, flags);
+}
+
+struct linux_flock {
+	int16_t l_type;
+	int16_t l_whence;
+	int64_t l_start;
+	int64_t l_len;
+	int32_t l_pid;
+};
+
+/* POSIX record locks of one process never conflict with each other, so
+ * for the only process there is, setting always succeeds and a test always
+ * finds the range free. The arguments are still checked as Linux does. */
+static long record_lock(struct file *f, int cmd, struct linux_flock *ufl)
+{
+	struct linux_flock fl;
+	if (copy_from_user(&fl, ufl, sizeof(fl)) < 0)
+		return -EFAULT;
+	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
+		return -EINVAL;
+	if (fl.l_whence != SEEK_SET && fl.l_whence != SEEK_CUR && fl.l_whence != SEEK_END)
+		return -EINVAL;
+	if (cmd == F_GETLK) {
+		if (fl.l_type == F_UNLCK)
+			return -EINVAL;
+		fl.l_type = F_UNLCK;
+		return copy_to_user(ufl, &fl, sizeof(fl)) < 0 ? -EFAULT : 0;
+	}
+	if (fl.l_type == F_RDLCK && !readable(f))
+		return -EBADF;
+	if (fl.l_type == F_WRLCK && !writable(f))
+		return -EBADF;
+	return 0;
+}
+
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
+
+SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
+{
+	struct fd_slot *s = fd_slot(&proc.fds, fd);
+	if (!s)
+		return -EBADF;
+	struct file *f = s->file;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC: {
+		if ((long)arg < 0)
+			return -EINVAL;
+		int rc = fd_install(&proc.fds, file_get(f), (int)arg, cmd == F_DUPFD_CLOEXEC);
+		if (rc < 0)
+			file_put(f);
+		return rc;
+	}
+	case F_GETFD:
+		return s->cloexec ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		s->cloexec = arg & FD_CLOEXEC;
+		return 0;
+	case F_GETFL:
+		return f->flags;
+	case F_SETFL:
+		f->flags = (f->flags & ~(unsigned)SETFL_MASK) | ((unsigned)arg & SETFL_MASK);
+		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+		return record_lock(f, cmd, (struct linux_flock *)arg);
+	case F_GETOWN:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL_DEFINE(ioctl, "d:fxx", int fd, unsigned long cmd, unsigned long arg)
+{
+	struct fd_slot *s = fd_slot(&proc.fds, fd);
+	if (!s)
+		return -EBADF;
+	struct file *f = s->file;
+	switch (cmd) {
+	case FIOCLEX:
+		s->cloexec = true;
+		return 0;
+	case FIONCLEX:
+		s->cloexec = false;
+		return 0;
+	case FIONBIO: {
+		int on;
+		if (copy_from_user(&on, (void *)arg, sizeof(on)) < 0)
+			return -EFAULT;
+		f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~(unsigned)O_NONBLOCK;
+		return 0;
+	}
+	}
+	if (f->ops && f->ops->ioctl)
+		return f->ops->ioctl(f, cmd, arg);
+	return -ENOTTY;
+}
+
+SYSCALL_DEFINE(fsync, "d:f", int fd)
+{
+	/* RAM-backed files are always as durable as they will ever be. */
+	return fd_file(fd) ? 0 : -EBADF;
+}
+
+SYSCALL_DEFINE(fdatasync, "d:f", int fd)
+{
+	return fd_file(fd) ? 0 : -EBADF;
+}
+
+SYSCALL_DEFINE(ftruncate, "d:fl", int fd, int64_t length)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	if (length < 0)
+		return -EINVAL;
+	if (!S_ISREG(f->inode->mode) || !writable(f))
+		return -EINVAL;
+	if (f->flags & O_APPEND)
+		return -EPERM;
+	if (!f->inode->ops->truncate)
+		return -EINVAL;
+	return f->inode->ops->truncate(f->inode, (uint64_t)length);
+}
+
+SYSCALL_DEFINE(fadvise64, "d:flld", int fd, int64_t off, int64_t len, int advice)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	if (advice < 0 || advice > 5)
+		return -EINVAL;
+	if (f->ops && !f->ops->seekable)
+		return -ESPIPE;
+	return 0; /* advice only: everything is in memory already */
+}

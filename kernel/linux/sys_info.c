@@ -1,0 +1,86 @@
+/* Syscalls describing the system: uname, sysinfo, getrandom. */
+#include "core/clock.h"
+#include "core/random.h"
+#include "lib/string.h"
+#include "linux/syscall.h"
+#include "linux/uapi/errno.h"
+#include "mm/frame.h"
+#include "mm/uaccess.h"
+
+struct linux_utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+/* The node name; sethostname may change it. Owned by this file. */
+static char hostname[65] = "unipython";
+
+SYSCALL_DEFINE(uname, "d:p", struct linux_utsname *buf)
+{
+	struct linux_utsname u;
+	memset(&u, 0, sizeof(u));
+	memcpy(u.sysname, "Linux", 6);
+	memcpy(u.nodename, hostname, sizeof(hostname));
+	/* The Linux ABI this kernel implements, as Debian 12's kernel. */
+	memcpy(u.release, "6.1.0-unipython", 16);
+	memcpy(u.version, "#1 SMP unipython", 17);
+	memcpy(u.machine, "x86_64", 7);
+	memcpy(u.domainname, "(none)", 7);
+	return copy_to_user(buf, &u, sizeof(u)) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE(sethostname, "d:sd", const char *name, int len)
+{
+	if (len < 0 || len > 64)
+		return -EINVAL;
+	char buf[65] = { 0 };
+	if (copy_from_user(buf, name, (size_t)len) < 0)
+		return -EFAULT;
+	memcpy(hostname, buf, sizeof(buf));
+	return 0;
+}
+
+struct linux_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+
+SYSCALL_DEFINE(sysinfo, "d:p", struct linux_sysinfo *buf)
+{
+	struct linux_sysinfo s;
+	memset(&s, 0, sizeof(s));
+	s.uptime = (int64_t)(clock_monotonic_ns() / NSEC_PER_SEC);
+	s.totalram = frames_total() * 4096;
+	s.freeram = frames_free() * 4096;
+	s.procs = 1;
+	s.mem_unit = 1;
+	return copy_to_user(buf, &s, sizeof(s)) < 0 ? -EFAULT : 0;
+}
+
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
+
+SYSCALL_DEFINE(getrandom, "d:pux", void *buf, size_t len, unsigned flags)
+{
+	if (flags & ~(unsigned)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
+		return -EINVAL;
+	if (len > 0x1ffffff)
+		len = 0x1ffffff; /* Linux returns at most 32 MiB - 1 per call */
+	uint8_t chunk[256];
+	size_t done = 0;
+	while (done < len) {
+		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		random_bytes(chunk, n);
+		if (copy_to_user((char *)buf + done, chunk, n) < 0)
+			return done ? (long)done : -EFAULT;
+		done += n;
+	}
+	return (long)done;
+}

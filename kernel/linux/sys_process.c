@@ -1,0 +1,281 @@
+/* Syscalls about the process and its threads' identity and limits. */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/memlayout.h"
+#include "core/process.h"
+#include "lib/string.h"
+#include "linux/syscall.h"
+#include "linux/uapi/errno.h"
+#include "mm/uaccess.h"
+#include "sched/sched.h"
+
+SYSCALL_DEFINE(exit_group, "n:d", int status)
+{
+	process_exit(status);
+}
+
+SYSCALL_DEFINE(getpid, "d:")
+{
+	return proc.pid;
+}
+
+SYSCALL_DEFINE(getppid, "d:")
+{
+	return 0; /* started by the kernel itself, as init is */
+}
+
+SYSCALL_DEFINE(gettid, "d:")
+{
+	return current->tid;
+}
+
+SYSCALL_DEFINE(getuid, "d:")
+{
+	return 0;
+}
+
+SYSCALL_DEFINE(geteuid, "d:")
+{
+	return 0;
+}
+
+SYSCALL_DEFINE(getgid, "d:")
+{
+	return 0;
+}
+
+SYSCALL_DEFINE(getegid, "d:")
+{
+	return 0;
+}
+
+SYSCALL_DEFINE(getresuid, "d:ppp", uint32_t *r, uint32_t *e, uint32_t *s)
+{
+	uint32_t zero = 0;
+	if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) || copy_to_user(s, &zero, 4))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE(getresgid, "d:ppp", uint32_t *r, uint32_t *e, uint32_t *s)
+{
+	uint32_t zero = 0;
+	if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) || copy_to_user(s, &zero, 4))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE(getgroups, "d:dp", int size, uint32_t *list)
+{
+	return size < 0 ? -EINVAL : 0; /* root belongs to no supplementary groups */
+}
+
+SYSCALL_DEFINE(getpgrp, "d:")
+{
+	return proc.pid;
+}
+
+SYSCALL_DEFINE(getpgid, "d:d", int pid)
+{
+	return pid == 0 || pid == proc.pid ? proc.pid : -ESRCH;
+}
+
+SYSCALL_DEFINE(getsid, "d:d", int pid)
+{
+	return pid == 0 || pid == proc.pid ? proc.pid : -ESRCH;
+}
+
+SYSCALL_DEFINE(setsid, "d:")
+{
+	return -EPERM; /* the process already leads its group */
+}
+
+SYSCALL_DEFINE(set_tid_address, "d:p", uint64_t tidptr)
+{
+	current->clear_child_tid = tidptr;
+	return current->tid;
+}
+
+SYSCALL_DEFINE(set_robust_list, "d:pu", uint64_t head, uint64_t len)
+{
+	if (len != 24)
+		return -EINVAL;
+	current->robust_list = head;
+	current->robust_len = len;
+	return 0;
+}
+
+SYSCALL_DEFINE(get_robust_list, "d:dpp", int tid, uint64_t *head, uint64_t *len)
+{
+	if (tid != 0 && tid != current->tid)
+		return -ESRCH;
+	if (copy_to_user(head, &current->robust_list, 8) ||
+	    copy_to_user(len, &current->robust_len, 8))
+		return -EFAULT;
+	return 0;
+}
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define ARCH_GET_CPUID 0x1011
+#define ARCH_SET_CPUID 0x1012
+
+SYSCALL_DEFINE(arch_prctl, "d:xp", int code, uint64_t addr)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_TOP)
+			return -EPERM;
+		current->fs_base = addr;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user((void *)addr, &current->fs_base, 8) < 0 ? -EFAULT : 0;
+	case ARCH_SET_GS:
+		if (addr >= USER_TOP)
+			return -EPERM;
+		wrmsr(MSR_GS_BASE, addr);
+		return 0;
+	case ARCH_GET_GS: {
+		uint64_t gs = rdmsr(MSR_GS_BASE);
+		return copy_to_user((void *)addr, &gs, 8) < 0 ? -EFAULT : 0;
+	}
+	case ARCH_GET_CPUID:
+		return 1; /* cpuid is not trapped */
+	case ARCH_SET_CPUID:
+		return -ENODEV; /* no CPUID faulting */
+	default:
+		return -EINVAL;
+	}
+}
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_CAPBSET_READ 23
+#define PR_SET_NO_NEW_PRIVS 38
+#define PR_GET_NO_NEW_PRIVS 39
+
+/* prctl state of the process; owned by this file. */
+static char thread_name[16] = "python3.11";
+static int pdeathsig, dumpable = 1, no_new_privs;
+
+SYSCALL_DEFINE(prctl, "d:dxxxx", int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	switch (option) {
+	case PR_SET_NAME: {
+		char name[16];
+		long n = strncpy_from_user(name, (const char *)a2, sizeof(name));
+		if (n == -EFAULT)
+			return -EFAULT;
+		if (n < 0)
+			n = sizeof(name) - 1; /* longer names are cut, as on Linux */
+		memcpy(thread_name, name, (size_t)n);
+		thread_name[n] = '\0';
+		return 0;
+	}
+	case PR_GET_NAME:
+		return copy_to_user((void *)a2, thread_name, sizeof(thread_name)) < 0 ? -EFAULT : 0;
+	case PR_SET_PDEATHSIG:
+		if (a2 > 64)
+			return -EINVAL;
+		pdeathsig = (int)a2;
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return copy_to_user((void *)a2, &pdeathsig, sizeof(int)) < 0 ? -EFAULT : 0;
+	case PR_GET_DUMPABLE:
+		return dumpable;
+	case PR_SET_DUMPABLE:
+		if (a2 > 1)
+			return -EINVAL;
+		dumpable = (int)a2;
+		return 0;
+	case PR_CAPBSET_READ:
+		return a2 <= 40 ? 1 : -EINVAL;
+	case PR_SET_NO_NEW_PRIVS:
+		if (a2 != 1 || a3 || a4 || a5)
+			return -EINVAL;
+		no_new_privs = 1;
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		return no_new_privs;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long rlimit_get(int resource, struct rlimit64 *out)
+{
+	if (resource < 0 || resource >= RLIM_NLIMITS)
+		return -EINVAL;
+	*out = proc.rlimits[resource];
+	return 0;
+}
+
+static long rlimit_set(int resource, const struct rlimit64 *r)
+{
+	if (resource < 0 || resource >= RLIM_NLIMITS || r->cur > r->max)
+		return -EINVAL;
+	if (resource == RLIMIT_NOFILE && r->max > FD_LIMIT_MAX)
+		return -EPERM;
+	proc.rlimits[resource] = *r;
+	return 0;
+}
+
+SYSCALL_DEFINE(prlimit64, "d:ddpp", int pid, int resource, const struct rlimit64 *unew,
+	       struct rlimit64 *uold)
+{
+	if (pid != 0 && pid != proc.pid)
+		return -ESRCH;
+	struct rlimit64 old, next;
+	long rc = rlimit_get(resource, &old);
+	if (rc < 0)
+		return rc;
+	if (unew) {
+		if (copy_from_user(&next, unew, sizeof(next)) < 0)
+			return -EFAULT;
+		rc = rlimit_set(resource, &next);
+		if (rc < 0)
+			return rc;
+	}
+	if (uold && copy_to_user(uold, &old, sizeof(old)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE(getrlimit, "d:dp", int resource, struct rlimit64 *ulim)
+{
+	struct rlimit64 r;
+	long rc = rlimit_get(resource, &r);
+	if (rc < 0)
+		return rc;
+	return copy_to_user(ulim, &r, sizeof(r)) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE(setrlimit, "d:dp", int resource, const struct rlimit64 *ulim)
+{
+	struct rlimit64 r;
+	if (copy_from_user(&r, ulim, sizeof(r)) < 0)
+		return -EFAULT;
+	return rlimit_set(resource, &r);
+}
+
+SYSCALL_DEFINE(sched_getaffinity, "d:dup", int pid, unsigned len, uint64_t *mask)
+{
+	if (pid != 0 && pid != proc.pid && pid != current->tid)
+		return -ESRCH;
+	if (len < sizeof(uint64_t) || (len % sizeof(uint64_t)))
+		return -EINVAL;
+	uint64_t one_cpu = 1;
+	return copy_to_user(mask, &one_cpu, sizeof(one_cpu)) < 0 ? -EFAULT : (long)sizeof(one_cpu);
+}
+
+SYSCALL_DEFINE(sched_yield, "d:")
+{
+	sched_yield_now();
+	return 0;
+}

@@ -1,0 +1,152 @@
+/* Time syscalls: clocks, sleeping. */
+#include "core/clock.h"
+#include "linux/syscall.h"
+#include "linux/uapi/errno.h"
+#include "linux/uapi/stat.h"
+#include "linux/uapi/time.h"
+#include "mm/uaccess.h"
+#include "sched/sleep.h"
+
+#define CLOCK_RESOLUTION_NS 1 /* the TSC resolves below a nanosecond */
+#define COARSE_RESOLUTION_NS 4000000 /* CONFIG_HZ=250, as Debian's kernel */
+
+/* The clock's reading in ns, or -EINVAL for an unknown clock. */
+static int64_t clock_read(int clock)
+{
+	switch (clock) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+		return clock_realtime_ns();
+	case CLOCK_TAI:
+		return clock_realtime_ns() + 37 * (int64_t)NSEC_PER_SEC;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		return (int64_t)clock_monotonic_ns();
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		return (int64_t)clock_cpu_ns();
+	default:
+		return -EINVAL;
+	}
+}
+
+static struct linux_timespec to_timespec(int64_t ns)
+{
+	return (struct linux_timespec){ ns / (int64_t)NSEC_PER_SEC, ns % (int64_t)NSEC_PER_SEC };
+}
+
+SYSCALL_DEFINE(clock_gettime, "d:cp", int clock, struct linux_timespec *ts)
+{
+	int64_t ns = clock_read(clock);
+	if (ns == -EINVAL)
+		return -EINVAL;
+	struct linux_timespec t = to_timespec(ns);
+	return copy_to_user(ts, &t, sizeof(t)) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE(clock_getres, "d:cp", int clock, struct linux_timespec *ts)
+{
+	if (clock_read(clock) == -EINVAL)
+		return -EINVAL;
+	bool coarse = clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE;
+	struct linux_timespec t = { 0, coarse ? COARSE_RESOLUTION_NS : CLOCK_RESOLUTION_NS };
+	if (ts && copy_to_user(ts, &t, sizeof(t)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE(clock_settime, "d:cp", int clock, const struct linux_timespec *uts)
+{
+	struct linux_timespec t;
+	if (copy_from_user(&t, uts, sizeof(t)) < 0)
+		return -EFAULT;
+	if (t.tv_nsec < 0 || t.tv_nsec >= (int64_t)NSEC_PER_SEC || t.tv_sec < 0)
+		return -EINVAL;
+	if (clock != CLOCK_REALTIME)
+		return -EINVAL; /* only the wall clock can be set */
+	clock_set_realtime_ns(t.tv_sec * (int64_t)NSEC_PER_SEC + t.tv_nsec);
+	return 0;
+}
+
+SYSCALL_DEFINE(gettimeofday, "d:pp", struct linux_timeval *tv, struct linux_timezone *tz)
+{
+	int64_t ns = clock_realtime_ns();
+	if (tv) {
+		struct linux_timeval t = { ns / (int64_t)NSEC_PER_SEC,
+					   (ns % (int64_t)NSEC_PER_SEC) / 1000 };
+		if (copy_to_user(tv, &t, sizeof(t)) < 0)
+			return -EFAULT;
+	}
+	if (tz) {
+		struct linux_timezone z = { 0, 0 };
+		if (copy_to_user(tz, &z, sizeof(z)) < 0)
+			return -EFAULT;
+	}
+	return 0;
+}
+
+SYSCALL_DEFINE(time, "d:p", int64_t *t)
+{
+	int64_t s = clock_realtime_ns() / (int64_t)NSEC_PER_SEC;
+	if (t && copy_to_user(t, &s, sizeof(s)) < 0)
+		return -EFAULT;
+	return s;
+}
+
+SYSCALL_DEFINE(times, "d:p", struct linux_tms *buf)
+{
+	/* clock ticks at 100 Hz; all CPU time counts as user time. */
+	int64_t ticks = (int64_t)(clock_cpu_ns() / 10000000);
+	struct linux_tms t = { ticks, 0, 0, 0 };
+	if (buf && copy_to_user(buf, &t, sizeof(t)) < 0)
+		return -EFAULT;
+	return (long)(clock_monotonic_ns() / 10000000);
+}
+
+static long sleep_for(int clock, int flags, const struct linux_timespec *ureq,
+		      struct linux_timespec *urem)
+{
+	struct linux_timespec req;
+	if (copy_from_user(&req, ureq, sizeof(req)) < 0)
+		return -EFAULT;
+	if (req.tv_nsec < 0 || req.tv_nsec >= (int64_t)NSEC_PER_SEC || req.tv_sec < 0)
+		return -EINVAL;
+	if (clock == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	int64_t now = clock_read(clock);
+	if (now == -EINVAL)
+		return -EINVAL;
+	int64_t want = req.tv_sec * (int64_t)NSEC_PER_SEC + req.tv_nsec;
+	int64_t wait = (flags & TIMER_ABSTIME) ? want - now : want;
+	if (wait <= 0)
+		return 0;
+	uint64_t deadline = clock_monotonic_ns() + (uint64_t)wait;
+	if (sleep_until(deadline) == 0)
+		return 0;
+	/* A signal handler interrupted the sleep: say how much was left. */
+	if (urem && !(flags & TIMER_ABSTIME)) {
+		uint64_t now_ns = clock_monotonic_ns();
+		int64_t left = now_ns < deadline ? (int64_t)(deadline - now_ns) : 0;
+		struct linux_timespec rem = { left / (int64_t)NSEC_PER_SEC, left % (int64_t)NSEC_PER_SEC };
+		if (copy_to_user(urem, &rem, sizeof(rem)) < 0)
+			return -EFAULT;
+	}
+	return -EINTR;
+}
+
+SYSCALL_DEFINE(nanosleep, "d:pp", const struct linux_timespec *req, struct linux_timespec *rem)
+{
+	return sleep_for(CLOCK_MONOTONIC, 0, req, rem);
+}
+
+SYSCALL_DEFINE(clock_nanosleep, "d:cxpp", int clock, int flags, const struct linux_timespec *req,
+	       struct linux_timespec *rem)
+{
+	if (flags & ~TIMER_ABSTIME)
+		return -EINVAL;
+	return sleep_for(clock, flags, req, rem);
+}

@@ -1,0 +1,123 @@
+#include "mm/fault.h"
+
+#include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/paging.h"
+#include "fs/vfs.h"
+#include "lib/string.h"
+#include "linux/uapi/errno.h"
+#include "mm/frame.h"
+#include "mm/mmap.h"
+#include "mm/pte_prot.h"
+
+/* Read faults on an immutable file map this many neighbouring pages too. */
+#define FAULT_AROUND_PAGES 16
+
+static uint64_t file_pgoff(const struct vma *v, uint64_t va)
+{
+	return (v->offset + (va - v->start)) / PAGE_SIZE;
+}
+
+static int copy_page(uint64_t src_pa, uint64_t *new_pa)
+{
+	uint64_t pa = frame_alloc();
+	if (!pa)
+		return -ENOMEM;
+	memcpy(phys_to_virt(pa), phys_to_virt(src_pa), PAGE_SIZE);
+	*new_pa = pa;
+	return 0;
+}
+
+/* Maps the pages around va of an area over an immutable file (the root
+ * file system), read-only: cheap, as nothing is copied or allocated. */
+static void fault_around(const struct vma *v, uint64_t va)
+{
+	uint64_t window = FAULT_AROUND_PAGES * PAGE_SIZE;
+	uint64_t start = va & ~(window - 1), end = start + window;
+	if (start < v->start)
+		start = v->start;
+	if (end > v->end)
+		end = v->end;
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		if (a == va)
+			continue;
+		pte_t *pte = pte_lookup(a, true);
+		if (!pte || (*pte & (PTE_P | PTE_SOFT_NONE)))
+			continue;
+		uint64_t pa;
+		if (v->inode->ops->get_page(v->inode, file_pgoff(v, a), false, &pa) < 0)
+			break; /* past the end of the file */
+		*pte = pa | pte_prot(v->prot, false);
+	}
+}
+
+static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
+{
+	uint64_t pa;
+	bool shared = v->flags & VMA_SHARED;
+	if (!v->inode) {
+		pa = frame_alloc_zeroed();
+		if (!pa)
+			return -ENOMEM;
+		*pte = pa | pte_prot(v->prot, true);
+		return 0;
+	}
+	uint64_t file_pa;
+	int rc = v->inode->ops->get_page(v->inode, file_pgoff(v, va), shared && write, &file_pa);
+	if (rc < 0)
+		return rc;
+	if (!shared && write) {
+		rc = copy_page(file_pa, &pa);
+		if (rc < 0)
+			return rc;
+		*pte = pa | pte_prot(v->prot, true);
+		return 0;
+	}
+	frame_get(file_pa);
+	*pte = file_pa | pte_prot(v->prot, shared);
+	if (!write && v->inode->sb->readonly)
+		fault_around(v, va);
+	return 0;
+}
+
+/* A write to a present read-only page of a writable area. */
+static int make_writable(struct vma *v, uint64_t va, pte_t *pte)
+{
+	uint64_t pa = *pte & PTE_ADDR;
+	if ((v->flags & VMA_SHARED) || frame_is_exclusive(pa)) {
+		*pte |= PTE_W;
+	} else {
+		uint64_t copy;
+		int rc = copy_page(pa, &copy);
+		if (rc < 0)
+			return rc;
+		frame_put(pa);
+		*pte = copy | pte_prot(v->prot, true);
+	}
+	tlb_flush_page(va);
+	return 0;
+}
+
+int vm_fault(uint64_t addr, uint64_t error)
+{
+	if (!current_mm || !is_user_address(addr))
+		return -EFAULT;
+	struct vma *v = vma_find(current_mm, addr);
+	if (!v)
+		return -EFAULT;
+	bool write = error & FAULT_WRITE, fetch = error & FAULT_FETCH;
+	if (v->prot == PROT_NONE || (write && !(v->prot & PROT_WRITE)) ||
+	    (fetch && !(v->prot & PROT_EXEC)))
+		return -EFAULT;
+	uint64_t va = addr & ~(PAGE_SIZE - 1);
+	pte_t *pte = pte_lookup(va, true);
+	if (!pte)
+		return -ENOMEM;
+	if (*pte & PTE_P) {
+		if (write && !(*pte & PTE_W))
+			return make_writable(v, va, pte);
+		/* Already allowed: a stale TLB entry. */
+		tlb_flush_page(va);
+		return 0;
+	}
+	return fill(v, va, pte, write);
+}

@@ -1,0 +1,138 @@
+#include "mm/frame.h"
+
+#include "arch/x86_64/memlayout.h"
+#include "core/panic.h"
+#include "lib/string.h"
+#include "mm/buddy.h"
+
+/* The one allocator of physical memory; owned by this file. */
+static struct buddy buddy;
+static uint8_t *tags;
+static uint16_t *refs;
+static uint64_t total_frames;
+static uint64_t reserved_end_pa, early_limit_pa;
+static const struct boot_info *boot;
+
+static void add_ram(uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < boot->ram_count; i++) {
+		uint64_t s = boot->ram[i].start, e = boot->ram[i].end;
+		if (s < lo)
+			s = lo;
+		if (e > hi)
+			e = hi;
+		s = (s + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+		e &= ~(PAGE_SIZE - 1);
+		if (s < e) {
+			buddy_add_range(&buddy, s >> PAGE_SHIFT, (e - s) >> PAGE_SHIFT);
+			total_frames += (e - s) >> PAGE_SHIFT;
+		}
+	}
+}
+
+void frame_init(const struct boot_info *bi, uint64_t reserved_end, uint64_t early_limit)
+{
+	boot = bi;
+	uint64_t max_pa = 0;
+	for (unsigned i = 0; i < bi->ram_count; i++)
+		if (bi->ram[i].end > max_pa)
+			max_pa = bi->ram[i].end;
+	uint64_t npages = max_pa >> PAGE_SHIFT;
+
+	/* The frame tables go right after the reserved area: a tag byte and
+	 * a reference count per frame, then the allocator's bitmaps. */
+	uint64_t meta = (reserved_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	uint64_t bitmaps = (3 * npages + 7) & ~7ull;
+	uint64_t meta_size = (bitmaps + buddy_metadata_size(npages) + PAGE_SIZE - 1) &
+			     ~(PAGE_SIZE - 1);
+	if (meta + meta_size > early_limit)
+		panic("not enough low memory for the frame tables");
+	tags = phys_to_virt(meta);
+	refs = (uint16_t *)(tags + npages);
+	memset(tags, 0, 3 * npages);
+	buddy_init(&buddy, npages, tags + bitmaps);
+
+	reserved_end_pa = meta + meta_size;
+	early_limit_pa = early_limit;
+	add_ram(reserved_end_pa, early_limit);
+}
+
+void frame_init_late(void)
+{
+	add_ram(early_limit_pa > reserved_end_pa ? early_limit_pa : reserved_end_pa, UINT64_MAX);
+}
+
+uint64_t frame_alloc_order(unsigned order)
+{
+	uint64_t pfn = buddy_alloc(&buddy, order);
+	if (pfn == UINT64_MAX)
+		return 0;
+	refs[pfn] = 1;
+	return pfn << PAGE_SHIFT;
+}
+
+uint64_t frame_alloc(void)
+{
+	return frame_alloc_order(0);
+}
+
+uint64_t frame_alloc_zeroed(void)
+{
+	uint64_t pa = frame_alloc();
+	if (pa)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+void frame_free_order(uint64_t pa, unsigned order)
+{
+	refs[pa >> PAGE_SHIFT] = 0;
+	buddy_free(&buddy, pa >> PAGE_SHIFT, order);
+}
+
+static int managed(uint64_t pa)
+{
+	return pa >= reserved_end_pa && (pa >> PAGE_SHIFT) < buddy.npages;
+}
+
+void frame_get(uint64_t pa)
+{
+	if (managed(pa)) {
+		ASSERT(refs[pa >> PAGE_SHIFT] > 0 && refs[pa >> PAGE_SHIFT] < UINT16_MAX);
+		refs[pa >> PAGE_SHIFT]++;
+	}
+}
+
+void frame_put(uint64_t pa)
+{
+	if (!managed(pa))
+		return;
+	ASSERT(refs[pa >> PAGE_SHIFT] > 0);
+	if (--refs[pa >> PAGE_SHIFT] == 0)
+		buddy_free(&buddy, pa >> PAGE_SHIFT, 0);
+}
+
+int frame_is_exclusive(uint64_t pa)
+{
+	return managed(pa) && refs[pa >> PAGE_SHIFT] == 1;
+}
+
+void frame_free(uint64_t pa)
+{
+	frame_free_order(pa, 0);
+}
+
+uint8_t *frame_tag(uint64_t pa)
+{
+	return &tags[pa >> PAGE_SHIFT];
+}
+
+uint64_t frames_total(void)
+{
+	return total_frames;
+}
+
+uint64_t frames_free(void)
+{
+	return buddy.free_pages;
+}

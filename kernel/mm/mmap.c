@@ -1,0 +1,183 @@
+#include "mm/mmap.h"
+
+#include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/paging.h"
+#include "fs/vfs.h"
+#include "linux/uapi/errno.h"
+#include "linux/uapi/mman.h"
+#include "mm/fault.h"
+#include "mm/frame.h"
+#include "mm/pte_prot.h"
+
+struct mm *current_mm;
+
+static void hook_ref(struct inode *ino)
+{
+	inode_get(ino);
+}
+
+static void hook_unref(struct inode *ino)
+{
+	inode_put(ino);
+}
+
+struct vma_hooks vma_hooks = { hook_ref, hook_unref };
+
+void mm_setup(struct mm *mm)
+{
+	/* Leave the first 64 KiB unmapped (vm.mmap_min_addr), so NULL+small
+	 * faults; mmap placement starts below a 128 MiB stack gap. */
+	mm_init(mm, 0x10000, USER_TOP, USER_STACK_TOP - (128ul << 20));
+	mm->stack_top = USER_STACK_TOP;
+	current_mm = mm;
+}
+
+static void drop_pte(uint64_t va, pte_t *pte, void *arg)
+{
+	frame_put(*pte & PTE_ADDR);
+	*pte = 0;
+	tlb_flush_page(va);
+}
+
+static void unmap_piece(const struct vma *piece, void *arg)
+{
+	pte_for_each(piece->start, piece->end, drop_pte, NULL);
+}
+
+static int populate(uint64_t start, uint64_t end, uint32_t prot)
+{
+	uint64_t err = (prot & PROT_WRITE) ? FAULT_WRITE : 0;
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		pte_t *pte = pte_lookup(va, false);
+		if (pte && (*pte & PTE_P))
+			continue;
+		int rc = vm_fault(va, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
+	       struct inode *ino, uint64_t offset, unsigned how)
+{
+	struct mm *mm = current_mm;
+	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (len == 0)
+		return -EINVAL;
+	if (how & (MAP_AT_FIXED | MAP_AT_NOREPLACE)) {
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
+		if (addr < mm->lowest || addr + len < addr || addr + len > mm->highest)
+			return how & MAP_AT_FIXED ? -EPERM : -ENOMEM;
+		if (!vma_range_free(mm, addr, addr + len)) {
+			if (how & MAP_AT_NOREPLACE)
+				return -EEXIST;
+			int rc = vma_remove(mm, addr, addr + len, unmap_piece, NULL);
+			if (rc < 0)
+				return rc;
+		}
+	} else {
+		addr = vma_find_free(mm, len, addr & ~(PAGE_SIZE - 1));
+		if (!addr)
+			return -ENOMEM;
+	}
+	struct vma v = {
+		.start = addr,
+		.end = addr + len,
+		.prot = prot,
+		.flags = vma_flags | (ino ? 0 : VMA_ANON),
+		.inode = inode_get(ino),
+		.offset = offset,
+	};
+	int rc = vma_insert(mm, &v);
+	if (rc < 0) {
+		inode_put(ino);
+		return rc;
+	}
+	if ((how & MAP_AT_POPULATE) && prot != PROT_NONE)
+		populate(addr, addr + len, prot); /* best effort, as on Linux */
+	return (int64_t)addr;
+}
+
+int mm_unmap(uint64_t start, uint64_t len)
+{
+	if ((start & (PAGE_SIZE - 1)) || len == 0)
+		return -EINVAL;
+	uint64_t end = start + ((len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+	if (end < start || end > USER_TOP)
+		return -EINVAL;
+	return vma_remove(current_mm, start, end, unmap_piece, NULL);
+}
+
+struct protect_args {
+	uint32_t prot;
+	bool shared;
+};
+
+static void reprotect_pte(uint64_t va, pte_t *pte, void *arg)
+{
+	struct protect_args *a = arg;
+	uint64_t pa = *pte & PTE_ADDR;
+	if (a->prot == PROT_NONE) {
+		*pte = pa | PTE_SOFT_NONE;
+	} else {
+		bool writable = a->shared || frame_is_exclusive(pa);
+		*pte = pa | pte_prot(a->prot, writable);
+	}
+	tlb_flush_page(va);
+}
+
+int mm_protect(uint64_t start, uint64_t len, uint32_t prot)
+{
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	uint64_t end = start + ((len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+	if (end < start || end > USER_TOP)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
+	int rc = vma_protect(current_mm, start, end, prot);
+	if (rc < 0)
+		return rc;
+	/* Areas in the range now all have prot; fix their page tables. */
+	for (uint64_t a = start; a < end;) {
+		struct vma *v = vma_find(current_mm, a);
+		uint64_t e = v->end < end ? v->end : end;
+		struct protect_args args = { prot, (v->flags & VMA_SHARED) != 0 };
+		pte_for_each(a, e, reprotect_pte, &args);
+		a = e;
+	}
+	return 0;
+}
+
+int mm_discard(uint64_t start, uint64_t end)
+{
+	pte_for_each(start, end, drop_pte, NULL);
+	return 0;
+}
+
+struct move_args {
+	uint64_t delta;
+	int failed;
+};
+
+static void move_pte(uint64_t va, pte_t *pte, void *arg)
+{
+	struct move_args *m = arg;
+	pte_t *dst = pte_lookup(va + m->delta, true);
+	if (!dst) {
+		m->failed = 1;
+		frame_put(*pte & PTE_ADDR);
+	} else {
+		*dst = *pte;
+	}
+	*pte = 0;
+	tlb_flush_page(va);
+}
+
+void mm_move_pages(uint64_t old, uint64_t len, uint64_t new_addr)
+{
+	struct move_args m = { new_addr - old, 0 };
+	pte_for_each(old, old + len, move_pte, &m);
+}

@@ -1,0 +1,193 @@
+"""build(): an app, the target interpreter and a kernel in, one bootable image out."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from unipython.builder.image import assemble, parse_elf_header, write_atomic
+from unipython.builder.libs import is_x86_64_elf, library_closure
+from unipython.builder.manifest import FileEntry
+from unipython.builder.modules import (
+    APP_DIR,
+    ModuleFile,
+    module_files,
+    pyc_path,
+    unresolved_warnings,
+)
+from unipython.builder.plan import Plan, source_date_epoch
+from unipython.builder.probe import CompileJob, Target, TargetInfo
+from unipython.builder.rootfs import align_up
+from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
+from unipython.errors import UserError
+
+DEFAULT_PYTHON = Path("/usr/bin/python3.11")
+PASSWD = b"root:x:0:0:root:/root:/bin/sh\n"
+GROUP = b"root:x:0:\n"
+MOUNT_POINTS = ("/tmp", "/dev", "/proc", "/root")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    files: list[FileEntry]
+    warnings: list[str]
+    kernel_size: int  # bytes before the rootfs region (kernel ELF + padding)
+    rootfs_size: int
+    total_size: int
+
+
+def check_env(env: Mapping[str, str]) -> dict[str, str]:
+    for key in env:
+        try:
+            check_key(key)
+        except ValueError:
+            raise UserError(f"bad environment variable name: {key!r}") from None
+    return dict(env)
+
+
+def read_kernel(kernel: Path) -> bytes:
+    try:
+        data = kernel.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise UserError(f"kernel not found: {kernel}") from None
+    parse_elf_header(data, f"kernel {kernel}")
+    return data
+
+
+def find_python(python: Path) -> Path:
+    """The interpreter as an absolute path (its path in the image too); it must be an
+    ELF executable, not a wrapper script such as a pyenv shim."""
+    if "/" not in str(python):
+        found = shutil.which(str(python))
+        if found is None:
+            raise UserError(f"python not found: {python}")
+        python = Path(found)
+    python = python.absolute()
+    if not python.is_file():
+        raise UserError(f"python not found: {python}")
+    if not is_x86_64_elf(python):
+        raise UserError(f"{python} is not an x86_64 ELF executable (a wrapper script?); "
+                        "pass the real interpreter, e.g. /usr/bin/python3.11")
+    return python
+
+
+def build(
+    app: Path,
+    output: Path,
+    kernel: Path,
+    *,
+    python: Path = DEFAULT_PYTHON,
+    env: Mapping[str, str] | None = None,
+    include_modules: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the image ``output`` that runs ``python app`` on ``kernel``.
+
+    ``env`` adds to the image's default environment; ``include_modules`` names modules
+    (with their closure) that the app imports dynamically. ``progress`` is called with
+    a short description of each step. Raises UserError for the user's mistakes.
+    """
+    say = progress or (lambda _step: None)
+    if not app.is_file():
+        raise UserError(f"app file not found: {app}")
+    if output.is_dir():
+        raise UserError(f"output is a directory: {output}")
+    kernel_bytes = read_kernel(kernel)
+    guest_env = {**DEFAULT_ENV, **check_env(env or {})}
+    python = find_python(python)
+    python_guest = python.as_posix()
+    plan = Plan(source_date_epoch())
+
+    say(f"asking {python} about its stdlib")
+    target = Target(python)
+    info = target.info()
+    startup = target.startup_modules(guest_env)
+
+    say("finding the modules the app imports")
+    app_host = app.resolve()
+    app_dir = app_host.parent
+    closure = target.closure(
+        app_host, app_dir, [app_dir, *info.search_path()], list(include_modules)
+    )
+    if closure.missing_includes:
+        raise UserError(f"module not found: {', '.join(closure.missing_includes)} "
+                        "(given with --include-module)")
+    warnings = unresolved_warnings(closure, app_dir, app.name)
+    modules = module_files(info, startup, closure, app_dir)
+
+    app_guest = f"{APP_DIR}/{app.name}"
+    plan.add_host_file(python_guest, "interpreter")
+    plan.add_file(app_guest, app_host, "the app")
+    for module in modules:
+        if module.local:
+            plan.add_file(module.guest, module.host, module.reason)
+        else:
+            plan.add_host_file(module.guest, module.reason)
+    plan.add_host_dir(info.dynload.as_posix(), "CPython's exec_prefix landmark")
+
+    say("compiling bytecode")
+    with tempfile.TemporaryDirectory(prefix="unipython-pyc-") as tmp:
+        _add_bytecode(plan, target, info, modules, Path(tmp))
+
+    say("resolving shared libraries")
+    warnings += _add_libraries(plan, python_guest, modules)
+
+    config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR)
+    _add_generated(plan, config)
+
+    say("writing the image")
+    region, files = plan.write()
+    image = assemble(kernel_bytes, region)
+    write_atomic(output, image)
+    return BuildResult(
+        output=output,
+        files=files,
+        warnings=warnings,
+        kernel_size=align_up(len(kernel_bytes)),
+        rootfs_size=len(region),
+        total_size=len(image),
+    )
+
+
+def _add_bytecode(
+    plan: Plan, target: Target, info: TargetInfo, modules: list[ModuleFile], tmp: Path
+) -> None:
+    """Compile every module that wants a .pyc with the target; add the results."""
+    jobs: list[tuple[str, CompileJob]] = []
+    for module in sorted((m for m in modules if m.compile), key=lambda m: m.guest):
+        directory, name = module.guest.rsplit("/", 1)
+        if not module.local:
+            directory = plan.host_path(directory)
+        guest_pyc = pyc_path(f"{directory}/{name}", info.cache_tag)
+        cfile = tmp / f"{len(jobs)}.pyc"
+        jobs.append((guest_pyc, CompileJob(module.host, cfile, module.guest)))
+    target.compile([job for _, job in jobs])
+    for guest_pyc, job in jobs:
+        plan.add_generated(guest_pyc, job.cfile.read_bytes(), f"bytecode of {job.dfile}")
+
+
+def _add_libraries(plan: Plan, python_guest: str, modules: list[ModuleFile]) -> list[str]:
+    extensions = [m for m in modules if m.is_extension]
+    local = {m.guest: m.host for m in extensions if m.local}  # /app/... is not on the host
+    closure = library_closure([python_guest, *(m.guest for m in extensions)], hosts=local)
+    for lib in closure.libraries:
+        if lib.name == "PT_INTERP":
+            plan.add_host_file(lib.path, f"PT_INTERP of {lib.needed_by}")
+        else:
+            plan.add_host_file(lib.path, f"DT_NEEDED of {lib.needed_by}")
+    return [f"library {name!r} needed by {by} not found; it is not in the image"
+            for name, by in closure.missing]
+
+
+def _add_generated(plan: Plan, config: BootConfig) -> None:
+    plan.add_generated("/etc/passwd", PASSWD, "generated: user database")
+    plan.add_generated("/etc/group", GROUP, "generated: group database")
+    for directory in MOUNT_POINTS:
+        plan.add_dir(directory, "generated: mount point" if directory != "/root" else "HOME")
+    plan.add_generated(CONFIG_PATH, config.render().encode("ascii"), "boot defaults")

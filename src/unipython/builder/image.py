@@ -1,0 +1,224 @@
+"""A unipython image: the kernel ELF with the root file system as one extra PT_LOAD.
+
+Layout of the file::
+
+    kernel ELF, byte for byte (its section headers stay valid)
+    zero padding to a 4 KiB boundary
+    the root file system region               <- new PT_LOAD, PF_R
+    padding to 8 bytes
+    new program header table: the kernel's program headers + the new PT_LOAD
+
+Only e_phoff and e_phnum of the ELF header change. The rootfs segment is loaded at the
+first 4 KiB boundary after the kernel's highest PT_LOAD (end of .bss), where the kernel
+looks for it.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from unipython.builder.rootfs import PAGE, RootFS, align_up
+from unipython.errors import UserError
+
+EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
+PHDR = struct.Struct("<IIQQQQQQ")
+EM_X86_64 = 62
+PT_LOAD = 1
+PF_R = 4
+KERNEL_BASE = 0xFFFFFFFF80000000
+
+
+@dataclass
+class ProgramHeader:
+    type: int
+    flags: int
+    offset: int
+    vaddr: int
+    paddr: int
+    filesz: int
+    memsz: int
+    align: int
+
+    def pack(self) -> bytes:
+        return PHDR.pack(
+            self.type, self.flags, self.offset, self.vaddr,
+            self.paddr, self.filesz, self.memsz, self.align,
+        )
+
+
+@dataclass
+class ElfHeader:
+    """The fields of an ELF64 header this module needs, plus its raw tuple."""
+
+    fields: list[int | bytes]
+
+    @property
+    def phoff(self) -> int:
+        return int(self.fields[5])
+
+    @property
+    def shoff(self) -> int:
+        return int(self.fields[6])
+
+    @property
+    def phentsize(self) -> int:
+        return int(self.fields[9])
+
+    @property
+    def phnum(self) -> int:
+        return int(self.fields[10])
+
+    @property
+    def shentsize(self) -> int:
+        return int(self.fields[11])
+
+    @property
+    def shnum(self) -> int:
+        return int(self.fields[12])
+
+    def with_phdrs(self, phoff: int, phnum: int) -> bytes:
+        fields = list(self.fields)
+        fields[5], fields[10] = phoff, phnum
+        return EHDR.pack(*fields)
+
+
+def parse_elf_header(data: bytes, what: str) -> ElfHeader:
+    """Check that ``data`` starts an x86_64 ELF64 file; ``what`` prefixes errors."""
+    if len(data) < EHDR.size or data[:4] != b"\x7fELF":
+        raise UserError(f"{what}: not an ELF file")
+    fields = list(EHDR.unpack_from(data, 0))
+    ident, machine = data[:16], fields[2]
+    if ident[4] != 2 or ident[5] != 1 or machine != EM_X86_64:
+        raise UserError(f"{what}: not an x86_64 ELF64 file")
+    header = ElfHeader(fields)
+    if header.phentsize != PHDR.size:
+        raise UserError(f"{what}: unexpected program header size {header.phentsize}")
+    return header
+
+
+def read_phdrs(data: bytes, header: ElfHeader) -> list[ProgramHeader]:
+    return [
+        ProgramHeader(*PHDR.unpack_from(data, header.phoff + i * PHDR.size))
+        for i in range(header.phnum)
+    ]
+
+
+def _shdr_end(header: ElfHeader) -> int:
+    return header.shoff + header.shnum * header.shentsize if header.shoff else 0
+
+
+def assemble(kernel: bytes, region: bytes) -> bytes:
+    """The image bytes for ``kernel`` (ELF) with ``region`` (a rootfs) appended."""
+    header = parse_elf_header(kernel, "kernel")
+    if header.phoff + header.phnum * PHDR.size > len(kernel):
+        raise UserError("kernel: program header table past the end of the file")
+    phdrs = read_phdrs(kernel, header)
+    loads = [p for p in phdrs if p.type == PT_LOAD]
+    if not loads:
+        raise UserError("kernel: no PT_LOAD segment")
+    if _find_rootfs_phdr(kernel, header, phdrs) is not None:
+        raise UserError("kernel: already contains a root file system (is it an image?)")
+    if header.phnum + 1 >= 0xFFFF:
+        raise UserError("kernel: too many program headers")
+
+    region_offset = align_up(len(kernel))
+    paddr = align_up(max(p.paddr + p.memsz for p in loads))
+    rootfs = ProgramHeader(
+        PT_LOAD, PF_R, region_offset, paddr + KERNEL_BASE, paddr, len(region), len(region), PAGE
+    )
+    phoff = align_up(region_offset + len(region), 8)
+
+    out = bytearray(kernel)
+    out += bytes(region_offset - len(kernel))
+    out += region
+    out += bytes(phoff - len(out))
+    for p in [*phdrs, rootfs]:
+        out += p.pack()
+    out[: EHDR.size] = header.with_phdrs(phoff, header.phnum + 1)
+    return bytes(out)
+
+
+def _find_rootfs_phdr(
+    data: bytes, header: ElfHeader, phdrs: list[ProgramHeader]
+) -> ProgramHeader | None:
+    """The rootfs segment: the last program header, a read-only PT_LOAD placed after
+    every other segment and after the section header table."""
+    if not phdrs:
+        return None
+    last = phdrs[-1]
+    if last.type != PT_LOAD or last.flags != PF_R or last.offset % PAGE:
+        return None
+    others_end = max((p.offset + p.filesz for p in phdrs[:-1]), default=0)
+    if last.offset < others_end or last.offset < _shdr_end(header):
+        return None
+    return last
+
+
+@dataclass
+class Image:
+    """A validated image: its bytes, the kernel part and the root file system."""
+
+    path: Path
+    data: bytes
+    rootfs_phdr: ProgramHeader
+    rootfs: RootFS
+
+    @property
+    def kernel_size(self) -> int:
+        """Bytes before the rootfs region: the kernel ELF and its padding."""
+        return self.rootfs_phdr.offset
+
+    @property
+    def total_size(self) -> int:
+        return len(self.data)
+
+    @classmethod
+    def open(cls, path: Path) -> Image:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise UserError(f"image not found: {path}") from None
+        except IsADirectoryError:
+            raise UserError(f"not a unipython image: {path} is a directory") from None
+        return cls.from_bytes(path, data)
+
+    @classmethod
+    def from_bytes(cls, path: Path, data: bytes) -> Image:
+        header = parse_elf_header(data, "not a unipython image")
+        ph_end = header.phoff + header.phnum * PHDR.size
+        if ph_end > len(data):
+            raise UserError(f"truncated image: expected {ph_end} bytes, file has {len(data)}")
+        phdrs = read_phdrs(data, header)
+        expected = max([ph_end, _shdr_end(header), *(p.offset + p.filesz for p in phdrs)])
+        if expected > len(data):
+            raise UserError(f"truncated image: expected {expected} bytes, file has {len(data)}")
+        phdr = _find_rootfs_phdr(data, header, phdrs)
+        if phdr is None:
+            raise UserError("not a unipython image: no root file system")
+        region = memoryview(data)[phdr.offset : phdr.offset + phdr.filesz]
+        return cls(path, data, phdr, RootFS.open(region))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same directory and a
+    rename, so readers see the old file or the new one, never half of one."""
+    directory = path.parent
+    if not directory.is_dir():
+        raise UserError(f"output directory does not exist: {directory}")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,5 @@
+import sys
+
+from unipython.cli import main
+
+sys.exit(main())

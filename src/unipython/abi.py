@@ -1,0 +1,25 @@
+"""The host side of the guest/host interface; mirrors kernel/abi/host.h.
+
+A test checks that the numbers here and in the header agree.
+"""
+
+from __future__ import annotations
+
+CONSOLE_PORT = 0x3F8
+CONTROL_PORT = 0x2F8
+DEBUG_EXIT_PORT = 0xF4
+
+EXIT_APP = 0x10
+EXIT_PANIC = 0x11
+
+
+def qemu_status(value: int) -> int:
+    """The exit status of QEMU after the guest writes `value` to isa-debug-exit."""
+    return ((value << 1) | 1) & 0xFF
+
+
+# Exit statuses of `unipython run` that are not the app's own.
+STATUS_PANIC = 70  # the guest kernel panicked (EX_SOFTWARE)
+STATUS_VM_ERROR = 71  # the VM stopped without a report, or QEMU failed
+STATUS_DEADLOCK = 72  # every app thread waited for something that could not happen
+STATUS_TIMEOUT = 124  # --timeout expired (as timeout(1))

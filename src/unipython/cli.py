@@ -1,0 +1,116 @@
+"""The `unipython` command: parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from unipython import __version__
+from unipython.errors import UserError
+
+
+def parse_env(items: Sequence[str]) -> dict[str, str]:
+    env = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"-e expects KEY=VALUE, got {item!r}")
+        env[key] = value
+    return env
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from unipython.builder import build
+    from unipython.builder.inspect import format_size
+    from unipython.kernel import find_kernel
+
+    app = Path(args.app)
+    if not app.is_file():
+        raise UserError(f"app file not found: {app}")
+    output = Path(args.output) if args.output else Path.cwd() / f"{app.stem}.img"
+    env = parse_env(args.env)
+    kernel = Path(args.kernel) if args.kernel else find_kernel()
+    err = Console(stderr=True)
+    with err.status("building") as status:
+        result = build(
+            app,
+            output,
+            kernel,
+            python=Path(args.python),
+            env=env,
+            include_modules=args.include_module,
+            progress=lambda step: status.update(step),
+        )
+    for warning in result.warnings:
+        print(f"unipython: warning: {warning}", file=sys.stderr)
+    files = sum(1 for f in result.files if f.kind == "file")
+    print(
+        f"wrote {result.output}: {format_size(result.total_size)} "
+        f"(kernel {format_size(result.kernel_size)}, "
+        f"root fs {format_size(result.rootfs_size)}, {files} files)"
+    )
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from unipython.builder import inspect_image, print_image_info
+
+    print_image_info(inspect_image(Path(args.image)))
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from unipython.builder import DEFAULT_PYTHON
+
+    parser = argparse.ArgumentParser(
+        prog="unipython", description="Turn a Python app into a bootable unikernel image."
+    )
+    parser.add_argument("--version", action="version", version=f"unipython {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="build an image from an app", description=(
+        "Pack APP.py, the Python interpreter, the shared libraries and only the modules "
+        "the app needs into one bootable image."))
+    b.add_argument("app", metavar="APP.py", help="the app's main script")
+    b.add_argument("-o", "--output", metavar="IMAGE", help="image to write (default: ./APP.img)")
+    b.add_argument("-e", "--env", metavar="KEY=VALUE", action="append", default=[],
+                   help="set an environment variable in the image (repeatable)")
+    b.add_argument("--include-module", metavar="NAME", action="append", default=[],
+                   help="also include module NAME and what it imports (for dynamic imports)")
+    b.add_argument("--python", metavar="PATH", default=str(DEFAULT_PYTHON),
+                   help=f"the interpreter to put in the image (default: {DEFAULT_PYTHON})")
+    b.add_argument("--kernel", metavar="PATH", help="kernel ELF (default: $UNIPYTHON_KERNEL, "
+                   "else the repository's kernel/build/kernel.elf, built with make)")
+    b.set_defaults(func=cmd_build)
+
+    i = sub.add_parser("inspect", help="list what is inside an image and why")
+    i.add_argument("image", metavar="IMAGE")
+    i.set_defaults(func=cmd_inspect)
+
+    from unipython.runcmd import add_arguments
+
+    r = sub.add_parser("run", help="build and boot an app, or boot an image", description=(
+        "Boot IMAGE, or build APP.py into an image first, under QEMU. The app's output "
+        "appears here and its exit status becomes this command's."))
+    add_arguments(r)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UserError as exc:
+        print(f"unipython: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("unipython: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

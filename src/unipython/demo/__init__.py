@@ -1,0 +1,1 @@
+"""The app `unipython run` boots when it is given none."""

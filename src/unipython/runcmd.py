@@ -1,0 +1,157 @@
+"""`unipython run`: build (when given a .py) and boot an image, then report how it ended."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import secrets
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from unipython import abi
+from unipython.builder.image import Image
+from unipython.cmdline import format_tokens
+from unipython.errors import UserError
+from unipython.symbolize import Symbolizer
+from unipython.vmm import qemu
+
+SIGNAL_NAMES = {4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
+                9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
+
+
+@dataclass
+class RunOptions:
+    args: Sequence[str] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    memory: str = "256M"
+    accel: str = "auto"
+    trace_syscalls: bool = False
+    timeout: float | None = None
+    icount: bool = False
+
+
+def parse_memory(text: str) -> int:
+    """'256M', '1G' or a number of MiB -> MiB."""
+    m = re.fullmatch(r"(\d+)([MmGg]?)", text.strip())
+    if not m:
+        raise UserError(f"bad memory size {text!r} (use e.g. 256M or 1G)")
+    n = int(m.group(1))
+    return n * 1024 if m.group(2).lower() == "g" else n
+
+
+def kernel_cmdline(opts: RunOptions) -> str:
+    tokens: list[tuple[str, str]] = [("arg", a) for a in opts.args]
+    tokens += [("env", f"{k}={v}") for k, v in opts.env.items()]
+    if opts.trace_syscalls:
+        tokens.append(("trace", "1"))
+    # Entropy for the guest's random numbers, from the host's.
+    tokens.append(("seed", secrets.token_hex(32)))
+    return format_tokens(tokens)
+
+
+def run_image(image: Path, opts: RunOptions, stdout: object = None) -> qemu.VMResult:
+    """Boots an image; the app's console output goes to stdout (default: ours)."""
+    Image.open(image)  # a clear error for a file that is not a good image
+    memory = parse_memory(opts.memory)
+    floor = qemu.memory_floor_mib(image)
+    if memory < floor:
+        raise UserError(f"-m {opts.memory} is too small for this image: it needs at least {floor}M")
+    cfg = qemu.VMConfig(image=image, memory_mib=memory, accel=opts.accel,
+                        cmdline=kernel_cmdline(opts), timeout=opts.timeout, icount=opts.icount)
+    return qemu.boot(cfg, stdout=stdout)  # type: ignore[arg-type]
+
+
+def report(result: qemu.VMResult, image: Path) -> int:
+    """Explains an abnormal end on stderr; returns the exit status for the command."""
+    if result.timed_out:
+        print("unipython: error: the VM did not finish before --timeout; stopped it",
+              file=sys.stderr)
+        return abi.STATUS_TIMEOUT
+    if result.panic is not None:
+        print(f"unipython: error: the guest kernel panicked: {result.panic}", file=sys.stderr)
+        if result.frames:
+            symbols = Symbolizer.from_elf(image)
+            print("kernel backtrace:", file=sys.stderr)
+            for i, addr in enumerate(result.frames):
+                print(f"  #{i} {symbols.describe(addr)}", file=sys.stderr)
+        return abi.STATUS_PANIC
+    if result.deadlock:
+        print("unipython: error: the app deadlocked: every thread waits for something "
+              "that cannot happen (see the kernel's report above)", file=sys.stderr)
+        return abi.STATUS_DEADLOCK
+    if result.killed_by is not None:
+        name = SIGNAL_NAMES.get(result.killed_by, f"signal {result.killed_by}")
+        print(f"unipython: the app was killed by {name}", file=sys.stderr)
+        return 128 + result.killed_by
+    if result.exit_status is not None:
+        return result.exit_status
+    detail = result.qemu_stderr.strip()
+    if detail:
+        print(f"unipython: error: QEMU failed: {detail}", file=sys.stderr)
+    else:
+        print(f"unipython: error: the VM stopped without reporting an exit status "
+              f"(QEMU status {result.qemu_status})", file=sys.stderr)
+    return abi.STATUS_VM_ERROR
+
+
+def demo_app() -> Path:
+    return Path(str(resources.files("unipython.demo").joinpath("hello.py")))
+
+
+def build_for_run(app: Path, workdir: Path) -> Path:
+    from unipython.builder import build
+    from unipython.kernel import find_kernel
+
+    if not app.is_file():
+        raise UserError(f"app file not found: {app}")
+    output = workdir / f"{app.stem}.img"
+    result = build(app, output, find_kernel())
+    for warning in result.warnings:
+        print(f"unipython: warning: {warning}", file=sys.stderr)
+    return output
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from unipython.cli import parse_env
+
+    opts = RunOptions(
+        args=list(args.app_args),
+        env=parse_env(args.env),
+        memory=args.memory,
+        accel=args.accel,
+        trace_syscalls=args.trace_syscalls,
+        timeout=args.timeout,
+    )
+    target = Path(args.target) if args.target else demo_app()
+    with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:
+        if target.suffix == ".py":
+            image = build_for_run(target, Path(tmp))
+        elif target.is_file():
+            image = target
+        else:
+            raise UserError(f"no such file: {target}")
+        sys.stdout.flush()
+        result = run_image(image, opts, stdout=None)
+        return report(result, image)
+
+
+def add_arguments(r: argparse.ArgumentParser) -> None:
+    r.add_argument("target", nargs="?", metavar="APP.py|IMAGE",
+                   help="an app to build and boot, or an image (default: the built-in demo)")
+    r.add_argument("-m", "--memory", default="256M", help="guest RAM (default: 256M)")
+    r.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"],
+                   help="auto: hardware KVM if usable, else TCG (default)")
+    r.add_argument("-e", "--env", metavar="KEY=VALUE", action="append", default=[],
+                   help="set an environment variable for the app (repeatable)")
+    r.add_argument("--trace-syscalls", action="store_true",
+                   help="print every system call, strace-style, on stderr")
+    r.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="stop the VM after this long (exit status 124)")
+    r.add_argument("app_args", nargs="*", metavar="-- ARGS",
+                   help="arguments for the app (after --)")
+    r.set_defaults(func=cmd_run)
+

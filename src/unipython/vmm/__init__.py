@@ -1,0 +1,1 @@
+"""Virtual machine monitors that boot unipython images."""

@@ -1,0 +1,188 @@
+"""Booting an image under QEMU's microvm machine and collecting what the guest reports.
+
+The console (COM1) is QEMU's stdout, so the app's output streams straight to
+ours. The control channel (COM2) is a Unix socket QEMU connects to; a thread
+reads its records: syscall traces are echoed to stderr as they come, the
+rest (exit status, panic, backtrace, statistics) is returned.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from unipython import abi
+from unipython.errors import UserError
+from unipython.vmm import accel as accel_mod
+
+QEMU = "qemu-system-x86_64"
+INSTALL_HINT = "install it with: sudo apt-get install qemu-system-x86"
+
+
+@dataclass
+class VMConfig:
+    image: Path
+    memory_mib: int = 256
+    accel: str = "auto"
+    cmdline: str = ""
+    timeout: float | None = None
+    icount: bool = False  # -icount shift=0: one instruction per nanosecond
+
+
+@dataclass
+class VMResult:
+    qemu_status: int
+    exit_status: int | None = None  # the app's, from exit_group
+    killed_by: int | None = None  # a fatal signal
+    deadlock: bool = False
+    panic: str | None = None
+    frames: list[int] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    timed_out: bool = False
+    qemu_stderr: str = ""
+    accel: str = ""
+
+
+def find_qemu() -> str:
+    path = shutil.which(QEMU)
+    if not path:
+        raise UserError(f"QEMU is not installed ({QEMU} not found); {INSTALL_HINT}")
+    return path
+
+
+def command(cfg: VMConfig, control_socket: Path, accel: str) -> list[str]:
+    machine = "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on,acpi=off"
+    args = [
+        find_qemu(),
+        "-M", machine,
+        *accel_mod.qemu_args(accel),
+        "-m", f"{cfg.memory_mib}M",
+        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        "-chardev", "stdio,id=console,signal=off",
+        "-serial", "chardev:console",
+        "-chardev", f"socket,id=control,path={control_socket}",
+        "-device", f"isa-serial,chardev=control,iobase={abi.CONTROL_PORT:#x},irq=3",
+        "-device", f"isa-debug-exit,iobase={abi.DEBUG_EXIT_PORT:#x},iosize=0x04",
+        "-kernel", str(cfg.image),
+        "-append", cfg.cmdline,
+    ]
+    if cfg.icount:
+        args += ["-icount", "shift=0,sleep=off"]
+    return args
+
+
+class ControlReader(threading.Thread):
+    """Reads control records from the guest until QEMU closes the socket."""
+
+    def __init__(self, server: socket.socket, echo: IO[str]) -> None:
+        super().__init__(daemon=True)
+        self.server = server
+        self.echo = echo
+        self.records: list[tuple[str, str]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        self.server.settimeout(0.1)
+        conn = None
+        while conn is None and not self.stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except TimeoutError:
+                continue
+        if conn is None:
+            return
+        buf = b""
+        with conn:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    self._record(line.decode("utf-8", "replace"))
+        if buf:
+            self._record(buf.decode("utf-8", "replace"))
+
+    def _record(self, line: str) -> None:
+        key, _, rest = line.rstrip("\r").partition(" ")
+        if key == "trace":
+            self.echo.write(rest + "\n")
+            self.echo.flush()
+        elif key:
+            self.records.append((key, rest))
+
+
+def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
+         trace_out: IO[str] | None = None) -> VMResult:
+    """Boots cfg.image and waits for the VM to end."""
+    accel = accel_mod.choose(cfg.accel)
+    with tempfile.TemporaryDirectory(prefix="unipython-") as tmp:
+        sock_path = Path(tmp) / "control.sock"
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(sock_path))
+        server.listen(1)
+        reader = ControlReader(server, trace_out or sys.stderr)
+        reader.start()
+        try:
+            proc = subprocess.Popen(
+                command(cfg, sock_path, accel),
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+            )
+        except OSError as exc:
+            reader.stop.set()
+            raise UserError(f"cannot start QEMU: {exc}") from None
+        timed_out = False
+        try:
+            _, err = proc.communicate(timeout=cfg.timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+            timed_out = True
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            reader.stop.set()
+            reader.join(timeout=5)
+            server.close()
+    return _result(proc.returncode, reader.records, err.decode("utf-8", "replace"),
+                   timed_out, accel)
+
+
+def _result(status: int, records: Sequence[tuple[str, str]], stderr: str, timed_out: bool,
+            accel: str) -> VMResult:
+    r = VMResult(qemu_status=status, qemu_stderr=stderr, timed_out=timed_out, accel=accel)
+    for key, rest in records:
+        if key == "exit":
+            r.exit_status = int(rest)
+        elif key == "killed":
+            r.killed_by = int(rest)
+        elif key == "deadlock":
+            r.deadlock = True
+        elif key == "panic":
+            r.panic = rest
+        elif key == "frame":
+            r.frames.append(int(rest, 16))
+        elif key == "stat":
+            name, _, value = rest.partition(" ")
+            r.stats[name] = int(value)
+    return r
+
+
+def memory_floor_mib(image: Path) -> int:
+    """The least RAM that can hold the image with room to start the app."""
+    size = os.path.getsize(image)
+    return (size >> 20) + 16

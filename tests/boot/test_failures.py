@@ -1,0 +1,102 @@
+"""What happens when things go wrong: clear messages, non-zero exits, never a hang."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.boot.conftest import Boot, unipython
+
+from unipython import abi
+from unipython.runcmd import RunOptions
+from unipython.vmm import qemu
+
+
+def test_syntax_error_is_reported_at_build_time(tmp_path: Path) -> None:
+    app = tmp_path / "bad.py"
+    app.write_text("print('ok')\nif True\n    pass\n")
+    r = unipython("build", str(app), "-o", str(tmp_path / "bad.img"))
+    assert r.returncode == 2
+    assert "line 2" in r.stderr and "SyntaxError" in r.stderr
+    assert not (tmp_path / "bad.img").exists()
+
+
+def test_missing_app_file_is_a_one_line_error(tmp_path: Path) -> None:
+    r = unipython("run", str(tmp_path / "nope.py"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"unipython: error: app file not found: {tmp_path / 'nope.py'}"
+
+
+def test_kernel_panic_prints_a_reason_and_a_symbolized_backtrace(image_of, capsys) -> None:
+    image = image_of("print('never runs')\n")
+    # Ask the kernel to start a program the image does not have.
+    cfg = qemu.VMConfig(image=image, cmdline="exec=/no/such/program", timeout=120)
+    result = qemu.boot(cfg, stdout=None)
+    assert result.panic is not None and "/no/such/program" in result.panic
+    from unipython.runcmd import report
+
+    assert report(result, image) == abi.STATUS_PANIC
+    err = capsys.readouterr().err
+    assert "the guest kernel panicked" in err
+    assert "kernel_main+0x" in err  # a frame named from the image's symbols
+
+
+def test_segfault_in_the_app_kills_it_with_sigsegv_after_faulthandler_reports(boot: Boot) -> None:
+    r = boot("""
+        import faulthandler, ctypes
+        faulthandler.enable()
+        print("about to crash", flush=True)
+        ctypes.string_at(0)
+    """)
+    assert r.returncode == 128 + 11, r.stdout + r.stderr
+    assert "about to crash" in r.stdout
+    assert "Fatal Python error: Segmentation fault" in r.stdout
+    assert "the app was killed by SIGSEGV" in r.stderr
+
+
+def test_fork_and_exec_fail_with_enosys_not_a_crash(boot: Boot) -> None:
+    r = boot("""
+        import errno, os, subprocess
+        try:
+            os.fork()
+        except OSError as e:
+            print("fork", errno.errorcode[e.errno])
+        try:
+            subprocess.run(["/bin/true"])
+        except OSError as e:
+            print("subprocess", type(e).__name__)
+    """)
+    assert r.returncode == 0, r.stdout
+    assert "fork ENOSYS" in r.stdout
+    assert "subprocess" in r.stdout
+
+
+def test_trace_syscalls_prints_strace_style_lines(boot: Boot) -> None:
+    r = boot("open('/tmp/traced', 'w').close()\n", options=["--trace-syscalls"])
+    assert r.returncode == 0
+    assert 'openat(AT_FDCWD, "/tmp/traced", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 3' in r.stderr
+    assert "= -1 ENOENT (No such file or directory)" in r.stderr
+    assert "exit_group(0) = ?" in r.stderr
+
+
+def test_deadlocked_app_is_reported_instead_of_hanging(boot: Boot) -> None:
+    r = boot("""
+        import threading
+        lock = threading.Lock()
+        lock.acquire()
+        lock.acquire()  # never released
+    """)
+    assert r.returncode == abi.STATUS_DEADLOCK, r.stdout + r.stderr
+    assert "deadlock" in r.stdout + r.stderr
+
+
+def test_too_little_memory_for_the_image_is_refused(image_of) -> None:
+    image = image_of("print('x')\n")
+    from unipython.errors import UserError
+    from unipython.runcmd import run_image
+
+    try:
+        run_image(image, RunOptions(memory="8M"))
+    except UserError as e:
+        assert "too small" in str(e)
+    else:
+        raise AssertionError("8M was accepted")

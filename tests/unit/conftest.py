@@ -1,0 +1,81 @@
+"""Builds the portable kernel parts for the host and loads them with ctypes."""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+KERNEL = REPO / "kernel"
+SOURCES = [
+    "mm/buddy.c",
+    "mm/vma.c",
+    "fs/rootfs_image.c",
+    "loader/elf.c",
+    "core/cmdline.c",
+    "lib/fmt.c",
+    "lib/chacha20.c",
+    "lib/civil_time.c",
+    "linux/uapi/errno.c",
+]
+
+
+@pytest.fixture(scope="session")
+def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
+    if not shutil.which("gcc"):
+        pytest.skip("gcc is needed to build the kernel parts for the host")
+    out = tmp_path_factory.mktemp("klib") / "libupy_host.so"
+    cmd = [
+        "gcc", "-std=gnu11", "-O1", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror",
+        "-Wno-unused-parameter", "-fsanitize=undefined", "-fno-sanitize-recover=all",
+        f"-I{KERNEL}", "-o", str(out),
+        *(str(KERNEL / s) for s in SOURCES),
+        str(Path(__file__).with_name("host_shim.c")),
+    ]
+    subprocess.run(cmd, check=True)
+    lib = ctypes.CDLL(str(out))
+    u64, sz, vp, cp = ctypes.c_uint64, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_char_p
+    sig = {
+        "t_mm_new": (vp, [u64, u64, u64]),
+        "t_vma_insert": (ctypes.c_int, [vp, u64, u64, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_size_t, u64]),
+        "vma_remove": (ctypes.c_int, [vp, u64, u64, vp, vp]),
+        "vma_protect": (ctypes.c_int, [vp, u64, u64, ctypes.c_uint32]),
+        "vma_find_free": (u64, [vp, u64, u64]),
+        "t_mm_count": (sz, [vp]),
+        "t_mm_get": (None, [vp, sz, ctypes.POINTER(u64)]),
+        "t_vma_refs": (ctypes.c_long, []),
+        "t_buddy_new": (vp, [u64]),
+        "buddy_add_range": (None, [vp, u64, u64]),
+        "buddy_alloc": (u64, [vp, ctypes.c_uint]),
+        "buddy_free": (None, [vp, u64, ctypes.c_uint]),
+        "t_buddy_free_pages": (u64, [vp]),
+        "t_buddy_free_blocks": (u64, [vp, ctypes.c_uint]),
+        "t_rootfs_open": (ctypes.c_int, [vp, u64, ctypes.POINTER(cp)]),
+        "t_rootfs_lookup_path": (ctypes.c_int64, [cp]),
+        "t_rootfs_node": (ctypes.c_int, [ctypes.c_uint32, ctypes.POINTER(u64)]),
+        "t_elf_parse_fd": (ctypes.c_int, [ctypes.c_int, u64, vp, ctypes.POINTER(cp)]),
+        "t_elf_info_size": (sz, []),
+        "t_config_parse": (vp, [vp, cp, sz, ctypes.POINTER(cp)]),
+        "t_config_exec": (cp, [vp]),
+        "t_config_cwd": (cp, [vp]),
+        "t_config_argc": (ctypes.c_int, [vp]),
+        "t_config_argv": (cp, [vp, ctypes.c_int]),
+        "t_config_envc": (ctypes.c_int, [vp]),
+        "t_config_env": (cp, [vp, ctypes.c_int]),
+        "t_config_trace": (ctypes.c_int, [vp]),
+        "t_config_seed": (sz, [vp, vp]),
+        "format": (ctypes.c_int, [cp, sz, cp]),
+        "chacha20_block": (None, [cp, ctypes.c_uint32, cp, cp]),
+        "days_from_civil": (ctypes.c_int64, [ctypes.c_int64, ctypes.c_uint, ctypes.c_uint]),
+        "percent_decode": (ctypes.c_long, [cp, sz]),
+    }
+    for name, (restype, argtypes) in sig.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        if name != "format":
+            fn.argtypes = argtypes
+    return lib

@@ -1,0 +1,141 @@
+/*
+ * Lets the portable kernel parts run inside a host process for unit tests:
+ * the kernel heap becomes malloc, and small wrappers give ctypes simple
+ * signatures. Compiled with those kernel sources into a shared library by
+ * conftest.py.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cmdline.h"
+#include "fs/rootfs_image.h"
+#include "loader/elf.h"
+#include "mm/buddy.h"
+#include "mm/kmalloc.h"
+#include "mm/vma.h"
+
+void *kmalloc(size_t size) { return malloc(size ? size : 1); }
+void *kzalloc(size_t size) { return calloc(1, size ? size : 1); }
+void kfree(void *p) { free(p); }
+
+/* vma: inode references are counted so tests can check for leaks. */
+static long refs;
+static void ref(struct inode *ino) { refs++; }
+static void unref(struct inode *ino) { refs--; }
+struct vma_hooks vma_hooks = { ref, unref };
+
+long t_vma_refs(void) { return refs; }
+
+struct mm *t_mm_new(uint64_t lowest, uint64_t highest, uint64_t top)
+{
+	struct mm *mm = calloc(1, sizeof(*mm));
+	mm_init(mm, lowest, highest, top);
+	return mm;
+}
+
+/* inode_id 0 = anonymous; else a fake inode (one new reference). */
+int t_vma_insert(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot, uint32_t flags,
+		 uintptr_t inode_id, uint64_t offset)
+{
+	struct vma v = { start, end, prot, flags, (struct inode *)inode_id, offset };
+	if (inode_id)
+		refs++;
+	return vma_insert(mm, &v);
+}
+
+size_t t_mm_count(struct mm *mm) { return mm->count; }
+
+void t_mm_get(struct mm *mm, size_t i, uint64_t out[6])
+{
+	struct vma *v = &mm->vmas[i];
+	out[0] = v->start, out[1] = v->end, out[2] = v->prot, out[3] = v->flags;
+	out[4] = (uintptr_t)v->inode, out[5] = v->offset;
+}
+
+/* buddy */
+struct buddy *t_buddy_new(uint64_t npages)
+{
+	struct buddy *b = calloc(1, sizeof(*b));
+	buddy_init(b, npages, malloc(buddy_metadata_size(npages)));
+	return b;
+}
+
+uint64_t t_buddy_free_pages(struct buddy *b) { return b->free_pages; }
+uint64_t t_buddy_free_blocks(struct buddy *b, unsigned order) { return b->free_blocks[order]; }
+
+/* rootfs: one image at a time. */
+static struct rootfs_image image;
+
+int t_rootfs_open(const void *base, uint64_t size, const char **why)
+{
+	return rootfs_image_open(&image, base, size, why);
+}
+
+/* Walks an absolute path component by component (no symlinks). */
+int64_t t_rootfs_lookup_path(const char *path)
+{
+	int64_t node = 0;
+	while (*path) {
+		while (*path == '/')
+			path++;
+		const char *end = path;
+		while (*end && *end != '/')
+			end++;
+		if (end == path)
+			break;
+		node = rootfs_lookup(&image, (uint32_t)node, path, (size_t)(end - path));
+		if (node < 0)
+			return node;
+		path = end;
+	}
+	return node;
+}
+
+int t_rootfs_node(uint32_t index, uint64_t out[5])
+{
+	const struct upy_rootfs_node *n = rootfs_node(&image, index);
+	if (!n)
+		return -1;
+	out[0] = n->mode, out[1] = n->size, out[2] = n->data_offset, out[3] = n->mtime;
+	out[4] = n->child_count;
+	return 0;
+}
+
+/* elf: parse a file on the host through pread. */
+static int64_t read_fd(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	return pread(*(int *)ctx, buf, len, (off_t)off);
+}
+
+int t_elf_parse_fd(int fd, uint64_t size, struct elf_info *out, const char **why)
+{
+	return elf_parse(read_fd, &fd, size, out, why);
+}
+
+size_t t_elf_info_size(void) { return sizeof(struct elf_info); }
+
+/* cmdline */
+struct boot_config *t_config_parse(struct boot_config *cfg, const char *text, size_t len,
+				   const char **why)
+{
+	if (!cfg)
+		cfg = calloc(1, sizeof(*cfg));
+	if (boot_config_parse(cfg, text, len, why) < 0)
+		return NULL;
+	return cfg;
+}
+
+const char *t_config_exec(struct boot_config *c) { return c->exec; }
+const char *t_config_cwd(struct boot_config *c) { return c->cwd; }
+int t_config_argc(struct boot_config *c) { return c->argc; }
+const char *t_config_argv(struct boot_config *c, int i) { return c->argv[i]; }
+int t_config_envc(struct boot_config *c) { return c->envc; }
+const char *t_config_env(struct boot_config *c, int i) { return c->envp[i]; }
+int t_config_trace(struct boot_config *c) { return c->trace; }
+size_t t_config_seed(struct boot_config *c, uint8_t *out)
+{
+	memcpy(out, c->seed, c->seed_len);
+	return c->seed_len;
+}

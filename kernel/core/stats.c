@@ -1,6 +1,7 @@
 #include "core/stats.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
 #include "core/boot_info.h"
 #include "core/clock.h"
 #include "core/console.h"
@@ -15,7 +16,8 @@ void stats_report(void)
 	control_record("stat total_ticks %lu", now - boot_info.boot_tsc);
 	control_record("stat kernel_ticks %lu",
 		       kstats.kernel_tsc + kstats.kernel_entries * STATS_ENTRY_STUB_INSNS);
-	control_record("stat idle_ticks %lu", kstats.idle_tsc);
+	control_record("stat idle_ticks %lu", kstats.idle_tsc + tsc_calibration_halted_ticks);
+	control_record("stat boot_halted_ticks %lu", tsc_calibration_halted_ticks);
 	control_record("stat syscalls %lu", kstats.syscalls);
 	control_record("stat page_faults %lu", kstats.page_faults);
 }

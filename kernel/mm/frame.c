@@ -1,5 +1,7 @@
 #include "mm/frame.h"
 
+#include <stdbool.h>
+
 #include "arch/x86_64/memlayout.h"
 #include "core/panic.h"
 #include "lib/string.h"
@@ -9,6 +11,10 @@
 static struct buddy buddy;
 static uint8_t *tags;
 static uint16_t *refs;
+/* One bit per frame: handed out at least once since boot. A frame never
+ * handed out still holds the zeros the VMM filled RAM with (QEMU and
+ * Firecracker back guest RAM with anonymous mmap), so it needs no clearing. */
+static uint64_t *used_once;
 static uint64_t total_frames;
 static uint64_t reserved_end_pa, early_limit_pa;
 static const struct boot_info *boot;
@@ -43,14 +49,17 @@ void frame_init(const struct boot_info *bi, uint64_t reserved_end, uint64_t earl
 	 * a reference count per frame, then the allocator's bitmaps. */
 	uint64_t meta = (reserved_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	uint64_t bitmaps = (3 * npages + 7) & ~7ull;
-	uint64_t meta_size = (bitmaps + buddy_metadata_size(npages) + PAGE_SIZE - 1) &
-			     ~(PAGE_SIZE - 1);
+	uint64_t used_words = (npages + 63) / 64;
+	uint64_t meta_size = (bitmaps + used_words * 8 + buddy_metadata_size(npages) +
+			      PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (meta + meta_size > early_limit)
 		panic("not enough low memory for the frame tables");
 	tags = phys_to_virt(meta);
 	refs = (uint16_t *)(tags + npages);
 	memset(tags, 0, 3 * npages);
-	buddy_init(&buddy, npages, tags + bitmaps);
+	used_once = (uint64_t *)(tags + bitmaps);
+	memset(used_once, 0, used_words * 8);
+	buddy_init(&buddy, npages, used_once + used_words);
 
 	reserved_end_pa = meta + meta_size;
 	early_limit_pa = early_limit;
@@ -62,13 +71,27 @@ void frame_init_late(void)
 	add_ram(early_limit_pa > reserved_end_pa ? early_limit_pa : reserved_end_pa, UINT64_MAX);
 }
 
-uint64_t frame_alloc_order(unsigned order)
+/* Allocates 2^order frames; *fresh says none was handed out before. */
+static uint64_t alloc(unsigned order, bool *fresh)
 {
 	uint64_t pfn = buddy_alloc(&buddy, order);
 	if (pfn == UINT64_MAX)
 		return 0;
 	refs[pfn] = 1;
+	*fresh = true;
+	for (uint64_t f = pfn; f < pfn + (1ull << order); f++) {
+		uint64_t bit = 1ull << (f & 63);
+		if (used_once[f >> 6] & bit)
+			*fresh = false;
+		used_once[f >> 6] |= bit;
+	}
 	return pfn << PAGE_SHIFT;
+}
+
+uint64_t frame_alloc_order(unsigned order)
+{
+	bool fresh;
+	return alloc(order, &fresh);
 }
 
 uint64_t frame_alloc(void)
@@ -78,8 +101,9 @@ uint64_t frame_alloc(void)
 
 uint64_t frame_alloc_zeroed(void)
 {
-	uint64_t pa = frame_alloc();
-	if (pa)
+	bool fresh;
+	uint64_t pa = alloc(0, &fresh);
+	if (pa && !fresh)
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
 	return pa;
 }

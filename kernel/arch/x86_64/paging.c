@@ -93,10 +93,14 @@ void pte_for_each(uint64_t start, uint64_t end, void (*fn)(uint64_t va, pte_t *p
 			va = (va & ~(span - 1)) + span;
 			continue;
 		}
-		pte_t *pte = &t[INDEX(va, 0)];
-		if (*pte & (PTE_P | PTE_SOFT_NONE))
-			fn(va, pte, arg);
-		va += PAGE_SIZE;
+		/* A leaf table: visit its entries up to its end or the range's. */
+		uint64_t table_end = (va & ~((1ull << 21) - 1)) + (1ull << 21);
+		uint64_t stop = table_end < end ? table_end : end;
+		for (; va < stop; va += PAGE_SIZE) {
+			pte_t *pte = &t[INDEX(va, 0)];
+			if (*pte & (PTE_P | PTE_SOFT_NONE))
+				fn(va, pte, arg);
+		}
 	}
 }
 

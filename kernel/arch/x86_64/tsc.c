@@ -25,6 +25,8 @@ static uint64_t from_cpuid(void)
 	return 0;
 }
 
+uint64_t tsc_calibration_halted_ticks;
+
 /* Set by the IRQ 0 handler; read by the halted measuring loop. */
 static volatile int pit_fired;
 
@@ -51,6 +53,7 @@ static uint64_t from_pit(void)
 	uint16_t c1 = pit_read_count();
 	uint64_t t1 = rdtsc();
 	uint32_t apic_ticks = lapic_count_elapsed();
+	tsc_calibration_halted_ticks = t1 - t0;
 	pic_mask(0);
 	idt_set_irq_handler(PIC_VECTOR_BASE + 0, 0);
 	uint16_t elapsed = (uint16_t)(c0 - c1); /* mode 0 wraps past zero */

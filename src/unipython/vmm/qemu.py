@@ -178,7 +178,7 @@ def _result(status: int, records: Sequence[tuple[str, str]], stderr: str, timed_
             r.frames.append(int(rest, 16))
         elif key == "stat":
             name, _, value = rest.partition(" ")
-            r.stats[name] = int(value)
+            r.stats[name] = int(value) if value.isdigit() else value
     return r
 
 

@@ -223,6 +223,7 @@ void sched_start_thread(struct thread *t)
 	thread_count++;
 	t->state = THREAD_READY;
 	runq_push(t);
+	arm_timer();
 }
 
 int sched_wait(struct waitq *q, uint64_t deadline_ns, bool interruptible, const char *reason,
@@ -256,6 +257,7 @@ void sched_wake_thread(struct thread *t, int result)
 	t->wake_result = result;
 	t->state = THREAD_READY;
 	runq_push(t);
+	arm_timer(); /* the running thread's slice now has an end */
 }
 
 int sched_wake(struct waitq *q, int n)

@@ -115,3 +115,13 @@ def test_find_kernel_reports_a_missing_unipython_kernel(
     monkeypatch.setenv("UNIPYTHON_KERNEL", str(tmp_path / "none.elf"))
     with pytest.raises(UserError, match="UNIPYTHON_KERNEL names no file"):
         find_kernel()
+
+
+def test_missing_qemu_is_a_one_line_error_that_says_how_to_install_it(
+    built_image: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert main(["run", "--accel", "tcg", str(built_image)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "QEMU is not installed" in err and "apt-get install qemu-system-x86" in err

@@ -10,6 +10,7 @@
 
 #include "arch/x86_64/memlayout.h"
 #include "core/panic.h"
+#include "fs/pipe.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
@@ -38,7 +39,7 @@ struct tmpfs_file {
 	uint64_t npages; /* capacity of pages[] */
 };
 
-static const struct inode_ops tmpfs_dir_ops, tmpfs_file_ops_i, tmpfs_link_ops;
+static const struct inode_ops tmpfs_dir_ops, tmpfs_file_ops_i, tmpfs_link_ops, tmpfs_special_ops;
 static const struct file_ops tmpfs_fops;
 
 static struct tmpfs_dir *dir_of(struct inode *ino)
@@ -128,13 +129,23 @@ static struct inode *new_inode(struct superblock *sb, uint32_t mode)
 	case S_IFLNK:
 		ino->ops = &tmpfs_link_ops;
 		break;
+	case S_IFIFO:
+		ino->ops = &tmpfs_special_ops;
+		ino->fops = &fifo_ops;
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFSOCK:
+		/* No driver behind a node made by mknod: opening it is ENXIO. */
+		ino->ops = &tmpfs_special_ops;
+		break;
 	default:
 		ino->ops = &tmpfs_file_ops_i;
 		ino->fops = &tmpfs_fops;
 		ino->priv = kzalloc(sizeof(struct tmpfs_file));
 		break;
 	}
-	if (!S_ISLNK(mode) && !ino->priv) {
+	if ((S_ISREG(mode) || S_ISDIR(mode)) && !ino->priv) {
 		kfree(ino);
 		return NULL;
 	}
@@ -178,6 +189,22 @@ static int tmpfs_mkdir(struct inode *dir, const char *name, size_t len, uint32_t
 	int rc = set_dir_name(ino, dir, name, len);
 	if (rc == 0)
 		rc = add_entry(dir, name, len, ino);
+	if (rc < 0)
+		ino->nlink = 0;
+	inode_put(ino);
+	return rc;
+}
+
+static int tmpfs_mknod(struct inode *dir, const char *name, size_t len, uint32_t mode,
+		       uint32_t rdev)
+{
+	if (find(dir, name, len, NULL))
+		return -EEXIST;
+	struct inode *ino = new_inode(dir->sb, mode);
+	if (!ino)
+		return -ENOSPC;
+	ino->rdev = rdev;
+	int rc = add_entry(dir, name, len, ino);
 	if (rc < 0)
 		ino->nlink = 0;
 	inode_put(ino);
@@ -455,6 +482,8 @@ static int tmpfs_get_page(struct inode *ino, uint64_t pgoff, bool writable, uint
 
 static void tmpfs_evict(struct inode *ino)
 {
+	if (S_ISFIFO(ino->mode))
+		fifo_evict(ino);
 	if (S_ISREG(ino->mode)) {
 		free_pages_from(file_of(ino), 0);
 		kfree(file_of(ino)->pages);
@@ -528,6 +557,7 @@ static const struct inode_ops tmpfs_dir_ops = {
 	.lookup = tmpfs_lookup,
 	.create = tmpfs_create,
 	.mkdir = tmpfs_mkdir,
+	.mknod = tmpfs_mknod,
 	.symlink = tmpfs_symlink,
 	.link = tmpfs_link,
 	.unlink = tmpfs_unlink,
@@ -540,6 +570,10 @@ static const struct inode_ops tmpfs_dir_ops = {
 static const struct inode_ops tmpfs_file_ops_i = {
 	.truncate = tmpfs_truncate,
 	.get_page = tmpfs_get_page,
+	.evict = tmpfs_evict,
+};
+
+static const struct inode_ops tmpfs_special_ops = {
 	.evict = tmpfs_evict,
 };
 

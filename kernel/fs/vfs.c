@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/panic.h"
+#include "fs/poll.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "mm/kmalloc.h"
@@ -76,6 +77,8 @@ void file_put(struct file *f)
 	ASSERT(f->refcount > 0);
 	if (--f->refcount)
 		return;
+	if (f->epoll_watchers)
+		epoll_file_released(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	inode_put(f->inode);

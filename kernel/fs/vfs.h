@@ -33,6 +33,8 @@ struct inode_ops {
 	int (*create)(struct inode *dir, const char *name, size_t len, uint32_t mode,
 		      struct inode **out);
 	int (*mkdir)(struct inode *dir, const char *name, size_t len, uint32_t mode);
+	/* FIFOs, sockets and device nodes (mode holds the type). */
+	int (*mknod)(struct inode *dir, const char *name, size_t len, uint32_t mode, uint32_t rdev);
 	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target);
 	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
 	int (*unlink)(struct inode *dir, const char *name, size_t len);
@@ -60,6 +62,9 @@ struct file_ops {
 	int (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
 	/* Returns the POLLIN/POLLOUT/... bits that are ready now. */
 	unsigned (*poll)(struct file *f);
+	/* A counter that changes whenever the readiness may have changed
+	 * (for edge-triggered epoll); without it a file reports one edge. */
+	uint64_t (*poll_generation)(struct file *f);
 	void (*release)(struct file *f);
 	bool seekable;
 };
@@ -92,6 +97,7 @@ struct inode {
 	const char *name;      /* its name in parent (not NUL-terminated) */
 	size_t name_len;
 	struct inode *mounted; /* root of the file system mounted here */
+	void *pipe;            /* FIFOs and pipes: the pipe (fs/pipe.c) */
 	void *priv;            /* owned by the file system */
 };
 
@@ -103,6 +109,7 @@ struct file {
 	unsigned flags;  /* O_ACCMODE and the status flags (O_APPEND, O_NONBLOCK...) */
 	char *path;      /* the path it was opened by, for /proc/self/fd */
 	void *priv;      /* owned by the file's ops */
+	int epoll_watchers; /* epoll instances watching it (linux/epoll.c) */
 };
 
 /* Inode references. */

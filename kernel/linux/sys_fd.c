@@ -1,6 +1,7 @@
 /* Syscalls on open file descriptors: I/O, seeking, duplication, control. */
 #include <stddef.h>
 
+#include "fs/pipe.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -319,6 +320,10 @@ SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
 		return record_lock(f, cmd, (struct linux_flock *)arg);
 	case F_GETOWN:
 		return 0;
+	case F_GETPIPE_SZ:
+		return is_pipe(f) ? pipe_get_size(f) : -EBADF;
+	case F_SETPIPE_SZ:
+		return is_pipe(f) ? pipe_set_size(f, arg) : -EBADF;
 	default:
 		return -EINVAL;
 	}

@@ -1,0 +1,93 @@
+"""Pipes, FIFOs, and waiting on descriptors: poll, select, epoll, eventfd."""
+
+from __future__ import annotations
+
+from tests.boot.conftest import Boot
+
+
+def test_pipes_carry_data_between_threads_with_eof_and_epipe(boot: Boot) -> None:
+    r = boot("""
+        import errno, os, threading
+        rd, wr = os.pipe()
+        def writer():
+            for i in range(100):
+                os.write(wr, b"x" * 1000)   # 100 kB: more than the 64 KiB buffer
+            os.close(wr)
+        t = threading.Thread(target=writer); t.start()
+        got = b""
+        while chunk := os.read(rd, 4096):
+            got += chunk
+        t.join()
+        print(len(got), os.read(rd, 10))
+        r2, w2 = os.pipe()
+        os.close(r2)
+        try:
+            os.write(w2, b"x")
+        except BrokenPipeError as e:
+            print("EPIPE", e.errno == errno.EPIPE)
+        r3, w3 = os.pipe2(os.O_NONBLOCK)
+        try:
+            os.read(r3, 1)
+        except BlockingIOError:
+            print("EAGAIN")
+        import fcntl
+        print(fcntl.fcntl(r3, fcntl.F_GETPIPE_SZ), fcntl.fcntl(r3, fcntl.F_SETPIPE_SZ, 10000))
+    """)
+    assert r.stdout.splitlines() == ["100000 b''", "EPIPE True", "EAGAIN", "65536 16384"], r.stdout + r.stderr
+
+
+def test_poll_select_and_epoll_see_readiness_and_time_out(boot: Boot) -> None:
+    r = boot("""
+        import os, select, time
+        rd, wr = os.pipe()
+        p = select.poll(); p.register(rd, select.POLLIN)
+        start = time.monotonic()
+        print(p.poll(100), round(time.monotonic() - start, 1))
+        os.write(wr, b"hi")
+        print(p.poll(0))
+        print(select.select([rd], [wr], [], 0) == ([rd], [wr], []))
+        ep = select.epoll()
+        ep.register(rd, select.EPOLLIN)
+        print(ep.poll(0) == [(rd, select.EPOLLIN)])
+        os.read(rd, 2)
+        print(ep.poll(0.05))
+        ep.modify(rd, select.EPOLLIN | select.EPOLLET)
+        os.write(wr, b"a")
+        print(len(ep.poll(0)), len(ep.poll(0)))   # one edge, reported once
+        os.close(wr)
+        print(p.poll(0) == [(rd, select.POLLIN | select.POLLHUP)])
+    """)
+    assert r.stdout.splitlines() == ["[] 0.1", f"[(3, 1)]", "True", "True", "[]", "1 0", "True"], \
+        r.stdout + r.stderr
+
+
+def test_a_thread_blocked_in_epoll_wakes_when_another_writes(boot: Boot) -> None:
+    r = boot("""
+        import os, select, threading, time
+        efd = os.eventfd(0)
+        ep = select.epoll(); ep.register(efd, select.EPOLLIN)
+        threading.Timer(0.1, lambda: os.eventfd_write(efd, 5)).start()
+        events = ep.poll(5)
+        print(events == [(efd, select.EPOLLIN)], os.eventfd_read(efd))
+    """)
+    assert r.stdout == "True 5\n", r.stdout + r.stderr
+
+
+def test_fifos_connect_a_reader_and_a_writer_by_name(boot: Boot) -> None:
+    r = boot("""
+        import os, stat, threading
+        os.mkfifo("/tmp/fifo")
+        print(stat.S_ISFIFO(os.stat("/tmp/fifo").st_mode))
+        def writer():
+            with open("/tmp/fifo", "w") as f:
+                f.write("through the fifo")
+        t = threading.Thread(target=writer); t.start()
+        with open("/tmp/fifo") as f:
+            print(f.read())
+        t.join()
+        try:
+            os.open("/tmp/fifo", os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            print(e.errno)
+    """)
+    assert r.stdout.splitlines() == ["True", "through the fifo", "6"], r.stdout + r.stderr

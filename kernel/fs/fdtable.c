@@ -1,6 +1,7 @@
 #include "fs/fdtable.h"
 
 #include "core/process.h"
+#include "fs/locks.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "mm/kmalloc.h"
@@ -52,8 +53,10 @@ int fd_install_at(struct fd_table *t, struct file *f, int fd, bool cloexec)
 	struct file *old = t->slots[fd].file;
 	t->slots[fd].file = f;
 	t->slots[fd].cloexec = cloexec;
-	if (old)
+	if (old) {
+		locks_descriptor_closed(old);
 		file_put(old);
+	}
 	return fd;
 }
 
@@ -78,6 +81,7 @@ int fd_close(struct fd_table *t, int fd)
 	struct file *f = s->file;
 	s->file = NULL;
 	s->cloexec = false;
+	locks_descriptor_closed(f);
 	file_put(f);
 	return 0;
 }

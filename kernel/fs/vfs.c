@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/panic.h"
+#include "fs/locks.h"
 #include "fs/poll.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
@@ -79,6 +80,8 @@ void file_put(struct file *f)
 		return;
 	if (f->epoll_watchers)
 		epoll_file_released(f);
+	if (f->inode)
+		locks_file_released(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	inode_put(f->inode);

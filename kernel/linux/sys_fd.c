@@ -1,6 +1,7 @@
 /* Syscalls on open file descriptors: I/O, seeking, duplication, control. */
 #include <stddef.h>
 
+#include "fs/locks.h"
 #include "fs/pipe.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
@@ -253,37 +254,15 @@ SYSCALL_DEFINE(dup3, "d:ffo", int oldfd, int newfd, int flags)
 	return do_dup3(oldfd, newfd, flags);
 }
 
-struct linux_flock {
-	int16_t l_type;
-	int16_t l_whence;
-	int64_t l_start;
-	int64_t l_len;
-	int32_t l_pid;
-};
-
-/* POSIX record locks of one process never conflict with each other, so
- * for the only process there is, setting always succeeds and a test always
- * finds the range free. The arguments are still checked as Linux does. */
-static long record_lock(struct file *f, int cmd, struct linux_flock *ufl)
+static long record_lock(struct file *f, int cmd, struct linux_flock *ufl, bool ofd)
 {
 	struct linux_flock fl;
 	if (copy_from_user(&fl, ufl, sizeof(fl)) < 0)
 		return -EFAULT;
-	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
-		return -EINVAL;
-	if (fl.l_whence != SEEK_SET && fl.l_whence != SEEK_CUR && fl.l_whence != SEEK_END)
-		return -EINVAL;
-	if (cmd == F_GETLK) {
-		if (fl.l_type == F_UNLCK)
-			return -EINVAL;
-		fl.l_type = F_UNLCK;
-		return copy_to_user(ufl, &fl, sizeof(fl)) < 0 ? -EFAULT : 0;
-	}
-	if (fl.l_type == F_RDLCK && !readable(f))
-		return -EBADF;
-	if (fl.l_type == F_WRLCK && !writable(f))
-		return -EBADF;
-	return 0;
+	int rc = locks_record(f, cmd, &fl, ofd);
+	if (rc == 0 && cmd == F_GETLK && copy_to_user(ufl, &fl, sizeof(fl)) < 0)
+		return -EFAULT;
+	return rc;
 }
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
@@ -317,7 +296,13 @@ SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
-		return record_lock(f, cmd, (struct linux_flock *)arg);
+		return record_lock(f, cmd, (struct linux_flock *)arg, false);
+	case F_OFD_GETLK:
+		return record_lock(f, F_GETLK, (struct linux_flock *)arg, true);
+	case F_OFD_SETLK:
+		return record_lock(f, F_SETLK, (struct linux_flock *)arg, true);
+	case F_OFD_SETLKW:
+		return record_lock(f, F_SETLKW, (struct linux_flock *)arg, true);
 	case F_GETOWN:
 		return 0;
 	case F_GETPIPE_SZ:
@@ -353,6 +338,12 @@ SYSCALL_DEFINE(ioctl, "d:fxx", int fd, unsigned long cmd, unsigned long arg)
 	if (f->ops && f->ops->ioctl)
 		return f->ops->ioctl(f, cmd, arg);
 	return -ENOTTY;
+}
+
+SYSCALL_DEFINE(flock, "d:fd", int fd, int op)
+{
+	struct file *f = fd_file(fd);
+	return f ? locks_flock(f, op) : -EBADF;
 }
 
 SYSCALL_DEFINE(fsync, "d:f", int fd)

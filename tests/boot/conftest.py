@@ -56,6 +56,31 @@ def boot(tmp_path: Path) -> Boot:
     return run
 
 
+SameAsHost = Callable[[str], Run]
+
+
+@pytest.fixture
+def same_as_host(boot: Boot, tmp_path: Path) -> SameAsHost:
+    """same_as_host(source): runs the script natively with /usr/bin/python3.11 (in a
+    fresh directory) and inside unipython, asserts identical output, returns the guest run."""
+
+    def run(source: str) -> Run:
+        source = textwrap.dedent(source)
+        native_dir = tmp_path / "native"
+        native_dir.mkdir(exist_ok=True)
+        script = native_dir / "native_app.py"
+        script.write_text(source)
+        native = subprocess.run(["/usr/bin/python3.11", str(script)], capture_output=True,
+                                text=True, cwd=native_dir, timeout=120)
+        assert native.returncode == 0, native.stderr
+        guest = boot(source)
+        assert guest.returncode == 0, guest.stdout + guest.stderr
+        assert guest.stdout == native.stdout
+        return guest
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def image_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """image_of(source) builds an image once per source text."""

@@ -280,3 +280,12 @@ def test_a_wrapper_script_is_refused_as_the_interpreter(
     shim.chmod(0o755)
     with pytest.raises(UserError, match="not an x86_64 ELF executable"):
         build(make_app({"app.py": ""}), tmp_path / "x.img", fake_kernel, python=shim)
+
+
+def test_modules_the_stdlib_imports_by_computed_name_go_in(
+    make_app: AppMaker, build_app: Builder
+) -> None:
+    app = make_app({"app.py": "import sysconfig\nprint(sysconfig.get_config_var('SOABI'))\n"})
+    result = build_app(app)
+    paths = {f.path for f in result.files}
+    assert any("/_sysconfigdata_" in p for p in paths)

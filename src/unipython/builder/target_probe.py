@@ -169,6 +169,35 @@ def in_dir(path, directory):
     return bool(path) and os.path.commonpath([os.path.abspath(path), directory]) == directory
 
 
+def dynamic_imports():
+    """Stdlib modules that import others by computed name, which a bytecode scan
+    cannot see: trigger module -> what it imports at run time."""
+    import sysconfig
+
+    return {
+        "sysconfig": [sysconfig._get_sysconfigdata_name()],
+        "dbm": ["dbm.gnu", "dbm.ndbm", "dbm.dumb"],
+        "xml.sax": ["xml.sax.expatreader"],
+    }
+
+
+def add_dynamic_imports(finder):
+    done = set()
+    table = dynamic_imports()
+    while True:
+        todo = [t for t in table if t in finder.modules and t not in done]
+        if not todo:
+            return
+        for trigger in todo:
+            done.add(trigger)
+            finder.root_importer = trigger
+            for name in table[trigger]:
+                try:
+                    finder.import_hook(name)
+                except ImportError:
+                    pass
+
+
 def closure(request):
     app = request["app"]
     app_dir = request["app_dir"]
@@ -182,6 +211,7 @@ def closure(request):
                 finder.import_hook(name)
             except ImportError:
                 missing_includes.append(name)
+        add_dynamic_imports(finder)
     except SyntaxError as exc:
         if finder.syntax_error is None:
             finder.syntax_error = syntax_error_record(exc)

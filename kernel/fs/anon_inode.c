@@ -15,14 +15,20 @@ static void anon_evict(struct inode *ino)
 
 static const struct inode_ops anon_ops = { .evict = anon_evict };
 
+void file_set_name(struct file *f, const char *name)
+{
+	size_t len = strlen(name);
+	kfree(f->path);
+	f->path = kmalloc(len + 1);
+	if (f->path)
+		memcpy(f->path, name, len + 1);
+}
+
 void file_set_path(struct file *f, const char *fmt, uint64_t n)
 {
 	char buf[64];
-	int len = format(buf, sizeof(buf), fmt, n);
-	kfree(f->path);
-	f->path = kmalloc((size_t)len + 1);
-	if (f->path)
-		memcpy(f->path, buf, (size_t)len + 1);
+	format(buf, sizeof(buf), fmt, n);
+	file_set_name(f, buf);
 }
 
 struct file *anon_file_new(const char *kind, const struct file_ops *ops, void *priv,

@@ -10,5 +10,6 @@ struct file *anon_file_new(const char *kind, const struct file_ops *ops, void *p
 			   unsigned flags);
 /* Gives a file a descriptive path such as "pipe:[42]". */
 void file_set_path(struct file *f, const char *fmt, uint64_t n);
+void file_set_name(struct file *f, const char *name);
 
 #endif

@@ -1,5 +1,7 @@
 #include "fs/namei.h"
 
+#include "fs/permission.h"
+
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "mm/kmalloc.h"
@@ -17,6 +19,9 @@ static int lookup(struct inode *dir, const char *name, size_t len, struct inode 
 {
 	if (!S_ISDIR(dir->mode) || !dir->ops->lookup)
 		return -ENOTDIR;
+	int rc = inode_permission(dir, MAY_EXEC);
+	if (rc < 0)
+		return rc;
 	if (len == 1 && name[0] == '.') {
 		*out = inode_get(dir);
 		return 0;
@@ -25,7 +30,7 @@ static int lookup(struct inode *dir, const char *name, size_t len, struct inode 
 		*out = inode_get(vfs_parent(dir));
 		return 0;
 	}
-	int rc = dir->ops->lookup(dir, name, len, out);
+	rc = dir->ops->lookup(dir, name, len, out);
 	if (rc < 0)
 		return rc;
 	while ((*out)->mounted) {

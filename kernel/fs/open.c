@@ -1,6 +1,7 @@
 #include "fs/open.h"
 
 #include "fs/namei.h"
+#include "fs/permission.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
@@ -110,9 +111,12 @@ int vfs_open(struct inode *start, const char *path, int flags, uint32_t mode,
 			rc = -EROFS;
 			goto out;
 		}
+		if ((rc = inode_permission(w.dir, MAY_WRITE | MAY_EXEC)) < 0)
+			goto out;
 		rc = w.dir->ops->create(w.dir, w.last, w.last_len, S_IFREG | (mode & 07777), &ino);
 		if (rc < 0)
 			goto out;
+		inode_init_owner(ino, w.dir);
 		w.inode = ino;
 	} else {
 		if ((flags & O_CREAT) && (flags & O_EXCL)) {
@@ -127,6 +131,13 @@ int vfs_open(struct inode *start, const char *path, int flags, uint32_t mode,
 			/* O_NOFOLLOW (or O_CREAT|O_EXCL) on a symlink. */
 			rc = (flags & O_PATH) ? 0 : -ELOOP;
 			if (rc < 0)
+				goto out;
+		}
+		if (!(flags & O_PATH) && !S_ISLNK(ino->mode)) {
+			int acc = flags & O_ACCMODE;
+			int mask = (acc != O_WRONLY ? MAY_READ : 0) |
+				   (acc != O_RDONLY || (flags & O_TRUNC) ? MAY_WRITE : 0);
+			if ((rc = inode_permission(ino, mask)) < 0)
 				goto out;
 		}
 	}

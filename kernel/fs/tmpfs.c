@@ -10,7 +10,10 @@
 
 #include "arch/x86_64/memlayout.h"
 #include "core/panic.h"
+#include "fs/dnotify.h"
+#include "fs/permission.h"
 #include "fs/pipe.h"
+#include "fs/xattr.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
@@ -82,7 +85,8 @@ static int set_dir_name(struct inode *dir, struct inode *parent, const char *nam
 }
 
 /* Adds an entry for ino (taking a reference) at the end of dir. */
-static int add_entry(struct inode *dir, const char *name, size_t len, struct inode *ino)
+static int add_entry(struct inode *dir, const char *name, size_t len, struct inode *ino,
+		     unsigned long event)
 {
 	struct tmpfs_entry *e = kmalloc(sizeof(*e) + len);
 	if (!e)
@@ -99,16 +103,18 @@ static int add_entry(struct inode *dir, const char *name, size_t len, struct ino
 	if (S_ISDIR(ino->mode))
 		dir->nlink++;
 	inode_touch(dir, true, true);
+	dnotify_event(dir, event);
 	return 0;
 }
 
-static void remove_entry(struct inode *dir, struct tmpfs_entry **link)
+static void remove_entry(struct inode *dir, struct tmpfs_entry **link, unsigned long event)
 {
 	struct tmpfs_entry *e = *link;
 	*link = e->next;
 	if (S_ISDIR(e->inode->mode))
 		dir->nlink--;
 	inode_touch(dir, true, true);
+	dnotify_event(dir, event);
 	inode_put(e->inode);
 	kfree(e);
 }
@@ -143,6 +149,7 @@ static struct inode *new_inode(struct superblock *sb, uint32_t mode)
 		ino->ops = &tmpfs_file_ops_i;
 		ino->fops = &tmpfs_fops;
 		ino->priv = kzalloc(sizeof(struct tmpfs_file));
+		ino->seals = F_SEAL_SEAL; /* as shmem: only a memfd may be sealed */
 		break;
 	}
 	if ((S_ISREG(mode) || S_ISDIR(mode)) && !ino->priv) {
@@ -169,7 +176,7 @@ static int tmpfs_create(struct inode *dir, const char *name, size_t len, uint32_
 	struct inode *ino = new_inode(dir->sb, mode);
 	if (!ino)
 		return -ENOSPC;
-	int rc = add_entry(dir, name, len, ino);
+	int rc = add_entry(dir, name, len, ino, DN_CREATE);
 	if (rc < 0) {
 		ino->nlink = 0;
 		inode_put(ino);
@@ -186,9 +193,10 @@ static int tmpfs_mkdir(struct inode *dir, const char *name, size_t len, uint32_t
 	struct inode *ino = new_inode(dir->sb, S_IFDIR | (mode & 07777));
 	if (!ino)
 		return -ENOSPC;
+	inode_init_owner(ino, dir);
 	int rc = set_dir_name(ino, dir, name, len);
 	if (rc == 0)
-		rc = add_entry(dir, name, len, ino);
+		rc = add_entry(dir, name, len, ino, DN_CREATE);
 	if (rc < 0)
 		ino->nlink = 0;
 	inode_put(ino);
@@ -204,7 +212,8 @@ static int tmpfs_mknod(struct inode *dir, const char *name, size_t len, uint32_t
 	if (!ino)
 		return -ENOSPC;
 	ino->rdev = rdev;
-	int rc = add_entry(dir, name, len, ino);
+	inode_init_owner(ino, dir);
+	int rc = add_entry(dir, name, len, ino, DN_CREATE);
 	if (rc < 0)
 		ino->nlink = 0;
 	inode_put(ino);
@@ -219,6 +228,7 @@ static int tmpfs_symlink(struct inode *dir, const char *name, size_t len, const 
 	struct inode *ino = new_inode(dir->sb, S_IFLNK | 0777);
 	if (!ino)
 		return -ENOSPC;
+	inode_init_owner(ino, dir);
 	char *copy = kmalloc(tlen + 1);
 	if (!copy) {
 		kfree(ino);
@@ -227,7 +237,7 @@ static int tmpfs_symlink(struct inode *dir, const char *name, size_t len, const 
 	memcpy(copy, target, tlen + 1);
 	ino->priv = copy;
 	ino->size = tlen;
-	int rc = add_entry(dir, name, len, ino);
+	int rc = add_entry(dir, name, len, ino, DN_CREATE);
 	if (rc < 0)
 		ino->nlink = 0;
 	inode_put(ino);
@@ -240,7 +250,7 @@ static int tmpfs_link(struct inode *dir, const char *name, size_t len, struct in
 		return -EEXIST;
 	if (target->sb != dir->sb)
 		return -EXDEV;
-	int rc = add_entry(dir, name, len, target);
+	int rc = add_entry(dir, name, len, target, DN_CREATE);
 	if (rc == 0) {
 		target->nlink++;
 		inode_touch(target, false, true);
@@ -258,7 +268,7 @@ static int tmpfs_unlink(struct inode *dir, const char *name, size_t len)
 		return -EISDIR;
 	e->inode->nlink--;
 	inode_touch(e->inode, false, true);
-	remove_entry(dir, link);
+	remove_entry(dir, link, DN_DELETE);
 	return 0;
 }
 
@@ -277,7 +287,7 @@ static int tmpfs_rmdir(struct inode *dir, const char *name, size_t len)
 		return -EBUSY;
 	victim->nlink = 0;
 	victim->parent = NULL; /* getcwd() inside it now fails with ENOENT */
-	remove_entry(dir, link);
+	remove_entry(dir, link, DN_DELETE);
 	return 0;
 }
 
@@ -344,7 +354,7 @@ static int tmpfs_rename(struct inode *odir, const char *oname, size_t olen, stru
 			old->nlink--;
 		}
 		inode_touch(old, false, true);
-		remove_entry(ndir, nlink);
+		remove_entry(ndir, nlink, DN_DELETE);
 	}
 	/* Link under the new name first, then drop the old entry. */
 	if (S_ISDIR(ino->mode)) {
@@ -352,11 +362,11 @@ static int tmpfs_rename(struct inode *odir, const char *oname, size_t olen, stru
 		if (rc < 0)
 			return rc;
 	}
-	int rc = add_entry(ndir, nname, nlen, ino);
+	int rc = add_entry(ndir, nname, nlen, ino, DN_RENAME);
 	if (rc < 0)
 		return rc;
 	find(odir, oname, olen, &olink); /* the list may have changed */
-	remove_entry(odir, olink);
+	remove_entry(odir, olink, DN_RENAME);
 	inode_touch(ino, false, true);
 	return 0;
 }
@@ -459,6 +469,9 @@ static void free_pages_from(struct tmpfs_file *tf, uint64_t first)
 
 static int tmpfs_truncate(struct inode *ino, uint64_t size)
 {
+	if ((size < ino->size && (ino->seals & F_SEAL_SHRINK)) ||
+	    (size > ino->size && (ino->seals & F_SEAL_GROW)))
+		return -EPERM;
 	struct tmpfs_file *tf = file_of(ino);
 	if (size < ino->size) {
 		free_pages_from(tf, (size + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -473,6 +486,50 @@ static int tmpfs_truncate(struct inode *ino, uint64_t size)
 	return 0;
 }
 
+#define FALLOC_FL_KEEP_SIZE 0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+
+/* Reserves the pages of [off, off+len) (or frees them: PUNCH_HOLE). */
+static int tmpfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
+{
+	struct tmpfs_file *tf = file_of(ino);
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (!(mode & FALLOC_FL_KEEP_SIZE))
+			return -EOPNOTSUPP;
+		if (ino->seals & F_SEAL_WRITE)
+			return -EPERM;
+		for (uint64_t a = off; a < off + len && a < ino->size;) {
+			uint64_t idx = a / PAGE_SIZE, in_page = a % PAGE_SIZE;
+			uint64_t n = PAGE_SIZE - in_page < off + len - a ? PAGE_SIZE - in_page : off + len - a;
+			uint64_t pa = page_at(tf, idx);
+			if (pa && in_page == 0 && n == PAGE_SIZE) {
+				frame_put(pa);
+				tf->pages[idx] = 0;
+			} else if (pa) {
+				memset((char *)phys_to_virt(pa) + in_page, 0, n);
+			}
+			a += n;
+		}
+		inode_touch(ino, true, true);
+		return 0;
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > ino->size && (ino->seals & F_SEAL_GROW))
+		return -EPERM;
+	for (uint64_t idx = off / PAGE_SIZE; idx * PAGE_SIZE < off + len; idx++) {
+		uint64_t pa;
+		int rc = page_fill(tf, idx, &pa);
+		if (rc < 0)
+			return rc;
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > ino->size) {
+		ino->size = off + len;
+		inode_touch(ino, true, true);
+	}
+	return 0;
+}
+
 static int tmpfs_get_page(struct inode *ino, uint64_t pgoff, bool writable, uint64_t *pa)
 {
 	if (pgoff >= (ino->size + PAGE_SIZE - 1) / PAGE_SIZE)
@@ -482,6 +539,7 @@ static int tmpfs_get_page(struct inode *ino, uint64_t pgoff, bool writable, uint
 
 static void tmpfs_evict(struct inode *ino)
 {
+	xattr_free_all(ino);
 	if (S_ISFIFO(ino->mode))
 		fifo_evict(ino);
 	if (S_ISREG(ino->mode)) {
@@ -525,10 +583,17 @@ static int64_t tmpfs_write(struct file *f, const void *buf, size_t len, uint64_t
 {
 	struct inode *ino = f->inode;
 	struct tmpfs_file *tf = file_of(ino);
+	if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		return -EPERM;
 	if (f->flags & O_APPEND)
 		*pos = ino->size;
 	if (*pos + len < *pos)
 		return -EFBIG;
+	if ((ino->seals & F_SEAL_GROW) && *pos + len > ino->size) {
+		if (*pos >= ino->size)
+			return -EPERM;
+		len = ino->size - *pos;
+	}
 	size_t done = 0;
 	while (done < len) {
 		uint64_t off = *pos + done;
@@ -569,6 +634,7 @@ static const struct inode_ops tmpfs_dir_ops = {
 
 static const struct inode_ops tmpfs_file_ops_i = {
 	.truncate = tmpfs_truncate,
+	.fallocate = tmpfs_fallocate,
 	.get_page = tmpfs_get_page,
 	.evict = tmpfs_evict,
 };
@@ -623,5 +689,5 @@ int tmpfs_add_node(struct inode *dir, const char *name, struct inode *ino)
 	size_t len = strlen(name);
 	if (find(dir, name, len, NULL))
 		return -EEXIST;
-	return add_entry(dir, name, len, ino);
+	return add_entry(dir, name, len, ino, DN_CREATE);
 }

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/panic.h"
+#include "fs/dnotify.h"
 #include "fs/locks.h"
 #include "fs/poll.h"
 #include "lib/string.h"
@@ -80,8 +81,10 @@ void file_put(struct file *f)
 		return;
 	if (f->epoll_watchers)
 		epoll_file_released(f);
-	if (f->inode)
+	if (f->inode) {
 		locks_file_released(f);
+		dnotify_file_released(f);
+	}
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	inode_put(f->inode);

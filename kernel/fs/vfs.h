@@ -19,9 +19,16 @@
 #define NAME_MAX 255
 #define PATH_MAX 4096
 
+#define F_SEAL_SEAL 0x1
+#define F_SEAL_SHRINK 0x2
+#define F_SEAL_GROW 0x4
+#define F_SEAL_WRITE 0x8
+#define F_SEAL_FUTURE_WRITE 0x10
+
 struct inode;
 struct file;
 struct poll_table;
+struct xattr;
 
 /* Receives one directory entry; returns 0 to go on, < 0 to stop (full). */
 typedef int (*dirent_fn)(void *ctx, const char *name, size_t len, uint64_t ino,
@@ -47,6 +54,8 @@ struct inode_ops {
 	int (*readlink)(struct inode *ino, char *buf, size_t size);
 	/* Regular files. */
 	int (*truncate)(struct inode *ino, uint64_t size);
+	/* fallocate(2): mode 0 reserves (and may extend), or FALLOC_FL_* bits. */
+	int (*fallocate)(struct inode *ino, int mode, uint64_t off, uint64_t len);
 	/* The physical page holding file bytes [pgoff*4096, +4096), for mmap.
 	 * `writable` says the caller will write through a shared mapping. */
 	int (*get_page)(struct inode *ino, uint64_t pgoff, bool writable, uint64_t *pa);
@@ -98,6 +107,8 @@ struct inode {
 	size_t name_len;
 	struct inode *mounted; /* root of the file system mounted here */
 	void *pipe;            /* FIFOs and pipes: the pipe (fs/pipe.c) */
+	struct xattr *xattrs;  /* extended attributes (fs/xattr.c) */
+	uint32_t seals;        /* memfd seals (F_SEAL_*) */
 	void *priv;            /* owned by the file system */
 };
 

@@ -1,8 +1,10 @@
 /* Syscalls on open file descriptors: I/O, seeking, duplication, control. */
 #include <stddef.h>
 
+#include "fs/dnotify.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
+#include "linux/memfd.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -305,6 +307,12 @@ SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
 		return record_lock(f, F_SETLKW, (struct linux_flock *)arg, true);
 	case F_GETOWN:
 		return 0;
+	case F_NOTIFY:
+		return dnotify_set(f, arg);
+	case F_ADD_SEALS:
+		return memfd_add_seals(f, arg);
+	case F_GET_SEALS:
+		return memfd_get_seals(f);
 	case F_GETPIPE_SZ:
 		return is_pipe(f) ? pipe_get_size(f) : -EBADF;
 	case F_SETPIPE_SZ:
@@ -371,6 +379,26 @@ SYSCALL_DEFINE(ftruncate, "d:fl", int fd, int64_t length)
 	if (!f->inode->ops->truncate)
 		return -EINVAL;
 	return f->inode->ops->truncate(f->inode, (uint64_t)length);
+}
+
+SYSCALL_DEFINE(fallocate, "d:fdll", int fd, int mode, int64_t off, int64_t len)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (!writable(f))
+		return -EBADF;
+	if (S_ISDIR(f->inode->mode))
+		return -EISDIR;
+	if (!S_ISREG(f->inode->mode))
+		return S_ISFIFO(f->inode->mode) ? -ESPIPE : -ENODEV;
+	if ((uint64_t)off + (uint64_t)len < (uint64_t)off)
+		return -EFBIG;
+	if (!f->inode->ops->fallocate)
+		return -EOPNOTSUPP;
+	return f->inode->ops->fallocate(f->inode, mode, (uint64_t)off, (uint64_t)len);
 }
 
 SYSCALL_DEFINE(fadvise64, "d:flld", int fd, int64_t off, int64_t len, int advice)

@@ -3,6 +3,8 @@
 #include "core/clock.h"
 #include "fs/namei.h"
 #include "fs/open.h"
+#include "fs/permission.h"
+#include "core/cred.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -127,17 +129,20 @@ static long access_at(int dirfd, const char *upath, int mode, int flags)
 		return -EINVAL;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
 		return -EINVAL;
+	/* access() checks with the real ids unless AT_EACCESS asks otherwise. */
+	uint32_t fsuid = cred.fsuid, fsgid = cred.fsgid;
+	if (!(flags & AT_EACCESS)) {
+		cred.fsuid = cred.uid;
+		cred.fsgid = cred.gid;
+	}
 	struct inode *ino;
 	int rc = resolve_at(dirfd, upath, flags, !(flags & AT_SYMLINK_NOFOLLOW), &ino);
-	if (rc < 0)
-		return rc;
-	/* The app runs as root: reading and writing are always allowed,
-	 * executing needs an x bit on a non-directory. */
-	if ((mode & W_OK) && ino->sb->readonly && !S_ISCHR(ino->mode))
-		rc = -EROFS;
-	else if ((mode & X_OK) && !S_ISDIR(ino->mode) && !(ino->mode & 0111))
-		rc = -EACCES;
-	inode_put(ino);
+	if (rc == 0) {
+		rc = mode ? inode_permission(ino, mode) : 0;
+		inode_put(ino);
+	}
+	cred.fsuid = fsuid;
+	cred.fsgid = fsgid;
 	return rc;
 }
 
@@ -220,7 +225,8 @@ static long mkdir_at(int dirfd, const char *upath, uint32_t mode)
 		return rc;
 	if (w.inode)
 		rc = -EEXIST;
-	else if ((rc = writable_dir(w.dir)) == 0)
+	else if ((rc = writable_dir(w.dir)) == 0 &&
+		 (rc = inode_permission(w.dir, MAY_WRITE | MAY_EXEC)) == 0)
 		rc = w.dir->ops->mkdir ? w.dir->ops->mkdir(w.dir, w.last, w.last_len,
 							 mode & ~proc.umask & 07777)
 				       : -EPERM;
@@ -261,7 +267,7 @@ static long unlink_at(int dirfd, const char *upath, int flags)
 		rc = -ENOTDIR;
 	else if (rmdir && w.inode == vfs_root)
 		rc = -EBUSY;
-	else if ((rc = writable_dir(w.dir)) == 0) {
+	else if ((rc = writable_dir(w.dir)) == 0 && (rc = may_delete(w.dir, w.inode)) == 0) {
 		int (*op)(struct inode *, const char *, size_t) =
 			rmdir ? w.dir->ops->rmdir : w.dir->ops->unlink;
 		rc = op ? op(w.dir, w.last, w.last_len) : -EPERM;
@@ -309,7 +315,12 @@ static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const cha
 		rc = -ENOTDIR;
 	else if (from.dir->sb != to.dir->sb)
 		rc = -EXDEV;
-	else if ((rc = writable_dir(to.dir)) == 0)
+	else if ((rc = writable_dir(to.dir)) == 0 && (rc = may_delete(from.dir, from.inode)) == 0 &&
+		 (rc = inode_permission(to.dir, MAY_WRITE | MAY_EXEC)) == 0 &&
+		 (!to.inode || (rc = may_delete(to.dir, to.inode)) == 0) &&
+		 /* A directory moving elsewhere rewrites its "..": it must be writable. */
+		 (!S_ISDIR(from.inode->mode) || from.dir == to.dir ||
+		  (rc = inode_permission(from.inode, MAY_WRITE)) == 0))
 		rc = to.dir->ops->rename ? to.dir->ops->rename(from.dir, from.last, from.last_len,
 							      to.dir, to.last, to.last_len, flags)
 					 : -EPERM;
@@ -354,7 +365,8 @@ static long link_at(int olddirfd, const char *oldpath, int newdirfd, const char 
 			rc = -EEXIST;
 		else if (target->sb != w.dir->sb)
 			rc = -EXDEV;
-		else if ((rc = writable_dir(w.dir)) == 0)
+		else if ((rc = writable_dir(w.dir)) == 0 &&
+			 (rc = inode_permission(w.dir, MAY_WRITE | MAY_EXEC)) == 0)
 			rc = w.dir->ops->link ? w.dir->ops->link(w.dir, w.last, w.last_len, target)
 					      : -EPERM;
 		walk_release(&w);
@@ -386,7 +398,8 @@ static long symlink_at(const char *utarget, int dirfd, const char *upath)
 		return rc;
 	if (w.inode)
 		rc = -EEXIST;
-	else if ((rc = writable_dir(w.dir)) == 0)
+	else if ((rc = writable_dir(w.dir)) == 0 &&
+		 (rc = inode_permission(w.dir, MAY_WRITE | MAY_EXEC)) == 0)
 		rc = w.dir->ops->symlink ? w.dir->ops->symlink(w.dir, w.last, w.last_len, target)
 					 : -EPERM;
 	walk_release(&w);
@@ -407,6 +420,11 @@ static long set_mode(struct inode *ino, uint32_t mode)
 {
 	if (ino->sb->readonly)
 		return -EROFS;
+	if (!owner_or_capable(ino))
+		return -EPERM;
+	/* Only a member of the file's group (or root) may keep set-group-ID. */
+	if (!cred_capable() && !cred_in_group(ino->gid))
+		mode &= ~(uint32_t)S_ISGID;
 	ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
 	inode_touch(ino, false, true);
 	return 0;
@@ -444,10 +462,21 @@ static long set_owner(struct inode *ino, uint32_t uid, uint32_t gid)
 {
 	if (ino->sb->readonly)
 		return -EROFS;
+	if (!cred_capable()) {
+		/* An owner may only give the file to one of its own groups. */
+		if (cred.fsuid != ino->uid || (uid != (uint32_t)-1 && uid != ino->uid) ||
+		    (gid != (uint32_t)-1 && gid != ino->gid && !cred_in_group(gid)))
+			return -EPERM;
+	}
+	bool changes = (uid != (uint32_t)-1 && uid != ino->uid) ||
+		       (gid != (uint32_t)-1 && gid != ino->gid);
 	if (uid != (uint32_t)-1)
 		ino->uid = uid;
 	if (gid != (uint32_t)-1)
 		ino->gid = gid;
+	/* Linux drops set-user-ID and set-group-ID of a file given away. */
+	if (changes && !S_ISDIR(ino->mode))
+		ino->mode &= ~(uint32_t)(S_ISUID | ((ino->mode & 010) ? S_ISGID : 0));
 	inode_touch(ino, false, true);
 	return 0;
 }
@@ -501,7 +530,7 @@ SYSCALL_DEFINE(truncate, "d:sl", const char *path, int64_t length)
 		rc = -EINVAL;
 	else if (ino->sb->readonly)
 		rc = -EROFS;
-	else
+	else if ((rc = inode_permission(ino, MAY_WRITE)) == 0)
 		rc = ino->ops->truncate ? ino->ops->truncate(ino, (uint64_t)length) : -EINVAL;
 	inode_put(ino);
 	return rc;
@@ -539,6 +568,14 @@ static long set_times(struct inode *ino, const struct linux_timespec *times)
 		return 0;
 	if (ino->sb->readonly)
 		return -EROFS;
+	bool both_now = !times || (times[0].tv_nsec == UTIME_NOW && times[1].tv_nsec == UTIME_NOW);
+	if (!owner_or_capable(ino)) {
+		if (!both_now)
+			return -EPERM;
+		int rc2 = inode_permission(ino, MAY_WRITE);
+		if (rc2 < 0)
+			return rc2;
+	}
 	ino->atime = atime;
 	ino->mtime = mtime;
 	inode_touch(ino, false, true);

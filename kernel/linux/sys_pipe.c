@@ -1,5 +1,7 @@
 /* Creating pipes and special files: pipe, pipe2, mknod. */
+#include "core/cred.h"
 #include "fs/namei.h"
+#include "fs/permission.h"
 #include "fs/pipe.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
@@ -74,7 +76,9 @@ static long mknod_at(int dirfd, const char *upath, uint32_t mode, uint32_t dev)
 		rc = -EROFS;
 	else if (!w.dir->ops->mknod)
 		rc = -EPERM;
-	else
+	else if ((type == S_IFCHR || type == S_IFBLK) && !cred_capable())
+		rc = -EPERM; /* CAP_MKNOD */
+	else if ((rc = inode_permission(w.dir, MAY_WRITE | MAY_EXEC)) == 0)
 		rc = w.dir->ops->mknod(w.dir, w.last, w.last_len, type | perm, dev);
 	walk_release(&w);
 	return rc;

@@ -6,6 +6,7 @@
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
 #include "mm/uaccess.h"
+#include "linux/uapi/stat.h"
 #include "sched/sched.h"
 
 SYSCALL_DEFINE(exit_group, "n:d", int status)
@@ -26,47 +27,6 @@ SYSCALL_DEFINE(getppid, "d:")
 SYSCALL_DEFINE(gettid, "d:")
 {
 	return current->tid;
-}
-
-SYSCALL_DEFINE(getuid, "d:")
-{
-	return 0;
-}
-
-SYSCALL_DEFINE(geteuid, "d:")
-{
-	return 0;
-}
-
-SYSCALL_DEFINE(getgid, "d:")
-{
-	return 0;
-}
-
-SYSCALL_DEFINE(getegid, "d:")
-{
-	return 0;
-}
-
-SYSCALL_DEFINE(getresuid, "d:ppp", uint32_t *r, uint32_t *e, uint32_t *s)
-{
-	uint32_t zero = 0;
-	if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) || copy_to_user(s, &zero, 4))
-		return -EFAULT;
-	return 0;
-}
-
-SYSCALL_DEFINE(getresgid, "d:ppp", uint32_t *r, uint32_t *e, uint32_t *s)
-{
-	uint32_t zero = 0;
-	if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) || copy_to_user(s, &zero, 4))
-		return -EFAULT;
-	return 0;
-}
-
-SYSCALL_DEFINE(getgroups, "d:dp", int size, uint32_t *list)
-{
-	return size < 0 ? -EINVAL : 0; /* root belongs to no supplementary groups */
 }
 
 SYSCALL_DEFINE(getpgrp, "d:")
@@ -278,4 +238,158 @@ SYSCALL_DEFINE(sched_yield, "d:")
 {
 	sched_yield_now();
 	return 0;
+}
+
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+
+/* The process's nice value; owned by this file. */
+static int nice_value;
+
+static int check_who(int which, int who)
+{
+	if (which < PRIO_PROCESS || which > PRIO_USER)
+		return -EINVAL;
+	if (which == PRIO_USER)
+		return who == 0 ? 0 : -ESRCH; /* only root (uid 0) has a process */
+	return who == 0 || who == proc.pid ? 0 : -ESRCH;
+}
+
+SYSCALL_DEFINE(getpriority, "d:dd", int which, int who)
+{
+	int rc = check_who(which, who);
+	/* The syscall returns 20 - nice, so that it is never negative. */
+	return rc < 0 ? rc : 20 - nice_value;
+}
+
+SYSCALL_DEFINE(setpriority, "d:ddd", int which, int who, int prio)
+{
+	int rc = check_who(which, who);
+	if (rc < 0)
+		return rc;
+	if (prio < -20)
+		prio = -20;
+	if (prio > 19)
+		prio = 19;
+	nice_value = prio; /* root may raise or lower it; one CPU runs regardless */
+	return 0;
+}
+
+#define SCHED_OTHER 0
+#define SCHED_FIFO 1
+#define SCHED_RR 2
+#define SCHED_BATCH 3
+#define SCHED_IDLE 5
+#define SCHED_DEADLINE 6
+#define SCHED_RESET_ON_FORK 0x40000000
+
+/* The policy the app asked for; owned by this file. All threads run under
+ * the same round-robin scheduler: the normal policies (OTHER, BATCH, IDLE)
+ * only hint at that; the real-time ones are refused (EINVAL) because the
+ * scheduler does not give them real-time priority. */
+static int policy = SCHED_OTHER;
+
+static bool is_self(int pid)
+{
+	return pid == 0 || pid == proc.pid || pid == current->tid;
+}
+
+SYSCALL_DEFINE(sched_get_priority_max, "d:d", int pol)
+{
+	switch (pol) {
+	case SCHED_FIFO:
+	case SCHED_RR:
+		return 99;
+	case SCHED_OTHER:
+	case SCHED_BATCH:
+	case SCHED_IDLE:
+	case SCHED_DEADLINE:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL_DEFINE(sched_get_priority_min, "d:d", int pol)
+{
+	switch (pol) {
+	case SCHED_FIFO:
+	case SCHED_RR:
+		return 1;
+	case SCHED_OTHER:
+	case SCHED_BATCH:
+	case SCHED_IDLE:
+	case SCHED_DEADLINE:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL_DEFINE(sched_getscheduler, "d:d", int pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	return is_self(pid) ? policy : -ESRCH;
+}
+
+SYSCALL_DEFINE(sched_setscheduler, "d:ddp", int pid, int pol, const int *uparam)
+{
+	if (pid < 0 || !uparam)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	int prio;
+	if (copy_from_user(&prio, uparam, sizeof(prio)) < 0)
+		return -EFAULT;
+	int p = pol & ~SCHED_RESET_ON_FORK;
+	if (p != SCHED_OTHER && p != SCHED_BATCH && p != SCHED_IDLE)
+		return -EINVAL;
+	if (prio != 0)
+		return -EINVAL;
+	policy = p;
+	return 0;
+}
+
+SYSCALL_DEFINE(sched_getparam, "d:dp", int pid, int *uparam)
+{
+	if (pid < 0 || !uparam)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	int zero = 0;
+	return copy_to_user(uparam, &zero, sizeof(zero)) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE(sched_setparam, "d:dp", int pid, const int *uparam)
+{
+	if (pid < 0 || !uparam)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	int prio;
+	if (copy_from_user(&prio, uparam, sizeof(prio)) < 0)
+		return -EFAULT;
+	return prio == 0 ? 0 : -EINVAL;
+}
+
+SYSCALL_DEFINE(sched_rr_get_interval, "d:dp", int pid, struct linux_timespec *uts)
+{
+	if (pid < 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	struct linux_timespec t = { 0, (int64_t)SCHED_SLICE_NS };
+	return copy_to_user(uts, &t, sizeof(t)) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL_DEFINE(sched_setaffinity, "d:dup", int pid, unsigned len, const uint64_t *umask)
+{
+	if (!is_self(pid))
+		return -ESRCH;
+	uint64_t mask = 0;
+	if (copy_from_user(&mask, umask, len < sizeof(mask) ? len : sizeof(mask)) < 0)
+		return -EFAULT;
+	return (mask & 1) ? 0 : -EINVAL; /* the one CPU must stay in the set */
 }

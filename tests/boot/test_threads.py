@@ -61,9 +61,10 @@ def test_threading_timer_fires(boot: Boot) -> None:
         start = time.monotonic()
         threading.Timer(0.2, fired.set).start()
         assert fired.wait(5)
-        print("fired after", round(time.monotonic() - start, 1))
+        took = time.monotonic() - start
+        print("fired", 0.2 <= took < 1.5)
     """)
-    assert r.stdout == "fired after 0.2\n", r.stdout + r.stderr
+    assert r.stdout == "fired True\n", r.stdout + r.stderr
 
 
 def test_alarm_interrupts_a_long_sleep_and_the_handler_runs(boot: Boot) -> None:
@@ -109,7 +110,7 @@ def test_a_10ms_sleep_takes_about_10ms(boot: Boot) -> None:
             time.sleep(0.01)
             took.append(time.monotonic() - start)
         took.sort()
-        print(0.0095 <= took[10] <= 0.03)
+        print(0.0095 <= took[10] <= 0.05)  # about 10 ms: not 0, not 100
     """)
     assert r.stdout == "True\n", r.stdout + r.stderr
 

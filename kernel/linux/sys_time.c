@@ -1,5 +1,7 @@
 /* Time syscalls: clocks, sleeping. */
 #include "core/clock.h"
+#include "core/process.h"
+#include "sched/sched.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/stat.h"
@@ -10,9 +12,38 @@
 #define CLOCK_RESOLUTION_NS 1 /* the TSC resolves below a nanosecond */
 #define COARSE_RESOLUTION_NS 4000000 /* CONFIG_HZ=250, as Debian's kernel */
 
+/* CPU time of a thread: what it used before, plus the running slice. */
+static int64_t thread_cpu_ns(struct thread *t)
+{
+	uint64_t ns = t->cpu_ns;
+	if (t == current)
+		ns += clock_monotonic_ns() - t->slice_start_ns;
+	return (int64_t)ns;
+}
+
+/* Linux's dynamic CPU-time clock ids (clock_getcpuclockid,
+ * pthread_getcpuclockid): ~pid << 3 | per-thread bit (4) | kind (2 = sched). */
+static int64_t cpu_clock_read(int clock)
+{
+	int id = ~(clock >> 3);
+	if ((clock & 3) == 3)
+		return -EINVAL;
+	if (clock & 4) {
+		for (struct thread *t = sched_threads(); t; t = t->all_next)
+			if (t->tid == id)
+				return thread_cpu_ns(t);
+		return -EINVAL;
+	}
+	if (id != 0 && id != proc.pid)
+		return -EINVAL;
+	return (int64_t)clock_cpu_ns();
+}
+
 /* The clock's reading in ns, or -EINVAL for an unknown clock. */
 static int64_t clock_read(int clock)
 {
+	if (clock < 0)
+		return cpu_clock_read(clock);
 	switch (clock) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
@@ -27,8 +58,9 @@ static int64_t clock_read(int clock)
 	case CLOCK_BOOTTIME_ALARM:
 		return (int64_t)clock_monotonic_ns();
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
 		return (int64_t)clock_cpu_ns();
+	case CLOCK_THREAD_CPUTIME_ID:
+		return thread_cpu_ns(current);
 	default:
 		return -EINVAL;
 	}
@@ -115,7 +147,7 @@ static long sleep_for(int clock, int flags, const struct linux_timespec *ureq,
 		return -EFAULT;
 	if (req.tv_nsec < 0 || req.tv_nsec >= (int64_t)NSEC_PER_SEC || req.tv_sec < 0)
 		return -EINVAL;
-	if (clock == CLOCK_THREAD_CPUTIME_ID)
+	if (clock == CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4)))
 		return -EINVAL;
 	int64_t now = clock_read(clock);
 	if (now == -EINVAL)

@@ -306,6 +306,12 @@ void sched_yield_now(void)
 		schedule();
 }
 
+void sched_timer_reprogram(void)
+{
+	if (current)
+		arm_timer();
+}
+
 struct thread *sched_threads(void)
 {
 	return all_threads;

@@ -49,6 +49,9 @@ void sched_preempt_point(void);
 /* Gives up the CPU to other ready threads (sched_yield). */
 void sched_yield_now(void);
 
+/* Programs the hardware timer for the next timer or slice end. */
+void sched_timer_reprogram(void);
+
 /* Iterates over all live threads. */
 struct thread *sched_threads(void);
 int sched_thread_count(void);

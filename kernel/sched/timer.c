@@ -2,6 +2,8 @@
 
 #include <stddef.h>
 
+#include "sched/sched.h"
+
 /* Armed timers sorted by deadline; owned by this file (changed only with
  * interrupts off). */
 static struct ktimer *armed;
@@ -29,6 +31,10 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline_ns)
 	t->next = *pp;
 	*pp = t;
 	t->armed = true;
+	/* A new earliest deadline: the hardware timer must learn it now, or a
+	 * thread that never blocks would never see it fire. */
+	if (armed == t)
+		sched_timer_reprogram();
 }
 
 uint64_t ktimer_next_deadline(void)

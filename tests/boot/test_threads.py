@@ -185,3 +185,30 @@ def test_a_sleeping_guest_uses_almost_no_host_cpu(image_of) -> None:
     awake = min(_qemu_cpu_seconds(image, ["0"]) for _ in range(2))
     asleep = _qemu_cpu_seconds(image, ["2"])
     assert asleep - awake < 0.3, (awake, asleep)
+
+
+def test_alarm_reaches_a_thread_that_never_blocks(boot: Boot) -> None:
+    r = boot("""
+        import os, signal
+        class Done(Exception):
+            pass
+        def handler(signo, frame):
+            raise Done
+        signal.signal(signal.SIGALRM, handler)
+        r, w = os.pipe()
+        signal.alarm(1)
+        try:
+            while True:                 # syscalls, but never a wait
+                os.write(w, b"x")
+                os.read(r, 1)
+        except Done:
+            print("syscall loop interrupted")
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        try:
+            n = 0
+            while True:                 # no syscalls at all
+                n += 1
+        except Done:
+            print("cpu loop interrupted")
+    """)
+    assert r.stdout == "syscall loop interrupted\ncpu loop interrupted\n", r.stdout + r.stderr

@@ -3,6 +3,7 @@
 #include "core/panic.h"
 #include "core/random.h"
 #include "drivers/console_tty.h"
+#include "drivers/pty.h"
 #include "fs/tmpfs.h"
 #include "linux/uapi/errno.h"
 #include "mm/kmalloc.h"
@@ -83,7 +84,14 @@ struct superblock *devfs_new(void)
 	add_device(sb, "urandom", MKDEV(1, 9), 0666, &random_ops);
 	add_device(sb, "console", MKDEV(5, 1), 0600, &console_tty_ops);
 	add_device(sb, "tty", MKDEV(5, 0), 0666, &console_tty_ops);
+	add_device(sb, "ptmx", MKDEV(5, 2), 0666, &ptmx_ops);
 	struct inode *root = sb->root;
+	struct inode *pts;
+	if (root->ops->mkdir(root, "pts", 3, 0755) < 0 ||
+	    root->ops->lookup(root, "pts", 3, &pts) < 0)
+		panic("cannot create /dev/pts");
+	pty_init(pts);
+	inode_put(pts);
 	if (root->ops->mkdir(root, "shm", 3, 01777) < 0 ||
 	    root->ops->symlink(root, "fd", 2, "/proc/self/fd") < 0 ||
 	    root->ops->symlink(root, "stdin", 5, "/proc/self/fd/0") < 0 ||

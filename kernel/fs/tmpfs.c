@@ -11,6 +11,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "core/panic.h"
 #include "fs/dnotify.h"
+#include "fs/page_index.h"
 #include "fs/permission.h"
 #include "fs/pipe.h"
 #include "fs/xattr.h"
@@ -38,8 +39,7 @@ struct tmpfs_dir {
 };
 
 struct tmpfs_file {
-	uint64_t *pages; /* physical addresses; 0 is a hole */
-	uint64_t npages; /* capacity of pages[] */
+	struct page_index pages; /* page index -> physical address; holes absent */
 };
 
 static const struct inode_ops tmpfs_dir_ops, tmpfs_file_ops_i, tmpfs_link_ops, tmpfs_special_ops;
@@ -418,53 +418,38 @@ static int tmpfs_readlink(struct inode *ino, char *buf, size_t size)
 	return (int)len;
 }
 
-/* Makes room for page index `idx` in the page table of a file. */
-static int reserve_pages(struct tmpfs_file *tf, uint64_t idx)
-{
-	if (idx < tf->npages)
-		return 0;
-	uint64_t n = tf->npages ? tf->npages : 16;
-	while (n <= idx)
-		n *= 2;
-	uint64_t *pages = kzalloc(n * sizeof(uint64_t));
-	if (!pages)
-		return -ENOSPC;
-	if (tf->pages)
-		memcpy(pages, tf->pages, tf->npages * sizeof(uint64_t));
-	kfree(tf->pages);
-	tf->pages = pages;
-	tf->npages = n;
-	return 0;
-}
-
 static uint64_t page_at(struct tmpfs_file *tf, uint64_t idx)
 {
-	return idx < tf->npages ? tf->pages[idx] : 0;
+	return page_index_get(&tf->pages, idx);
 }
 
 /* The page for index idx, allocated (zeroed) if it is a hole. */
 static int page_fill(struct tmpfs_file *tf, uint64_t idx, uint64_t *pa)
 {
-	int rc = reserve_pages(tf, idx);
-	if (rc < 0)
-		return rc;
-	if (!tf->pages[idx]) {
-		tf->pages[idx] = frame_alloc_zeroed();
-		if (!tf->pages[idx])
-			return -ENOSPC;
+	uint64_t have = page_index_get(&tf->pages, idx);
+	if (have) {
+		*pa = have;
+		return 0;
 	}
-	*pa = tf->pages[idx];
+	uint64_t fresh = frame_alloc_zeroed();
+	if (!fresh)
+		return -ENOSPC;
+	if (page_index_set(&tf->pages, idx, fresh) < 0) {
+		frame_put(fresh);
+		return -ENOSPC;
+	}
+	*pa = fresh;
 	return 0;
+}
+
+static void put_page(uint64_t pa)
+{
+	frame_put(pa);
 }
 
 static void free_pages_from(struct tmpfs_file *tf, uint64_t first)
 {
-	for (uint64_t i = first; i < tf->npages; i++) {
-		if (tf->pages[i]) {
-			frame_put(tf->pages[i]);
-			tf->pages[i] = 0;
-		}
-	}
+	page_index_drop_from(&tf->pages, first, put_page);
 }
 
 static int tmpfs_truncate(struct inode *ino, uint64_t size)
@@ -505,8 +490,9 @@ static int tmpfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t l
 			uint64_t n = PAGE_SIZE - in_page < off + len - a ? PAGE_SIZE - in_page : off + len - a;
 			uint64_t pa = page_at(tf, idx);
 			if (pa && in_page == 0 && n == PAGE_SIZE) {
-				frame_put(pa);
-				tf->pages[idx] = 0;
+				/* A whole page: zero it in place (the index keeps no holes
+				 * inside a node cheaply); the contents are what matter. */
+				memset(phys_to_virt(pa), 0, PAGE_SIZE);
 			} else if (pa) {
 				memset((char *)phys_to_virt(pa) + in_page, 0, n);
 			}
@@ -544,7 +530,7 @@ static void tmpfs_evict(struct inode *ino)
 		fifo_evict(ino);
 	if (S_ISREG(ino->mode)) {
 		free_pages_from(file_of(ino), 0);
-		kfree(file_of(ino)->pages);
+		page_index_free(&file_of(ino)->pages);
 	} else if (S_ISDIR(ino->mode)) {
 		kfree(dir_of(ino)->own_name);
 	}

@@ -33,3 +33,18 @@ def test_flock_posix_and_ofd_locks_follow_linux_ownership_rules(same_as_host: Sa
         got = struct.unpack("hhqqi", fcntl.fcntl(fd1, fcntl.F_GETLK, ofd))
         print("F_GETLK reports the OFD lock:", got[0] == fcntl.F_WRLCK, "pid", got[4])
     """)
+
+
+def test_sparse_files_far_beyond_ram_read_back_holes_as_zeros(same_as_host: SameAsHost) -> None:
+    same_as_host("""
+        import os, tempfile
+        path = os.path.join(tempfile.mkdtemp(), "big")
+        with open(path, "w+b") as f:
+            f.seek(2**31 + 5); f.write(b"xyz"); f.flush()
+            print(os.path.getsize(path))
+            f.seek(2**31 + 4); print(f.read(5))
+            f.seek(100); print(f.read(3))
+            f.truncate(10); print(os.path.getsize(path))
+            f.seek(0); print(f.read())
+        os.truncate(path, 2**40); print(os.stat(path).st_size)
+    """)

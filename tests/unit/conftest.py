@@ -14,6 +14,7 @@ KERNEL = REPO / "kernel"
 SOURCES = [
     "mm/buddy.c",
     "mm/vma.c",
+    "fs/page_index.c",
     "fs/rootfs_image.c",
     "loader/elf.c",
     "core/cmdline.c",
@@ -72,6 +73,10 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         "chacha20_block": (None, [cp, ctypes.c_uint32, cp, cp]),
         "days_from_civil": (ctypes.c_int64, [ctypes.c_int64, ctypes.c_uint, ctypes.c_uint]),
         "percent_decode": (ctypes.c_long, [cp, sz]),
+        "t_page_index_new": (vp, []),
+        "page_index_get": (u64, [vp, u64]),
+        "page_index_set": (ctypes.c_int, [vp, u64, u64]),
+        "t_page_index_drop_from": (u64, [vp, u64]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/cmdline.h"
+#include "fs/page_index.h"
 #include "fs/rootfs_image.h"
 #include "loader/elf.h"
 #include "mm/buddy.h"
@@ -138,4 +139,17 @@ size_t t_config_seed(struct boot_config *c, uint8_t *out)
 {
 	memcpy(out, c->seed, c->seed_len);
 	return c->seed_len;
+}
+
+/* page index: dropped values are summed so tests can see which went. */
+struct page_index *t_page_index_new(void) { return calloc(1, sizeof(struct page_index)); }
+
+static uint64_t dropped_sum;
+static void count_drop(uint64_t v) { dropped_sum += v; }
+
+uint64_t t_page_index_drop_from(struct page_index *pi, uint64_t first)
+{
+	dropped_sum = 0;
+	page_index_drop_from(pi, first, count_drop);
+	return dropped_sum;
 }

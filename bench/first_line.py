@@ -1,1 +1,1 @@
-import os; os._exit(0)  # noqa: E702  (the VM ends at the app's first line: see README)
+__import__("os")._exit(0)  # the run ends at the app's first line: see bench/README.md

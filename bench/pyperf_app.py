@@ -23,7 +23,7 @@ for task_class in (pyperf._worker.WorkerTask, pyperf._worker.WorkerProcessTask):
     task_class.collect_metadata = lambda self: {}
 
 name, loops, values, warmups = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "pyperf-%s-%d.json" % (name, os.getpid()))
+out = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"pyperf-{name}-{os.getpid()}.json")
 sys.argv = [name, "--worker", "--loops", loops, "--values", values, "--warmups", warmups,
             "--quiet", "--output", out]
 runpy.run_module("bm_" + name, run_name="__main__", alter_sys=True)

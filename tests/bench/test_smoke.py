@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from unipython.bench import linux
-from unipython.bench.suite import BenchOptions, run_bench
 from unipython.bench.report import markdown
+from unipython.bench.suite import BenchOptions, run_bench
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ the isa-debug-exit port without ctypes.)
 from __future__ import annotations
 
 import bz2
-import gzip
 import lzma
 import os
 import re
@@ -54,7 +53,7 @@ def _lz4_legacy(data: bytes) -> bytes:
     """The LZ4 "legacy" frame the kernel's build uses (lz4 -l): the magic, then
     blocks of (u32 compressed size, data), each at most 8 MiB uncompressed."""
     try:
-        import lz4.block
+        import lz4.block  # type: ignore[import-untyped]
     except ImportError:
         raise UserError("the kernel is LZ4-compressed: install the bench extras "
                         "(pip install 'unipython[bench]') for the lz4 module") from None
@@ -147,7 +146,7 @@ def has_pvh_note(elf: bytes) -> bool:
 
     for segment in ELFFile(BytesIO(elf)).iter_segments():
         if segment["p_type"] == "PT_NOTE":
-            for note in segment.iter_notes():
+            for note in segment.iter_notes():  # type: ignore[attr-defined]
                 if note["n_name"] == "Xen" and note["n_type"] in (18, "XEN_ELFNOTE_PHYS32_ENTRY"):
                     return True
     return False

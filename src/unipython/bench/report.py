@@ -163,9 +163,10 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append(_row("getppid round trip, wall (loop overhead subtracted)",
                           {s: f"{sc[s]['ns_per_call']:.0f} ns" for s in sc},
                           _ratio(sc["unipython"]["ns_per_call"], sc["linux"]["ns_per_call"])))
+        insns = {s: f"{sc[s]['insns_per_call']:,.0f} ({sc[s]['kernel_insns_per_call']:,.0f})"
+                 for s in sc if "insns_per_call" in sc[s]}
         lines.append(_row("getppid round trip, guest instructions (of them in the kernel)",
-                          {s: f"{sc[s]['insns_per_call']:,.0f} ({sc[s]['kernel_insns_per_call']:,.0f})"
-                           for s in sc if "insns_per_call" in sc[s]},
+                          insns,
                           _ratio(sc["unipython"]["insns_per_call"], sc["linux"]["insns_per_call"])))
     if "pyperf" in res:
         for name, row in res["pyperf"].items():

@@ -88,7 +88,9 @@ Fmt = Callable[[Any], str]
 
 
 def _ms(x: Any) -> str:
-    return "n/a" if x is None else f"{x * 1e3:.1f} ms"
+    if x is None:
+        return "n/a"
+    return f"{x * 1e3:.1f} ms" if x >= 1e-3 else f"{x * 1e6:.0f} µs"
 
 
 def _wall(d: dict[str, float] | None) -> str:

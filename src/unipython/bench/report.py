@@ -213,12 +213,14 @@ def chart(res: dict[str, Any], path: Path) -> None:
         bars.append(("min RAM", res["min_ram"]["unipython"] / res["min_ram"]["linux"], None))
     if "syscall" in res:
         sc = res["syscall"]
-        bars.append(("getppid (wall)", sc["unipython"]["ns_per_call"] / sc["linux"]["ns_per_call"],
-                     0.5))
+        bars.append(("getppid (wall)",  # type: ignore[arg-type]
+                     _ratio(sc["unipython"]["ns_per_call"], sc["linux"]["ns_per_call"]), 0.5))
     if "pyperf" in res:
         for name, row in res["pyperf"].items():
-            bars.append((f"pyperf {name}", row["unipython"]["median"] / row["linux"]["median"],
-                         1.0))
+            bars.append((f"pyperf {name}",  # type: ignore[arg-type]
+                         _ratio(row["unipython"]["median"], row["linux"]["median"]), 1.0))
+    # A smoke run's tiny loops can give a zero or negative difference: no bar for it.
+    bars = [b for b in bars if b[1] is not None and b[1] > 0]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(bars) + 1.5))
     labels = [b[0] for b in bars][::-1]
     values = [b[1] for b in bars][::-1]

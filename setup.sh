@@ -26,7 +26,7 @@ fi
 if [ ! -x .venv/bin/unipython ] || [ pyproject.toml -nt .venv/.installed ]; then
   /usr/bin/python3.11 -m venv .venv
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[test]'
+  .venv/bin/pip install -q -e '.[test,bench]'
   touch .venv/.installed
 fi
 

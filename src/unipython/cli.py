@@ -43,6 +43,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             python=Path(args.python),
             env=env,
             include_modules=args.include_module,
+            extra_paths=[Path(p) for p in args.path],
             progress=lambda step: status.update(step),
         )
     for warning in result.warnings:
@@ -63,6 +64,19 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from unipython.bench.suite import BenchOptions, main_for_cli
+
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    return main_for_cli(BenchOptions(
+        mode=mode, accel=args.accel,
+        cache=Path(args.cache) if args.cache else None,
+        json_path=Path(args.json) if args.json else None,
+        chart_path=Path(args.chart) if args.chart else None,
+        workdir=Path(args.workdir) if args.workdir else None,
+    ))
+
+
 def make_parser() -> argparse.ArgumentParser:
     from unipython.builder import DEFAULT_PYTHON
 
@@ -81,6 +95,10 @@ def make_parser() -> argparse.ArgumentParser:
                    help="set an environment variable in the image (repeatable)")
     b.add_argument("--include-module", metavar="NAME", action="append", default=[],
                    help="also include module NAME and what it imports (for dynamic imports)")
+    b.add_argument("--path", metavar="DIR", action="append", default=[],
+                   help="a directory of pure-Python packages (e.g. a venv's site-packages): "
+                   "searched for imports after the app's directory, and put on the "
+                   "image's PYTHONPATH (repeatable)")
     b.add_argument("--python", metavar="PATH", default=str(DEFAULT_PYTHON),
                    help=f"the interpreter to put in the image (default: {DEFAULT_PYTHON})")
     b.add_argument("--kernel", metavar="PATH", help="kernel ELF (default: $UNIPYTHON_KERNEL, "
@@ -97,6 +115,23 @@ def make_parser() -> argparse.ArgumentParser:
         "Boot IMAGE, or build APP.py into an image first, under QEMU. The app's output "
         "appears here and its exit status becomes this command's."))
     add_arguments(r)
+
+    bn = sub.add_parser("bench", help="measure unipython against native, a Linux guest "
+                        "and qemu-user", description=(
+        "In one run, on this machine and QEMU: boot-to-exit, instruction counts, "
+        "kernel share, image size, minimum RAM, syscall round trip and a pyperformance "
+        "subset, for native python, a Linux guest, unipython and qemu-user. Prints a "
+        "markdown table; see bench/README.md for the method."))
+    bn.add_argument("--quick", action="store_true", help="few iterations")
+    bn.add_argument("--smoke", action="store_true",
+                    help="one iteration of everything (what CI runs: it times nothing)")
+    bn.add_argument("--json", metavar="PATH", help="write all results as JSON")
+    bn.add_argument("--chart", metavar="PATH", help="write a PNG chart of the ratios")
+    bn.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
+    bn.add_argument("--cache", metavar="DIR",
+                    help="where the Linux kernel is kept (default ~/.cache/unipython/bench)")
+    bn.add_argument("--workdir", metavar="DIR", help="keep the staged apps and images here")
+    bn.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -289,3 +289,31 @@ def test_modules_the_stdlib_imports_by_computed_name_go_in(
     result = build_app(app)
     paths = {f.path for f in result.files}
     assert any("/_sysconfigdata_" in p for p in paths)
+
+
+def test_extra_path_packages_go_in_under_their_own_dir_and_on_pythonpath(
+    make_app: AppMaker, build_app: Builder, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "thirdparty").mkdir(parents=True)
+    (site / "thirdparty" / "__init__.py").write_text("import json\nVALUE = 1\n")
+    (site / "unused.py").write_text("")
+    result = build_app(make_app({"main.py": "import thirdparty\n"}), extra_paths=[site])
+    fs = rootfs(result.output)
+    why = reasons(result)
+    # Not at its host path: that could be hidden in the guest (the tmpfs at /tmp).
+    assert fs.read("/.unipython/path/0/thirdparty/__init__.py").startswith(b"import json")
+    assert fs.lookup("/.unipython/path/0/thirdparty/__pycache__/__init__.cpython-311.pyc")
+    assert fs.lookup("/.unipython/path/0/unused.py") is None
+    assert why["/.unipython/path/0/thirdparty/__init__.py"] == "imported by app"
+    assert why[f"{STDLIB}/json/__init__.py"] == "imported by thirdparty"
+    config = BootConfig.parse(fs.read("/.unipython/config").decode())
+    assert config.env["PYTHONPATH"] == "/.unipython/path/0"
+    assert result.warnings == []
+
+
+def test_an_extra_path_that_is_not_a_directory_is_a_user_error(
+    make_app: AppMaker, build_app: Builder, tmp_path: Path
+) -> None:
+    with pytest.raises(UserError, match="--path"):
+        build_app(make_app({"main.py": ""}), extra_paths=[tmp_path / "missing"])

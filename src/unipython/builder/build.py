@@ -13,6 +13,7 @@ from unipython.builder.libs import is_x86_64_elf, library_closure
 from unipython.builder.manifest import FileEntry
 from unipython.builder.modules import (
     APP_DIR,
+    EXTRA_PATH_DIR,
     ModuleFile,
     module_files,
     pyc_path,
@@ -30,6 +31,16 @@ GROUP = b"root:x:0:\n"
 MOUNT_POINTS = ("/tmp", "/dev", "/proc", "/root")
 
 Progress = Callable[[str], None]
+
+
+@dataclass
+class AppPlan:
+    """Everything an image of the app holds, before it is written: the root file
+    system plan, what the kernel runs, and warnings for the user."""
+
+    plan: Plan
+    config: BootConfig
+    warnings: list[str]
 
 
 @dataclass(frozen=True)
@@ -77,29 +88,44 @@ def find_python(python: Path) -> Path:
     return python
 
 
-def build(
+def check_extra_paths(paths: Sequence[Path]) -> list[Path]:
+    out = []
+    for path in paths:
+        if not path.is_dir():
+            raise UserError(f"--path {path}: not a directory")
+        out.append(path.resolve())
+    return out
+
+
+def plan_app(
     app: Path,
-    output: Path,
-    kernel: Path,
     *,
     python: Path = DEFAULT_PYTHON,
     env: Mapping[str, str] | None = None,
     include_modules: Sequence[str] = (),
+    extra_paths: Sequence[Path] = (),
     progress: Progress | None = None,
-) -> BuildResult:
-    """Build the image ``output`` that runs ``python app`` on ``kernel``.
+) -> AppPlan:
+    """The closure of ``python app``: every file an image of it holds, and the boot
+    config. ``build`` writes it as a unipython image; the benchmark also writes the
+    same files as a Linux initramfs.
 
-    ``env`` adds to the image's default environment; ``include_modules`` names modules
-    (with their closure) that the app imports dynamically. ``progress`` is called with
-    a short description of each step. Raises UserError for the user's mistakes.
+    ``extra_paths`` are directories of third-party pure-Python packages: searched
+    after the app's directory and before the stdlib, as PYTHONPATH would be. The
+    modules the app needs from the i-th go into the image under /.unipython/path/i
+    (a host path could be hidden in the guest, e.g. by the tmpfs at /tmp), and the
+    image's PYTHONPATH starts with those directories.
     """
     say = progress or (lambda _step: None)
     if not app.is_file():
         raise UserError(f"app file not found: {app}")
-    if output.is_dir():
-        raise UserError(f"output is a directory: {output}")
-    kernel_bytes = read_kernel(kernel)
+    extra = check_extra_paths(extra_paths)
+    extra_dirs = [(path, f"{EXTRA_PATH_DIR}/{i}") for i, path in enumerate(extra)]
     guest_env = {**DEFAULT_ENV, **check_env(env or {})}
+    if extra:
+        pythonpath = ":".join(guest for _, guest in extra_dirs)
+        old = guest_env.get("PYTHONPATH")
+        guest_env["PYTHONPATH"] = f"{pythonpath}:{old}" if old else pythonpath
     python = find_python(python)
     python_guest = python.as_posix()
     plan = Plan(source_date_epoch())
@@ -113,13 +139,13 @@ def build(
     app_host = app.resolve()
     app_dir = app_host.parent
     closure = target.closure(
-        app_host, app_dir, [app_dir, *info.search_path()], list(include_modules)
+        app_host, app_dir, [app_dir, *extra, *info.search_path()], list(include_modules)
     )
     if closure.missing_includes:
         raise UserError(f"module not found: {', '.join(closure.missing_includes)} "
                         "(given with --include-module)")
     warnings = unresolved_warnings(closure, app_dir, app.name)
-    modules = module_files(info, startup, closure, app_dir)
+    modules = module_files(info, startup, closure, app_dir, extra_dirs)
 
     app_guest = f"{APP_DIR}/{app.name}"
     plan.add_host_file(python_guest, "interpreter")
@@ -130,6 +156,8 @@ def build(
         else:
             plan.add_host_file(module.guest, module.reason)
     plan.add_host_dir(info.dynload.as_posix(), "CPython's exec_prefix landmark")
+    for path, guest in extra_dirs:
+        plan.add_dir(guest, f"--path {path}: on PYTHONPATH")
 
     say("compiling bytecode")
     with tempfile.TemporaryDirectory(prefix="unipython-pyc-") as tmp:
@@ -140,15 +168,44 @@ def build(
 
     config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR)
     _add_generated(plan, config)
+    return AppPlan(plan, config, warnings)
+
+
+def build(
+    app: Path,
+    output: Path,
+    kernel: Path,
+    *,
+    python: Path = DEFAULT_PYTHON,
+    env: Mapping[str, str] | None = None,
+    include_modules: Sequence[str] = (),
+    extra_paths: Sequence[Path] = (),
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the image ``output`` that runs ``python app`` on ``kernel``.
+
+    ``env`` adds to the image's default environment; ``include_modules`` names modules
+    (with their closure) that the app imports dynamically; ``extra_paths`` are
+    directories of pure-Python packages (see plan_app). ``progress`` is called with
+    a short description of each step. Raises UserError for the user's mistakes.
+    """
+    say = progress or (lambda _step: None)
+    if not app.is_file():
+        raise UserError(f"app file not found: {app}")
+    if output.is_dir():
+        raise UserError(f"output is a directory: {output}")
+    kernel_bytes = read_kernel(kernel)
+    planned = plan_app(app, python=python, env=env, include_modules=include_modules,
+                       extra_paths=extra_paths, progress=progress)
 
     say("writing the image")
-    region, files = plan.write()
+    region, files = planned.plan.write()
     image = assemble(kernel_bytes, region)
     write_atomic(output, image)
     return BuildResult(
         output=output,
         files=files,
-        warnings=warnings,
+        warnings=planned.warnings,
         kernel_size=align_up(len(kernel_bytes)),
         rootfs_size=len(region),
         total_size=len(image),

@@ -16,12 +16,14 @@ runs its frozen copy; only the .py must exist, e.g. os.py, the prefix landmark).
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from unipython.builder.probe import Closure, TargetInfo
 
 APP_DIR = "/app"
+EXTRA_PATH_DIR = "/.unipython/path"  # extra_paths[i] goes to EXTRA_PATH_DIR/i
 CORE_ENCODINGS = (
     "encodings", "encodings.aliases", "encodings.utf_8", "encodings.utf_8_sig",
     "encodings.ascii", "encodings.latin_1", "encodings.utf_16", "encodings.utf_16_le",
@@ -69,8 +71,13 @@ def module_files(
     startup: dict[str, Path],
     closure: Closure,
     app_dir: Path,
+    extra_dirs: Sequence[tuple[Path, str]] = (),
 ) -> list[ModuleFile]:
-    """Every module file for the image except the main script, most important first."""
+    """Every module file for the image except the main script, most important first.
+
+    ``extra_dirs`` maps directories of third-party packages on the host to their
+    directories in the image; like the app's own files, their files go in as they are.
+    """
     wanted: list[tuple[str, Path, str]] = []
     for name, file in sorted(startup.items()):
         if is_under(file, info.stdlib):
@@ -86,9 +93,11 @@ def module_files(
             wanted.append((module.name, module.file, _reason(module.importer)))
 
     by_guest: dict[str, ModuleFile] = {}
+    places = [(app_dir, APP_DIR), *extra_dirs]
     for name, file, reason in wanted:
-        local = is_under(file, app_dir)
-        guest = f"{APP_DIR}/{file.relative_to(app_dir).as_posix()}" if local else file.as_posix()
+        place = next(((d, g) for d, g in places if is_under(file, d)), None)
+        local = place is not None
+        guest = f"{place[1]}/{file.relative_to(place[0]).as_posix()}" if place else file.as_posix()
         compile_it = file.suffix == ".py" and name not in info.frozen
         old = by_guest.get(guest)
         if old is None:

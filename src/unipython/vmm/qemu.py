@@ -36,6 +36,8 @@ class VMConfig:
     cmdline: str = ""
     timeout: float | None = None
     icount: bool = False  # -icount shift=0: one instruction per nanosecond
+    initrd: Path | None = None  # for booting other kernels on the same machine (bench)
+    extra_args: Sequence[str] = ()  # more QEMU arguments, e.g. a TCG plugin
 
 
 @dataclass
@@ -75,9 +77,11 @@ def command(cfg: VMConfig, control_socket: Path, accel: str) -> list[str]:
         "-kernel", str(cfg.image),
         "-append", cfg.cmdline,
     ]
+    if cfg.initrd is not None:
+        args += ["-initrd", str(cfg.initrd)]
     if cfg.icount:
         args += ["-icount", "shift=0,sleep=off"]
-    return args
+    return [*args, *cfg.extra_args]
 
 
 class ControlReader(threading.Thread):

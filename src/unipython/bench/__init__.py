@@ -1,0 +1,1 @@
+"""`unipython bench`: unipython against native CPython, a Linux guest and qemu-user."""

@@ -1,0 +1,265 @@
+"""The Linux guest: Debian's cloud kernel, fetched with apt-get download and cached,
+its vmlinux ELF decompressed out of the vmlinuz, booted by the same QEMU microvm
+machine as unipython (PVH entry through -kernel) with an initramfs that holds the
+same files as the unipython image of the same app.
+
+The guest's init is python itself: ``rdinit=/usr/bin/python3.11 -- /app/APP.py``.
+When the app ends, init exits and Linux panics ("Attempted to kill init!
+exitcode=0x..."); ``panic=-1 reboot=t`` then resets the machine at once by a triple
+fault, and QEMU's -no-reboot turns the reset into QEMU's exit. The exit status is
+read from the panic line. (The cloud kernel has no /dev/port, so python cannot reach
+the isa-debug-exit port without ctypes.)
+"""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from unipython.errors import UserError
+
+META_PACKAGE = "linux-image-cloud-amd64"
+ELF_MAGIC = b"\x7fELF"
+LZ4_LEGACY_MAGIC = b"\x02\x21\x4c\x18"
+LZ4_LEGACY_BLOCK = 8 << 20
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "unipython" / "bench"
+
+
+@dataclass(frozen=True)
+class LinuxKernel:
+    package: str  # e.g. linux-image-6.1.0-56-cloud-amd64
+    version: str  # the package version
+    vmlinuz: Path  # as Debian ships it (a bzImage)
+    vmlinux: Path  # the ELF decompressed out of it, booted through its PVH note
+    config: Path
+
+
+# ------------------------------------------------------------------ decompression
+
+
+def _lz4_legacy(data: bytes) -> bytes:
+    """The LZ4 "legacy" frame the kernel's build uses (lz4 -l): the magic, then
+    blocks of (u32 compressed size, data), each at most 8 MiB uncompressed."""
+    try:
+        import lz4.block  # type: ignore[import-untyped]
+    except ImportError:
+        raise UserError("the kernel is LZ4-compressed: install the bench extras "
+                        "(pip install 'unipython[bench]') for the lz4 module") from None
+    out = bytearray()
+    pos = len(LZ4_LEGACY_MAGIC)
+    while pos + 4 <= len(data):
+        (size,) = struct.unpack_from("<I", data, pos)
+        if size == struct.unpack("<I", LZ4_LEGACY_MAGIC)[0]:
+            pos += 4
+            continue
+        if size == 0 or pos + 4 + size > len(data):
+            break  # the size the kernel appends after the stream, or the end
+        out += lz4.block.decompress(data[pos + 4 : pos + 4 + size],
+                                    uncompressed_size=LZ4_LEGACY_BLOCK)
+        pos += 4 + size
+    return bytes(out)
+
+
+def _zstd(data: bytes) -> bytes:
+    import zstandard
+
+    return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+
+
+def _gzip(data: bytes) -> bytes:
+    return zlib.decompressobj(wbits=31).decompress(data)
+
+
+def _xz(data: bytes) -> bytes:
+    return lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(data)
+
+
+def _lzma(data: bytes) -> bytes:
+    return lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(data)
+
+
+def _bzip2(data: bytes) -> bytes:
+    return bz2.BZ2Decompressor().decompress(data)
+
+
+DECOMPRESSORS = (  # (name, magic, function); the kernel's compressors
+    ("gzip", b"\x1f\x8b\x08", _gzip),
+    ("xz", b"\xfd7zXZ\x00", _xz),
+    ("zstd", b"\x28\xb5\x2f\xfd", _zstd),
+    ("lz4", LZ4_LEGACY_MAGIC, _lz4_legacy),
+    ("bzip2", b"BZh", _bzip2),
+    ("lzma", b"\x5d\x00\x00", _lzma),
+)
+
+
+def payload(bzimage: bytes) -> bytes:
+    """The compressed kernel inside a bzImage: the setup header's payload_offset and
+    payload_length (boot protocol 2.08+) locate it; else the whole file is searched."""
+    if len(bzimage) > 0x250 and bzimage[0x202:0x206] == b"HdrS":
+        setup_sects = bzimage[0x1F1] or 4
+        offset, length = struct.unpack_from("<II", bzimage, 0x248)
+        start = (setup_sects + 1) * 512 + offset
+        if length and start + length <= len(bzimage):
+            return bzimage[start : start + length]
+    return bzimage
+
+
+def extract_vmlinux(vmlinuz: bytes) -> bytes:
+    """Find the compressed payload's magic, decompress it, and return the ELF."""
+    data = payload(vmlinuz)
+    found = sorted((data.find(magic), name, fn) for name, magic, fn in DECOMPRESSORS
+                   if data.find(magic) >= 0)
+    tried = []
+    for pos, name, fn in found:
+        try:
+            out = fn(data[pos:])
+        except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+            tried.append(f"{name} at {pos}: {exc}")
+            continue
+        except Exception as exc:  # zstandard and lz4 raise their own errors
+            tried.append(f"{name} at {pos}: {exc}")
+            continue
+        if out.startswith(ELF_MAGIC):
+            return out
+        tried.append(f"{name} at {pos}: not an ELF file")
+    raise UserError("could not decompress a vmlinux ELF out of the kernel image"
+                    + (f" ({'; '.join(tried)})" if tried else ": no known compression magic"))
+
+
+def has_pvh_note(elf: bytes) -> bool:
+    """XEN_ELFNOTE_PHYS32_ENTRY (type 18, name "Xen") among the ELF's notes."""
+    from io import BytesIO
+
+    from elftools.elf.elffile import ELFFile
+
+    for segment in ELFFile(BytesIO(elf)).iter_segments():
+        if segment["p_type"] == "PT_NOTE":
+            for note in segment.iter_notes():  # type: ignore[attr-defined]
+                if note["n_name"] == "Xen" and note["n_type"] in (18, "XEN_ELFNOTE_PHYS32_ENTRY"):
+                    return True
+    return False
+
+
+# ------------------------------------------------------------------ fetching
+
+
+def _run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def _apt_get_update() -> None:
+    if os.geteuid() == 0:
+        _run(["apt-get", "update", "-q"])
+
+
+def _resolve_package() -> tuple[str, str] | None:
+    """(package, version) of the kernel that the meta package depends on."""
+    for attempt in range(2):
+        proc = _run(["apt-cache", "depends", META_PACKAGE])
+        m = re.search(r"Depends:\s*(linux-image-\S+)", proc.stdout)
+        if m:
+            package = m.group(1)
+            show = _run(["apt-cache", "show", "--no-all-versions", package])
+            v = re.search(r"^Version:\s*(\S+)", show.stdout, re.M)
+            if v:
+                return package, v.group(1)
+        if attempt == 0:
+            _apt_get_update()
+    return None
+
+
+def _cached(cache: Path) -> list[LinuxKernel]:
+    found = []
+    for marker in sorted(cache.glob("linux-image-*/kernel.txt")):
+        package, version = marker.read_text().split()
+        root = marker.parent
+        vmlinuz = next(iter(sorted((root / "x" / "boot").glob("vmlinuz-*"))), None)
+        config = next(iter(sorted((root / "x" / "boot").glob("config-*"))), None)
+        if vmlinuz and config and (root / "vmlinux").is_file():
+            found.append(LinuxKernel(package, version, vmlinuz, root / "vmlinux", config))
+    return found
+
+
+def fetch_kernel(cache: Path | None = None, log: object = None) -> LinuxKernel:
+    """Debian's cloud kernel, downloaded (apt-get download, not installed) and unpacked
+    (dpkg-deb -x) into ``cache`` once; later calls reuse it. Offline, the newest
+    cached kernel is used."""
+    cache = cache or default_cache()
+    cache.mkdir(parents=True, exist_ok=True)
+    resolved = _resolve_package() if shutil.which("apt-cache") else None
+    cached = _cached(cache)
+    if resolved is None:
+        if cached:
+            return cached[-1]
+        raise UserError(f"cannot find {META_PACKAGE} with apt-cache (run apt-get update) "
+                        f"and no kernel is cached in {cache}")
+    package, version = resolved
+    for kernel in cached:
+        if (kernel.package, kernel.version) == (package, version):
+            return kernel
+    root = cache / f"{package}_{version.replace(':', '%3a')}"
+    download = root / "deb"
+    shutil.rmtree(root, ignore_errors=True)
+    download.mkdir(parents=True)
+    os.chmod(download, 0o777)  # apt's sandbox user writes here when we are root
+    proc = _run(["apt-get", "download", f"{package}={version}"], cwd=download)
+    debs = list(download.glob("*.deb"))
+    if proc.returncode != 0 or not debs:
+        raise UserError(f"apt-get download {package} failed:\n{proc.stderr.strip()}")
+    subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(root / "x")], check=True)
+    debs[0].unlink()
+    vmlinuz = next(iter(sorted((root / "x" / "boot").glob("vmlinuz-*"))), None)
+    config = next(iter(sorted((root / "x" / "boot").glob("config-*"))), None)
+    if vmlinuz is None or config is None:
+        raise UserError(f"{package} holds no /boot/vmlinuz-* and config")
+    shutil.rmtree(root / "x" / "lib", ignore_errors=True)  # modules: not used
+    vmlinux = extract_vmlinux(vmlinuz.read_bytes())
+    if not has_pvh_note(vmlinux):
+        raise UserError(f"{package}'s vmlinux has no PVH entry note (CONFIG_PVH)")
+    (root / "vmlinux").write_bytes(vmlinux)
+    (root / "kernel.txt").write_text(f"{package} {version}\n")
+    return LinuxKernel(package, version, vmlinuz, root / "vmlinux", config)
+
+
+# ------------------------------------------------------------------ booting
+
+# Firecracker's default guest options (no PCI, no modules, no i8042 probing) and
+# quiet: the Linux guest boots as a tuned microVM would, not a strawman.
+TUNING = ("quiet", "pci=off", "nomodules", "i8042.noaux", "i8042.nomux", "i8042.nopnp",
+          "i8042.dumbkbd")
+PANIC_EXIT = re.compile(r"Attempted to kill init! exitcode=0x([0-9a-fA-F]+)")
+
+
+def kernel_cmdline(argv_after_init: list[str], env: dict[str, str],
+                   python: str = "/usr/bin/python3.11") -> str:
+    """Console on ttyS0, quiet, python as init; ``key=value`` words without a dot
+    become init's environment; the words after ``--`` its arguments."""
+    for word in [*argv_after_init, *(f"{k}={v}" for k, v in env.items())]:
+        if any(c.isspace() for c in word) or '"' in word:
+            raise ValueError(f"cannot pass {word!r} on the kernel command line")
+    words = ["console=ttyS0", *TUNING, "panic=-1", "reboot=t", f"rdinit={python}"]
+    words += [f"{k}={v}" for k, v in env.items()]
+    return " ".join([*words, "--", *argv_after_init])
+
+
+def exit_status(console: str) -> int | None:
+    """The app's exit status, from the panic that init's exit causes."""
+    m = PANIC_EXIT.search(console)
+    if m is None:
+        return None
+    code = int(m.group(1), 16)
+    if code & 0x7F:
+        return 128 + (code & 0x7F)  # killed by a signal
+    return (code >> 8) & 0xFF

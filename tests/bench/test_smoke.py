@@ -1,0 +1,45 @@
+"""The whole bench in smoke mode (one iteration of everything, TCG): it keeps working.
+CI times nothing; this checks that every measurement runs and reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from unipython.bench import linux
+from unipython.bench.report import markdown
+from unipython.bench.suite import BenchOptions, run_bench
+
+
+@pytest.fixture(scope="module")
+def needs_tools() -> None:
+    for tool in ("qemu-system-x86_64", "qemu-x86_64", "gcc"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (./setup.sh installs it)")
+    for module in ("pyperf", "pyperformance", "matplotlib", "zstandard", "lz4"):
+        pytest.importorskip(module)
+
+
+def test_smoke_run_measures_every_metric_in_every_setting(needs_tools: None,
+                                                           tmp_path: Path) -> None:
+    try:
+        linux.fetch_kernel()
+    except Exception as exc:  # no network to Debian's mirrors and nothing cached
+        pytest.skip(f"cannot fetch the Linux kernel: {exc}")
+    opts = BenchOptions(mode="smoke", accel="tcg", json_path=tmp_path / "bench.json",
+                        chart_path=tmp_path / "bench.png", workdir=tmp_path / "work")
+    res = run_bench(opts, log=lambda _msg: None)
+    doc = json.loads((tmp_path / "bench.json").read_text())
+    assert doc["boot_ratio_vs_linux"] > 0
+    assert set(doc["boot"]) == {"native", "linux", "unipython", "qemu-user"}
+    assert doc["instructions"]["unipython"]["first_line"] > 0
+    assert doc["instructions"]["linux"]["kernel_share"] > 0
+    assert doc["min_ram"]["unipython"] > 0 and doc["min_ram"]["linux"] > 0
+    assert set(doc["pyperf"]) == {"nbody", "richards", "float", "json_dumps", "json_loads",
+                                  "regex_compile"}
+    assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
+    table = markdown(res)
+    assert "unipython / Linux" in table and "Budgets" in table

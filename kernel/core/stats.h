@@ -1,7 +1,8 @@
 /*
  * Run statistics reported to the host on exit (control records "stat"):
  * TSC ticks from the first instruction to the app's first instruction and
- * to exit, and the ticks spent in the kernel. Under QEMU -icount shift=0
+ * to exit, and the ticks spent in the kernel (the boot included). Under
+ * QEMU -icount shift=0
  * one tick is one guest instruction, so these become instruction counts.
  */
 #ifndef UPY_CORE_STATS_H

@@ -1,5 +1,8 @@
 /* Time syscalls: clocks, sleeping. */
 #include "core/clock.h"
+#include "core/stats.h"
+#include "lib/string.h"
+#include "mm/frame.h"
 #include "core/process.h"
 #include "sched/sched.h"
 #include "linux/syscall.h"
@@ -181,4 +184,42 @@ SYSCALL_DEFINE(clock_nanosleep, "d:cxpp", int clock, int flags, const struct lin
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
 	return sleep_for(clock, flags, req, rem);
+}
+
+struct linux_rusage {
+	struct linux_timeval ru_utime, ru_stime;
+	int64_t ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ru_majflt, ru_nswap;
+	int64_t ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals, ru_nvcsw, ru_nivcsw;
+};
+
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+static struct linux_timeval ns_to_tv(uint64_t ns)
+{
+	return (struct linux_timeval){ (int64_t)(ns / NSEC_PER_SEC),
+				       (int64_t)((ns % NSEC_PER_SEC) / 1000) };
+}
+
+SYSCALL_DEFINE(getrusage, "d:dp", int who, struct linux_rusage *uru)
+{
+	struct linux_rusage ru;
+	memset(&ru, 0, sizeof(ru));
+	switch (who) {
+	case RUSAGE_SELF:
+		/* All CPU time is counted as user time: the split is not kept. */
+		ru.ru_utime = ns_to_tv(clock_cpu_ns());
+		ru.ru_maxrss = (int64_t)(frames_peak_used() * 4); /* KiB */
+		ru.ru_minflt = (int64_t)kstats.page_faults;
+		break;
+	case RUSAGE_THREAD:
+		ru.ru_utime = ns_to_tv((uint64_t)thread_cpu_ns(current));
+		break;
+	case RUSAGE_CHILDREN:
+		break; /* there are never children */
+	default:
+		return -EINVAL;
+	}
+	return copy_to_user(uru, &ru, sizeof(ru)) < 0 ? -EFAULT : 0;
 }

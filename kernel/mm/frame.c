@@ -17,6 +17,7 @@ static uint16_t *refs;
 static uint64_t *used_once;
 static uint64_t total_frames;
 static uint64_t reserved_end_pa, early_limit_pa;
+static uint64_t peak_used;
 static const struct boot_info *boot;
 
 static void add_ram(uint64_t lo, uint64_t hi)
@@ -79,6 +80,8 @@ static uint64_t alloc(unsigned order, bool *fresh)
 		return 0;
 	refs[pfn] = 1;
 	*fresh = true;
+	if (total_frames - buddy.free_pages > peak_used)
+		peak_used = total_frames - buddy.free_pages;
 	for (uint64_t f = pfn; f < pfn + (1ull << order); f++) {
 		uint64_t bit = 1ull << (f & 63);
 		if (used_once[f >> 6] & bit)
@@ -154,6 +157,11 @@ uint8_t *frame_tag(uint64_t pa)
 uint64_t frames_total(void)
 {
 	return total_frames;
+}
+
+uint64_t frames_peak_used(void)
+{
+	return peak_used;
 }
 
 uint64_t frames_free(void)

@@ -33,5 +33,7 @@ uint8_t *frame_tag(uint64_t pa);
 
 uint64_t frames_total(void);
 uint64_t frames_free(void);
+/* The most frames ever in use at once (for ru_maxrss). */
+uint64_t frames_peak_used(void);
 
 #endif

@@ -46,7 +46,7 @@ static int map_segments(struct file *f, struct loaded *l)
 		uint64_t file_page_end = (file_end + PAGE - 1) & ~(PAGE - 1);
 		uint64_t mem_page_end = (mem_end + PAGE - 1) & ~(PAGE - 1);
 		if (s->filesz) {
-			int64_t rc = mm_map(start, file_page_end - start, s->prot, 0, f->inode,
+			int64_t rc = mm_map(start, file_page_end - start, s->prot, 0, f,
 					    s->offset & ~(PAGE - 1), MAP_AT_FIXED);
 			if (rc < 0)
 				return (int)rc;

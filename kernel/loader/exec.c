@@ -14,6 +14,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mmap.h"
 #include "mm/uaccess.h"
+#include "sched/thread.h"
 
 #define PAGE PAGE_SIZE
 
@@ -167,7 +168,7 @@ static int build_stack(const struct loaded *prog, const struct loaded *interp,
 	uint64_t argc64 = (uint64_t)argc;
 	push_bytes(&sp, &argc64, sizeof(argc64));
 	kfree(ptrs);
-	*out_sp = sp;
+	*out_sp = proc.start_stack = sp;
 	return 0;
 }
 
@@ -199,5 +200,12 @@ int exec_load(const char *path, char *const argv[], int argc, char *const envp[]
 	proc.exe_path = kmalloc(n + 1);
 	if (proc.exe_path)
 		memcpy(proc.exe_path, path, n + 1);
+	/* The thread's name (comm) is the file's base name, as execve sets it. */
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1])
+			base = p + 1;
+	memset(current->name, 0, sizeof(current->name));
+	memcpy(current->name, base, strnlen(base, sizeof(current->name) - 1));
 	return 0;
 }

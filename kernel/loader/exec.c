@@ -172,6 +172,29 @@ static int build_stack(const struct loaded *prog, const struct loaded *interp,
 	return 0;
 }
 
+/* Where the program's code and data are, as Linux's mm->start_code...
+ * (for /proc/self/stat): executable segments bound the code; the data
+ * span runs from the last segment's start to its end in the file. */
+static void record_layout(const struct loaded *prog)
+{
+	proc.start_code = ~0ull;
+	proc.end_code = proc.start_data = proc.end_data = 0;
+	for (unsigned i = 0; i < prog->info.nsegments; i++) {
+		const struct elf_segment *s = &prog->info.segments[i];
+		uint64_t start = s->vaddr + prog->bias, end = start + s->filesz;
+		if ((s->prot & PROT_EXEC) && start < proc.start_code)
+			proc.start_code = start;
+		if ((s->prot & PROT_EXEC) && end > proc.end_code)
+			proc.end_code = end;
+		if (start > proc.start_data)
+			proc.start_data = start;
+		if (end > proc.end_data)
+			proc.end_data = end;
+	}
+	if (proc.start_code == ~0ull)
+		proc.start_code = 0;
+}
+
 int exec_load(const char *path, char *const argv[], int argc, char *const envp[], int envc,
 	      struct exec_start *out, const char **why)
 {
@@ -185,6 +208,7 @@ int exec_load(const char *path, char *const argv[], int argc, char *const envp[]
 			path = prog.info.interp; /* say which file failed */
 	}
 	if (rc == 0) {
+		record_layout(&prog);
 		/* The brk heap starts right after the program's last segment. */
 		current_mm->brk_start = current_mm->brk = prog.bias + prog.info.highest;
 		rc = build_stack(&prog, has_interp ? &interp : NULL, path, argv, argc, envp, envc,

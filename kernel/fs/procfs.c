@@ -406,6 +406,17 @@ static const struct inode_ops proc_file_ops = {
 
 /* ---- Open files ---- */
 
+/* What reading a file whose thread or descriptor is gone gives, as on
+ * Linux: ESRCH for an exited thread, ENOENT for a closed descriptor. */
+static int dead_node_error(const struct proc_node *n)
+{
+	if (proc_node_alive(n))
+		return 0;
+	struct proc_node thread_only = *n;
+	thread_only.fd = -1;
+	return proc_node_alive(&thread_only) ? -ENOENT : -ESRCH;
+}
+
 struct proc_file {
 	struct pbuf out;
 	bool ready; /* out holds a generated text */
@@ -430,9 +441,9 @@ static int64_t proc_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 		pf->out.len = 0;
 		pf->out.error = 0;
 		pf->ready = false;
-		if (!proc_node_alive(n))
-			return -ESRCH;
-		int rc = n->entry->show(&pf->out, n);
+		int rc = dead_node_error(n);
+		if (rc == 0)
+			rc = n->entry->show(&pf->out, n);
 		if (rc == 0)
 			rc = pf->out.error;
 		if (rc < 0)
@@ -453,14 +464,16 @@ static int64_t proc_write(struct file *f, const void *buf, size_t len, uint64_t 
 	struct proc_node *n = node_of(f->inode);
 	if (!n->entry->write)
 		return (n->entry->flags & PROC_PER_PID) ? -EINVAL : -EIO;
+	/* The files that take writes read a short value; the rest of a
+	 * longer write is accepted and ignored, as Linux does. */
 	char data[64];
-	if (len > sizeof(data))
-		len = sizeof(data);
-	if (copy_from_user(data, buf, len) < 0)
+	size_t n_data = len < sizeof(data) ? len : sizeof(data);
+	if (copy_from_user(data, buf, n_data) < 0)
 		return -EFAULT;
-	if (!proc_node_alive(n))
-		return -ESRCH;
-	return n->entry->write(n, data, len);
+	int rc = dead_node_error(n);
+	if (rc == 0)
+		rc = (int)n->entry->write(n, data, n_data);
+	return rc < 0 ? rc : (int64_t)len;
 }
 
 static void proc_release(struct file *f)

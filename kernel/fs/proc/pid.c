@@ -229,7 +229,7 @@ static int64_t write_comm(const struct proc_node *n, const char *data, size_t le
 		return -ESRCH;
 	memset(t->name, 0, sizeof(t->name));
 	memcpy(t->name, data, len < sizeof(t->name) - 1 ? len : sizeof(t->name) - 1);
-	return (int64_t)len;
+	return 0;
 }
 
 /* Bytes [start, end) of the app's memory; what cannot be read ends it. */

@@ -39,7 +39,8 @@ struct proc_entry {
 	unsigned flags;
 	/* Files: writes the text; 0 or -errno. */
 	int (*show)(struct pbuf *b, const struct proc_node *n);
-	/* Files that can be written (comm): len bytes from the app. */
+	/* Files that can be written (comm): takes the first len bytes the app
+	 * wrote (at most 64); 0 or -errno. */
 	int64_t (*write)(const struct proc_node *n, const char *data, size_t len);
 	/* Symlinks: the target, NUL-terminated; its length or -errno. */
 	int (*link)(const struct proc_node *n, char *buf, size_t size);

@@ -199,7 +199,8 @@ static int root_iterate(struct inode *dir, uint64_t *pos, uint64_t base, dirent_
 	return 0;
 }
 
-/* Gives every entry reachable from dir an id for its inode numbers. */
+/* Gives e and every entry below it an id for their inode numbers. The
+ * next id to give; owned by this file, used at mount only. */
 static uint32_t next_id = PROC_ROOT_INO + 1;
 
 static void assign_ids(struct proc_entry *e)
@@ -303,7 +304,7 @@ struct inode *proc_make_inode(struct inode *dir, const struct proc_entry *e, int
 		if (e == &proc_fd_link) {
 			ino->mode = fd_link_mode(fd);
 			ino->size = 64; /* as Linux gives descriptor links */
-		} else if (e->link && e->link == link_mounts) {
+		} else if (e->link == link_mounts) {
 			ino->size = 11;
 		}
 	} else {

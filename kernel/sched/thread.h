@@ -54,8 +54,8 @@ struct thread {
 /* The thread running now; owned by the scheduler. */
 extern struct thread *current;
 
-/* A new thread with a kernel stack and FPU area, not yet runnable. */
-/* Inherits the name of the current thread, as clone does. */
+/* A new thread with a kernel stack and FPU area, not yet runnable; it
+ * inherits the current thread's name, as clone does. */
 struct thread *thread_alloc(void);
 void thread_free(struct thread *t);
 /* The id given to the most recently created thread (/proc/loadavg). */

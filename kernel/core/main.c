@@ -22,6 +22,7 @@
 #include "fs/devfs.h"
 #include "fs/namei.h"
 #include "fs/open.h"
+#include "fs/procfs.h"
 #include "fs/rootfs.h"
 #include "fs/tmpfs.h"
 #include "lib/string.h"
@@ -126,6 +127,7 @@ void kernel_main(uint32_t start_info_pa)
 	vfs_set_root(rootfs_mount(rootfs_pa, image_end - rootfs_pa));
 	mount_at("/tmp", tmpfs_new(2, 01777));
 	mount_at("/dev", devfs_new());
+	mount_at("/proc", procfs_new(4));
 
 	process_init();
 	sched_init();

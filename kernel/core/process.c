@@ -2,6 +2,7 @@
 
 #include "abi/host.h"
 #include "arch/x86_64/machine.h"
+#include "core/clock.h"
 #include "core/console.h"
 #include "core/stats.h"
 #include "lib/string.h"
@@ -13,6 +14,7 @@ void process_init(void)
 {
 	memset(&proc, 0, sizeof(proc));
 	proc.pid = PROCESS_PID;
+	proc.start_ns = clock_monotonic_ns();
 	proc.umask = 022;
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		proc.rlimits[i] = (struct rlimit64){ RLIM_INFINITY, RLIM_INFINITY };

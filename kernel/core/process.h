@@ -45,6 +45,10 @@ struct process {
 	char *exe_path;       /* for /proc/self/exe */
 	uint64_t arg_start, arg_end; /* argv strings on the initial stack */
 	uint64_t env_start, env_end;
+	uint64_t start_stack; /* the initial stack pointer (at argc) */
+	uint64_t start_code, end_code; /* the program's executable segments */
+	uint64_t start_data, end_data; /* its last segment's start, file data end */
+	uint64_t start_ns;    /* monotonic time it was created */
 	uint64_t auxv[64];    /* as passed, for /proc/self/auxv */
 	unsigned auxv_len;
 };

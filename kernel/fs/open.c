@@ -32,6 +32,17 @@ static char *path_of(struct inode *dir, struct inode *ino, const char *last, siz
 	return buf;
 }
 
+/* Records the path a file was opened by (best effort: NULL if no memory). */
+static void set_path(struct file *f, const char *path)
+{
+	if (!path)
+		return;
+	size_t n = strlen(path);
+	f->path = kmalloc(n + 1);
+	if (f->path)
+		memcpy(f->path, path, n + 1);
+}
+
 int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file **out)
 {
 	int acc = flags & O_ACCMODE;
@@ -42,6 +53,7 @@ int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file *
 		struct file *f = file_new(ino, NULL, O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)));
 		if (!f)
 			return -ENOMEM;
+		set_path(f, path);
 		*out = f;
 		return 0;
 	}
@@ -59,12 +71,7 @@ int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file *
 	struct file *f = file_new(ino, ops, (unsigned)flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
 	if (!f)
 		return -ENOMEM;
-	if (path) {
-		size_t n = strlen(path);
-		f->path = kmalloc(n + 1);
-		if (f->path)
-			memcpy(f->path, path, n + 1);
-	}
+	set_path(f, path);
 	if (ops && ops->open) {
 		int rc = ops->open(ino, f);
 		if (rc < 0) {

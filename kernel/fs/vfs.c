@@ -10,6 +10,20 @@
 #include "mm/kmalloc.h"
 
 struct inode *vfs_root;
+/* The mount table, in mount order; owned by this file. */
+static struct superblock *mounts, **mounts_tail = &mounts;
+
+static void add_mount(struct superblock *sb)
+{
+	sb->next_mount = NULL;
+	*mounts_tail = sb;
+	mounts_tail = &sb->next_mount;
+}
+
+struct superblock *vfs_mounts(void)
+{
+	return mounts;
+}
 
 static struct linux_timespec now(void)
 {
@@ -95,6 +109,7 @@ void file_put(struct file *f)
 void vfs_set_root(struct superblock *sb)
 {
 	vfs_root = sb->root;
+	add_mount(sb);
 }
 
 int vfs_mount(struct inode *dir, struct superblock *sb)
@@ -105,6 +120,7 @@ int vfs_mount(struct inode *dir, struct superblock *sb)
 		return -EBUSY;
 	dir->mounted = sb->root;
 	sb->mountpoint = inode_get(dir);
+	add_mount(sb);
 	return 0;
 }
 

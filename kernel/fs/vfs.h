@@ -87,6 +87,7 @@ struct superblock {
 	struct inode *mountpoint; /* the directory this fs is mounted on */
 	uint64_t next_ino;
 	int (*statfs)(struct superblock *sb, struct linux_statfs *out);
+	struct superblock *next_mount; /* the mount table (vfs_mounts) */
 };
 
 struct inode {
@@ -139,6 +140,9 @@ void file_put(struct file *f);
 extern struct inode *vfs_root;
 void vfs_set_root(struct superblock *sb);
 int vfs_mount(struct inode *dir, struct superblock *sb);
+
+/* The mount table in mount order, the root first; follow next_mount. */
+struct superblock *vfs_mounts(void);
 
 /* The directory to continue from for "..", crossing mount points. */
 struct inode *vfs_parent(struct inode *dir);

@@ -4,6 +4,7 @@
 #include "lib/string.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
+#include "linux/uts.h"
 #include "mm/frame.h"
 #include "mm/uaccess.h"
 
@@ -14,17 +15,21 @@ struct linux_utsname {
 /* The node name; sethostname may change it. Owned by this file. */
 static char hostname[65] = "unipython";
 
+const char *uts_hostname(void)
+{
+	return hostname;
+}
+
 SYSCALL_DEFINE(uname, "d:p", struct linux_utsname *buf)
 {
 	struct linux_utsname u;
 	memset(&u, 0, sizeof(u));
-	memcpy(u.sysname, "Linux", 6);
+	memcpy(u.sysname, UTS_SYSNAME, sizeof(UTS_SYSNAME));
 	memcpy(u.nodename, hostname, sizeof(hostname));
-	/* The Linux ABI this kernel implements, as Debian 12's kernel. */
-	memcpy(u.release, "6.1.0-unipython", 16);
-	memcpy(u.version, "#1 SMP unipython", 17);
-	memcpy(u.machine, "x86_64", 7);
-	memcpy(u.domainname, "(none)", 7);
+	memcpy(u.release, UTS_RELEASE, sizeof(UTS_RELEASE));
+	memcpy(u.version, UTS_VERSION, sizeof(UTS_VERSION));
+	memcpy(u.machine, UTS_MACHINE, sizeof(UTS_MACHINE));
+	memcpy(u.domainname, UTS_DOMAINNAME, sizeof(UTS_DOMAINNAME));
 	return copy_to_user(buf, &u, sizeof(u)) < 0 ? -EFAULT : 0;
 }
 

@@ -22,17 +22,16 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 	if (flags & MAP_HUGETLB)
 		return -ENOMEM; /* no huge pages are reserved */
 	bool shared = type != MAP_PRIVATE;
-	struct inode *ino = NULL;
+	struct file *f = NULL;
 	if (!(flags & MAP_ANONYMOUS)) {
-		struct file *f = fd_file(fd);
+		f = fd_file(fd);
 		if (!f)
 			return -EBADF;
 		if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
 			return -EACCES;
 		if (shared && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) == O_RDONLY)
 			return -EACCES;
-		ino = f->inode;
-		if (!ino->ops->get_page)
+		if (!f->inode->ops->get_page)
 			return -ENODEV;
 		if (off + PAGE_ALIGN(len) < off)
 			return -EOVERFLOW;
@@ -49,11 +48,11 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 		/* Below 2 GiB, as Linux places MAP_32BIT mappings. */
 		uint64_t top = current_mm->mmap_top;
 		current_mm->mmap_top = 0x80000000;
-		int64_t r = mm_map(addr, len, prot, vflags, ino, off, how);
+		int64_t r = mm_map(addr, len, prot, vflags, f, off, how);
 		current_mm->mmap_top = top;
 		return r;
 	}
-	return mm_map(addr, len, prot, vflags, ino, off, how);
+	return mm_map(addr, len, prot, vflags, f, off, how);
 }
 
 SYSCALL_DEFINE(munmap, "d:pu", uint64_t addr, uint64_t len)
@@ -117,10 +116,10 @@ SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_l
 			ext.start = old + old_len;
 			ext.end = old + new_len;
 			ext.offset = piece.offset + (ext.start - piece.start);
-			ext.inode = inode_get(piece.inode);
+			mm_vma_get(&ext);
 			int rc = vma_insert(mm, &ext);
 			if (rc < 0)
-				inode_put(ext.inode);
+				mm_vma_put(&ext);
 			return rc < 0 ? rc : (long)old;
 		}
 		if (!(flags & MREMAP_MAYMOVE))
@@ -143,10 +142,10 @@ SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_l
 	moved.start = new_addr;
 	moved.end = new_addr + new_len;
 	moved.offset = piece.offset + (old - piece.start);
-	moved.inode = inode_get(piece.inode);
+	mm_vma_get(&moved);
 	int rc = vma_insert(mm, &moved);
 	if (rc < 0) {
-		inode_put(moved.inode);
+		mm_vma_put(&moved);
 		return rc;
 	}
 	mm_move_pages(old, keep, new_addr);

@@ -120,8 +120,8 @@ SYSCALL_DEFINE(arch_prctl, "d:xp", int code, uint64_t addr)
 #define PR_SET_NO_NEW_PRIVS 38
 #define PR_GET_NO_NEW_PRIVS 39
 
-/* prctl state of the process; owned by this file. */
-static char thread_name[16] = "python3.11";
+/* prctl state of the process; owned by this file. The thread's name is
+ * its own (struct thread). */
 static int pdeathsig, dumpable = 1, no_new_privs;
 
 SYSCALL_DEFINE(prctl, "d:dxxxx", int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -134,12 +134,12 @@ SYSCALL_DEFINE(prctl, "d:dxxxx", int option, uint64_t a2, uint64_t a3, uint64_t 
 			return -EFAULT;
 		if (n < 0)
 			n = sizeof(name) - 1; /* longer names are cut, as on Linux */
-		memcpy(thread_name, name, (size_t)n);
-		thread_name[n] = '\0';
+		memset(current->name, 0, sizeof(current->name));
+		memcpy(current->name, name, (size_t)n);
 		return 0;
 	}
 	case PR_GET_NAME:
-		return copy_to_user((void *)a2, thread_name, sizeof(thread_name)) < 0 ? -EFAULT : 0;
+		return copy_to_user((void *)a2, current->name, sizeof(current->name)) < 0 ? -EFAULT : 0;
 	case PR_SET_PDEATHSIG:
 		if (a2 > 64)
 			return -EINVAL;

@@ -14,6 +14,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mmap.h"
 #include "mm/uaccess.h"
+#include "sched/thread.h"
 
 #define PAGE PAGE_SIZE
 
@@ -46,7 +47,7 @@ static int map_segments(struct file *f, struct loaded *l)
 		uint64_t file_page_end = (file_end + PAGE - 1) & ~(PAGE - 1);
 		uint64_t mem_page_end = (mem_end + PAGE - 1) & ~(PAGE - 1);
 		if (s->filesz) {
-			int64_t rc = mm_map(start, file_page_end - start, s->prot, 0, f->inode,
+			int64_t rc = mm_map(start, file_page_end - start, s->prot, 0, f,
 					    s->offset & ~(PAGE - 1), MAP_AT_FIXED);
 			if (rc < 0)
 				return (int)rc;
@@ -167,8 +168,31 @@ static int build_stack(const struct loaded *prog, const struct loaded *interp,
 	uint64_t argc64 = (uint64_t)argc;
 	push_bytes(&sp, &argc64, sizeof(argc64));
 	kfree(ptrs);
-	*out_sp = sp;
+	*out_sp = proc.start_stack = sp;
 	return 0;
+}
+
+/* Where the program's code and data are, as Linux's mm->start_code...
+ * (for /proc/self/stat): executable segments bound the code; the data
+ * span runs from the last segment's start to its end in the file. */
+static void record_layout(const struct loaded *prog)
+{
+	proc.start_code = ~0ull;
+	proc.end_code = proc.start_data = proc.end_data = 0;
+	for (unsigned i = 0; i < prog->info.nsegments; i++) {
+		const struct elf_segment *s = &prog->info.segments[i];
+		uint64_t start = s->vaddr + prog->bias, end = start + s->filesz;
+		if ((s->prot & PROT_EXEC) && start < proc.start_code)
+			proc.start_code = start;
+		if ((s->prot & PROT_EXEC) && end > proc.end_code)
+			proc.end_code = end;
+		if (start > proc.start_data)
+			proc.start_data = start;
+		if (end > proc.end_data)
+			proc.end_data = end;
+	}
+	if (proc.start_code == ~0ull)
+		proc.start_code = 0;
 }
 
 int exec_load(const char *path, char *const argv[], int argc, char *const envp[], int envc,
@@ -184,6 +208,7 @@ int exec_load(const char *path, char *const argv[], int argc, char *const envp[]
 			path = prog.info.interp; /* say which file failed */
 	}
 	if (rc == 0) {
+		record_layout(&prog);
 		/* The brk heap starts right after the program's last segment. */
 		current_mm->brk_start = current_mm->brk = prog.bias + prog.info.highest;
 		rc = build_stack(&prog, has_interp ? &interp : NULL, path, argv, argc, envp, envc,
@@ -199,5 +224,12 @@ int exec_load(const char *path, char *const argv[], int argc, char *const envp[]
 	proc.exe_path = kmalloc(n + 1);
 	if (proc.exe_path)
 		memcpy(proc.exe_path, path, n + 1);
+	/* The thread's name (comm) is the file's base name, as execve sets it. */
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1])
+			base = p + 1;
+	memset(current->name, 0, sizeof(current->name));
+	memcpy(current->name, base, strnlen(base, sizeof(current->name) - 1));
 	return 0;
 }

@@ -11,17 +11,21 @@
 
 struct mm *current_mm;
 
-static void hook_ref(struct inode *ino)
+void mm_vma_get(const struct vma *v)
 {
-	inode_get(ino);
+	inode_get(v->inode);
+	if (v->file)
+		file_get(v->file);
 }
 
-static void hook_unref(struct inode *ino)
+void mm_vma_put(const struct vma *v)
 {
-	inode_put(ino);
+	inode_put(v->inode);
+	if (v->file)
+		file_put(v->file);
 }
 
-struct vma_hooks vma_hooks = { hook_ref, hook_unref };
+struct vma_hooks vma_hooks = { mm_vma_get, mm_vma_put };
 
 void mm_setup(struct mm *mm)
 {
@@ -59,9 +63,10 @@ static int populate(uint64_t start, uint64_t end, uint32_t prot)
 }
 
 int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
-	       struct inode *ino, uint64_t offset, unsigned how)
+	       struct file *f, uint64_t offset, unsigned how)
 {
 	struct mm *mm = current_mm;
+	struct inode *ino = f ? f->inode : NULL;
 	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (len == 0)
 		return -EINVAL;
@@ -87,12 +92,14 @@ int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
 		.end = addr + len,
 		.prot = prot,
 		.flags = vma_flags | (ino ? 0 : VMA_ANON),
-		.inode = inode_get(ino),
+		.inode = ino,
 		.offset = offset,
+		.file = f,
 	};
+	mm_vma_get(&v);
 	int rc = vma_insert(mm, &v);
 	if (rc < 0) {
-		inode_put(ino);
+		mm_vma_put(&v);
 		return rc;
 	}
 	if ((how & MAP_AT_POPULATE) && prot != PROT_NONE)
@@ -180,4 +187,25 @@ void mm_move_pages(uint64_t old, uint64_t len, uint64_t new_addr)
 {
 	struct move_args m = { new_addr - old, 0 };
 	pte_for_each(old, old + len, move_pte, &m);
+}
+
+static void count_pte(uint64_t va, pte_t *pte, void *arg)
+{
+	struct mm_page_counts *c = arg;
+	c->resident++;
+	if (frame_is_exclusive(*pte & PTE_ADDR))
+		c->exclusive++;
+	/* The tables that map 2 MiB, 1 GiB and 512 GiB around va. */
+	for (int level = 0; level < 3; level++) {
+		uint64_t table = (va >> (21 + 9 * level)) + 1;
+		if (c->last[level] != table) {
+			c->last[level] = table;
+			c->tables++;
+		}
+	}
+}
+
+void mm_count_pages(uint64_t start, uint64_t end, struct mm_page_counts *c)
+{
+	pte_for_each(start, end, count_pte, c);
 }

@@ -8,16 +8,29 @@
 
 #include "mm/vma.h"
 
-struct inode;
+struct file;
 
 #define MAP_AT_FIXED 0x1    /* replace whatever is at addr */
 #define MAP_AT_NOREPLACE 0x2 /* at addr, or -EEXIST */
 #define MAP_AT_POPULATE 0x4 /* fill the pages now */
 
-/* Maps len bytes of ino at offset (or anonymous memory if ino is NULL);
- * returns the address. The mapping takes its own inode reference. */
+/* Maps len bytes of the open file f at offset (or anonymous memory if f
+ * is NULL); returns the address. The mapping takes its own references on
+ * f and its inode. */
 int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
-	       struct inode *ino, uint64_t offset, unsigned how);
+	       struct file *f, uint64_t offset, unsigned how);
+/* Takes or drops the file references of an area copied by hand (mremap). */
+void mm_vma_get(const struct vma *v);
+void mm_vma_put(const struct vma *v);
+/* Adds up the pages of [start, end) that hold a frame: all of them, those
+ * whose frame only this mapping uses (private copies, anonymous memory),
+ * and the page-table pages that map them (for /proc). Start from a zeroed
+ * struct and call it for ranges in ascending order. */
+struct mm_page_counts {
+	uint64_t resident, exclusive, tables;
+	uint64_t last[3]; /* internal: the last table seen at each level, + 1 */
+};
+void mm_count_pages(uint64_t start, uint64_t end, struct mm_page_counts *c);
 int mm_unmap(uint64_t start, uint64_t len);
 int mm_protect(uint64_t start, uint64_t len, uint32_t prot);
 /* Drops the pages of [start, end): anonymous memory reads back as zeros,

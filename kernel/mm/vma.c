@@ -6,16 +6,16 @@
 
 #define PAGE 4096ull
 
-static void ref(struct inode *ino)
+static void ref(const struct vma *v)
 {
-	if (ino && vma_hooks.ref)
-		vma_hooks.ref(ino);
+	if ((v->inode || v->file) && vma_hooks.ref)
+		vma_hooks.ref(v);
 }
 
-static void unref(struct inode *ino)
+static void unref(const struct vma *v)
 {
-	if (ino && vma_hooks.unref)
-		vma_hooks.unref(ino);
+	if ((v->inode || v->file) && vma_hooks.unref)
+		vma_hooks.unref(v);
 }
 
 void mm_init(struct mm *mm, uint64_t lowest, uint64_t highest, uint64_t mmap_top)
@@ -102,12 +102,12 @@ static void merge_around(struct mm *mm, size_t i)
 {
 	if (i + 1 < mm->count && mergeable(&mm->vmas[i], &mm->vmas[i + 1])) {
 		mm->vmas[i].end = mm->vmas[i + 1].end;
-		unref(mm->vmas[i + 1].inode);
+		unref(&mm->vmas[i + 1]);
 		remove_at(mm, i + 1);
 	}
 	if (i > 0 && mergeable(&mm->vmas[i - 1], &mm->vmas[i])) {
 		mm->vmas[i - 1].end = mm->vmas[i].end;
-		unref(mm->vmas[i].inode);
+		unref(&mm->vmas[i]);
 		remove_at(mm, i);
 	}
 }
@@ -133,7 +133,7 @@ static int split(struct mm *mm, size_t i, uint64_t addr)
 	if (rc < 0)
 		return rc;
 	mm->vmas[i].end = addr;
-	ref(right.inode);
+	ref(&right);
 	return 0;
 }
 
@@ -166,7 +166,7 @@ int vma_remove(struct mm *mm, uint64_t start, uint64_t end, vma_unmap_fn fn, voi
 	while (i < mm->count && mm->vmas[i].start < end) {
 		if (fn)
 			fn(&mm->vmas[i], arg);
-		unref(mm->vmas[i].inode);
+		unref(&mm->vmas[i]);
 		remove_at(mm, i);
 	}
 	return 0;
@@ -194,7 +194,7 @@ int vma_protect(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot)
 	while (j < last && j + 1 < mm->count) {
 		if (mergeable(&mm->vmas[j], &mm->vmas[j + 1])) {
 			mm->vmas[j].end = mm->vmas[j + 1].end;
-			unref(mm->vmas[j + 1].inode);
+			unref(&mm->vmas[j + 1]);
 			remove_at(mm, j + 1);
 			last--;
 		} else {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct file;
 struct inode;
 
 #define VMA_SHARED 0x1 /* MAP_SHARED: writes reach the file */
@@ -22,6 +23,9 @@ struct vma {
 	uint32_t flags;      /* VMA_* */
 	struct inode *inode; /* file mappings: a reference */
 	uint64_t offset;     /* file offset of start */
+	struct file *file;   /* file mappings: the open file it was mapped
+			      * from (a reference; it names the area in
+			      * /proc/self/maps); NULL for anonymous memory */
 };
 
 struct mm {
@@ -35,10 +39,11 @@ struct mm {
 
 /* Called for every piece of a mapping being removed, before it goes. */
 typedef void (*vma_unmap_fn)(const struct vma *piece, void *arg);
-/* Called when a vma's file reference is copied (a split) or dropped. */
+/* Called when a vma's file references (inode, file) are copied (a split)
+ * or dropped; only for areas that have them. */
 struct vma_hooks {
-	void (*ref)(struct inode *ino);
-	void (*unref)(struct inode *ino);
+	void (*ref)(const struct vma *v);
+	void (*unref)(const struct vma *v);
 };
 extern struct vma_hooks vma_hooks;
 
@@ -48,7 +53,7 @@ struct vma *vma_find(struct mm *mm, uint64_t addr);
 /* The first vma that ends above addr, or NULL. */
 struct vma *vma_find_next(struct mm *mm, uint64_t addr);
 /* Inserts a mapping over a free range (the caller unmapped it first);
- * merges it with equal neighbours. Takes over v->inode's reference. */
+ * merges it with equal neighbours. Takes over v's inode and file references. */
 int vma_insert(struct mm *mm, const struct vma *v);
 /* Removes [start, end), splitting areas at the edges; calls fn per piece. */
 int vma_remove(struct mm *mm, uint64_t start, uint64_t end, vma_unmap_fn fn, void *arg);

@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/memlayout.h"
+#include "core/clock.h"
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
@@ -40,6 +41,9 @@ struct thread *thread_alloc(void)
 	t->kstack = (uint64_t)phys_to_virt(stack);
 	t->tid = next_tid++;
 	t->state = THREAD_BLOCKED;
+	t->start_ns = clock_monotonic_ns();
+	if (current)
+		memcpy(t->name, current->name, sizeof(t->name));
 	return t;
 }
 
@@ -48,4 +52,9 @@ void thread_free(struct thread *t)
 	frame_free_order(virt_to_phys((void *)t->kstack), order_of(KSTACK_SIZE));
 	kfree(t->xsave);
 	kfree(t);
+}
+
+int thread_last_tid(void)
+{
+	return next_tid - 1;
 }

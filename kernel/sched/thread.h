@@ -34,7 +34,8 @@ struct thread {
 	struct regs *regs;        /* the app context saved at kernel entry */
 	uint64_t cpu_ns;          /* CPU time used before the current slice */
 	uint64_t slice_start_ns;
-	char name[16];
+	uint64_t start_ns;        /* monotonic time it was created */
+	char name[16];            /* comm: PR_SET_NAME, /proc/.../comm */
 
 	/* Scheduler bookkeeping (sched/sched.c). */
 	struct thread *all_next;   /* every thread */
@@ -53,8 +54,11 @@ struct thread {
 /* The thread running now; owned by the scheduler. */
 extern struct thread *current;
 
-/* A new thread with a kernel stack and FPU area, not yet runnable. */
+/* A new thread with a kernel stack and FPU area, not yet runnable; it
+ * inherits the current thread's name, as clone does. */
 struct thread *thread_alloc(void);
 void thread_free(struct thread *t);
+/* The id given to the most recently created thread (/proc/loadavg). */
+int thread_last_tid(void);
 
 #endif

@@ -23,8 +23,8 @@ void kfree(void *p) { free(p); }
 
 /* vma: inode references are counted so tests can check for leaks. */
 static long refs;
-static void ref(struct inode *ino) { refs++; }
-static void unref(struct inode *ino) { refs--; }
+static void ref(const struct vma *v) { refs += v->inode != NULL; }
+static void unref(const struct vma *v) { refs -= v->inode != NULL; }
 struct vma_hooks vma_hooks = { ref, unref };
 
 long t_vma_refs(void) { return refs; }
@@ -40,7 +40,7 @@ struct mm *t_mm_new(uint64_t lowest, uint64_t highest, uint64_t top)
 int t_vma_insert(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot, uint32_t flags,
 		 uintptr_t inode_id, uint64_t offset)
 {
-	struct vma v = { start, end, prot, flags, (struct inode *)inode_id, offset };
+	struct vma v = { start, end, prot, flags, (struct inode *)inode_id, offset, NULL };
 	if (inode_id)
 		refs++;
 	return vma_insert(mm, &v);

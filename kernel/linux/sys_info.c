@@ -1,6 +1,7 @@
 /* Syscalls describing the system: uname, sysinfo, getrandom. */
 #include "core/clock.h"
 #include "core/random.h"
+#include "sched/loadavg.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -59,6 +60,10 @@ SYSCALL_DEFINE(sysinfo, "d:p", struct linux_sysinfo *buf)
 	struct linux_sysinfo s;
 	memset(&s, 0, sizeof(s));
 	s.uptime = (int64_t)(clock_monotonic_ns() / NSEC_PER_SEC);
+	uint64_t avenrun[3];
+	loadavg_get(avenrun);
+	for (int i = 0; i < 3; i++)
+		s.loads[i] = avenrun[i] << (16 - LOAD_FSHIFT); /* SI_LOAD_SHIFT */
 	s.totalram = frames_total() * 4096;
 	s.freeram = frames_free() * 4096;
 	s.procs = 1;

@@ -21,7 +21,8 @@ static long do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 	if (path[0] != '/' && (rc = start_dir(dirfd, &start)) < 0)
 		return rc;
 	struct file *f;
-	rc = vfs_open(start, path, flags, mode & ~proc.umask & 07777, &f);
+	/* 64-bit Linux opens everything as large-file capable (F_GETFL shows it). */
+	rc = vfs_open(start, path, flags | O_LARGEFILE, mode & ~proc.umask & 07777, &f);
 	if (rc < 0)
 		return rc;
 	rc = fd_install(&proc.fds, f, 0, flags & O_CLOEXEC);

@@ -13,6 +13,7 @@
 #include "linux/uts.h"
 #include "mm/frame.h"
 #include "sched/sched.h"
+#include "sched/loadavg.h"
 
 #define USER_HZ 100
 
@@ -45,68 +46,15 @@ static int running_threads(void)
 	return n;
 }
 
-/* ---- Load averages ----
- * Linux samples the number of runnable tasks every 5 s and decays it with
- * fixed-point factors. Here nothing runs periodically (a periodic timer
- * would hide a deadlock from the scheduler): each read catches up on the
- * 5 s periods since the last one, as Linux does after a tickless idle
- * stretch (calc_load_n), taking the CPU's busy share over that time as the
- * number of runnable tasks. Threads waiting for the CPU are not counted.
- * Owned by this file. */
-#define FSHIFT 11
-#define FIXED_1 ((uint64_t)1 << FSHIFT)
-#define LOAD_FREQ_NS (5 * NSEC_PER_SEC)
-static const uint64_t load_exp[3] = { 1884, 2014, 2037 }; /* 1, 5, 15 minutes */
-static uint64_t avenrun[3];
-static uint64_t load_last_ns, load_last_cpu_ns;
-
-static uint64_t calc_load(uint64_t load, uint64_t exp, uint64_t active)
-{
-	uint64_t newload = load * exp + active * (FIXED_1 - exp);
-	if (active >= load)
-		newload += FIXED_1 - 1;
-	return newload / FIXED_1;
-}
-
-/* x^n in fixed point. */
-static uint64_t fixed_power(uint64_t x, uint64_t n)
-{
-	uint64_t result = FIXED_1;
-	while (n) {
-		if (n & 1)
-			result = (result * x + FIXED_1 / 2) >> FSHIFT;
-		n >>= 1;
-		if (n)
-			x = (x * x + FIXED_1 / 2) >> FSHIFT;
-	}
-	return result;
-}
-
-static void update_load(void)
-{
-	uint64_t now = clock_monotonic_ns(), cpu = clock_cpu_ns();
-	uint64_t periods = (now - load_last_ns) / LOAD_FREQ_NS;
-	if (!periods)
-		return;
-	uint64_t span = now - load_last_ns;
-	uint64_t busy = cpu - load_last_cpu_ns;
-	uint64_t active = (uint64_t)(((unsigned __int128)busy * FIXED_1) / span);
-	if (active > FIXED_1)
-		active = FIXED_1;
-	for (int i = 0; i < 3; i++)
-		avenrun[i] = calc_load(avenrun[i], fixed_power(load_exp[i], periods), active);
-	/* Keep the periods aligned; the rest counts towards the next one. */
-	uint64_t used = periods * LOAD_FREQ_NS;
-	load_last_ns += used;
-	load_last_cpu_ns += (uint64_t)(((unsigned __int128)busy * used) / span);
-}
-
+/* ---- Load averages (kept by sched/loadavg.c) ---- */
 int proc_show_loadavg(struct pbuf *b, const struct proc_node *n)
 {
-	update_load();
+	uint64_t avenrun[3];
+	loadavg_get(avenrun);
 	for (int i = 0; i < 3; i++) {
-		uint64_t v = avenrun[i] + FIXED_1 / 200; /* rounding, as Linux */
-		pbuf_printf(b, "%lu.%02lu ", v >> FSHIFT, ((v & (FIXED_1 - 1)) * 100) >> FSHIFT);
+		uint64_t v = avenrun[i] + LOAD_FIXED_1 / 200; /* rounding, as Linux */
+		pbuf_printf(b, "%lu.%02lu ", v >> LOAD_FSHIFT,
+			    ((v & (LOAD_FIXED_1 - 1)) * 100) >> LOAD_FSHIFT);
 	}
 	pbuf_printf(b, "%d/%d %d\n", running_threads(), sched_thread_count(), thread_last_tid());
 	return 0;
@@ -309,6 +257,4 @@ int proc_show_uuid(struct pbuf *b, const struct proc_node *n)
 void proc_system_init(void)
 {
 	random_uuid(boot_id);
-	load_last_ns = clock_monotonic_ns();
-	load_last_cpu_ns = clock_cpu_ns();
 }

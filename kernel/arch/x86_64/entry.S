@@ -166,7 +166,38 @@ syscall_entry:
 	mov %rsp, %rdi
 	cld
 	call syscall_dispatch
-	/* fall through */
+	/* A plain syscall return (rcx and r11 still hold the return address
+	 * and flags, as the syscall instruction left them) skips iretq: restore
+	 * the flags, load the app's stack pointer, jump. After rt_sigreturn or
+	 * a signal setup they differ, and iretq restores every register. */
+	mov 96(%rsp), %rcx		/* regs.rcx */
+	cmp 136(%rsp), %rcx		/* regs.rip */
+	jne return_to_context
+	mov 32(%rsp), %r11		/* regs.r11 */
+	cmp 152(%rsp), %r11		/* regs.rflags */
+	jne return_to_context
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	add $8, %rsp			/* r11: already the flags */
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	add $8, %rsp			/* rcx: already the return address */
+	pop %rbx
+	pop %rax
+	add $16, %rsp			/* vector, error: now at rip, cs, rflags, rsp, ss */
+	push %r11
+	popfq
+	/* An interrupt from here on nests below us on this stack: the slots
+	 * above stay intact until the next instruction has read rsp. */
+	mov 24(%rsp), %rsp
+	jmp *%rcx
 
 	.globl return_to_context
 return_to_context:

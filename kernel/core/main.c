@@ -30,6 +30,7 @@
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "loader/exec.h"
+#include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include "sched/sched.h"
@@ -113,6 +114,7 @@ void kernel_main(uint32_t start_info_pa)
 	lapic_init();
 	clock_init(boot_info.boot_tsc);
 	syscall_table_init();
+	vm_fault_init();
 
 	/* The command line first: it may ask for tracing and bring entropy. */
 	struct boot_config cmd = { 0 }, cfg = { 0 };

@@ -11,5 +11,7 @@
 /* Resolve a fault on an app address: fill a lazily committed page, copy a
  * private page on write. 0 when the access may be retried, else -EFAULT. */
 int vm_fault(uint64_t addr, uint64_t error);
+/* Notes which hypervisor runs us (see fault.c). */
+void vm_fault_init(void);
 
 #endif

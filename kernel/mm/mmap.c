@@ -36,16 +36,35 @@ void mm_setup(struct mm *mm)
 	current_mm = mm;
 }
 
-static void drop_pte(uint64_t va, pte_t *pte, void *arg)
+/* Beyond this many pages one full TLB flush is cheaper than one invlpg per
+ * page (Linux's tlb_single_page_flush_ceiling). */
+#define FLUSH_CEILING_PAGES 33
+
+static bool flush_all_for(uint64_t start, uint64_t end)
+{
+	return (end - start) / PAGE_SIZE > FLUSH_CEILING_PAGES;
+}
+
+static void drop_pte(uint64_t va, pte_t *pte, void *batched)
 {
 	frame_put(*pte & PTE_ADDR);
 	*pte = 0;
-	tlb_flush_page(va);
+	if (!batched)
+		tlb_flush_page(va);
+}
+
+/* Drops the pages of [start, end) with the cheaper kind of TLB flush. */
+static void drop_range(uint64_t start, uint64_t end)
+{
+	bool batch = flush_all_for(start, end);
+	pte_for_each(start, end, drop_pte, batch ? (void *)1 : NULL);
+	if (batch)
+		tlb_flush_all();
 }
 
 static void unmap_piece(const struct vma *piece, void *arg)
 {
-	pte_for_each(piece->start, piece->end, drop_pte, NULL);
+	drop_range(piece->start, piece->end);
 }
 
 static int populate(uint64_t start, uint64_t end, uint32_t prot)
@@ -120,6 +139,7 @@ int mm_unmap(uint64_t start, uint64_t len)
 struct protect_args {
 	uint32_t prot;
 	bool shared;
+	bool batched;
 };
 
 static void reprotect_pte(uint64_t va, pte_t *pte, void *arg)
@@ -132,7 +152,8 @@ static void reprotect_pte(uint64_t va, pte_t *pte, void *arg)
 		bool writable = a->shared || frame_is_exclusive(pa);
 		*pte = pa | pte_prot(a->prot, writable);
 	}
-	tlb_flush_page(va);
+	if (!a->batched)
+		tlb_flush_page(va);
 }
 
 int mm_protect(uint64_t start, uint64_t len, uint32_t prot)
@@ -151,16 +172,18 @@ int mm_protect(uint64_t start, uint64_t len, uint32_t prot)
 	for (uint64_t a = start; a < end;) {
 		struct vma *v = vma_find(current_mm, a);
 		uint64_t e = v->end < end ? v->end : end;
-		struct protect_args args = { prot, (v->flags & VMA_SHARED) != 0 };
+		struct protect_args args = { prot, (v->flags & VMA_SHARED) != 0, flush_all_for(start, end) };
 		pte_for_each(a, e, reprotect_pte, &args);
 		a = e;
 	}
+	if (flush_all_for(start, end))
+		tlb_flush_all();
 	return 0;
 }
 
 int mm_discard(uint64_t start, uint64_t end)
 {
-	pte_for_each(start, end, drop_pte, NULL);
+	drop_range(start, end);
 	return 0;
 }
 

@@ -106,3 +106,16 @@ def test_urandom_differs_between_boots(image_of) -> None:
     second = unipython("run", str(image)).stdout.strip()
     assert re.fullmatch(r"[0-9a-f]{32}", first) and re.fullmatch(r"[0-9a-f]{32}", second)
     assert first != second
+
+
+def test_zip_member_names_and_idna_host_names_encode(boot: Boot) -> None:
+    r = boot("""
+        import io, zipfile
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("caf\\u00e9.txt", "x")
+        print(zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist())
+        import socket
+        print("b\\u00fccher.example".encode("idna"))
+    """)
+    assert r.stdout == "['café.txt']\nb'xn--bcher-kva.example'\n", r.stdout + r.stderr

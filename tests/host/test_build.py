@@ -317,3 +317,13 @@ def test_an_extra_path_that_is_not_a_directory_is_a_user_error(
 ) -> None:
     with pytest.raises(UserError, match="--path"):
         build_app(make_app({"main.py": ""}), extra_paths=[tmp_path / "missing"])
+
+
+def test_codecs_looked_up_by_name_come_with_the_modules_that_use_them(
+    make_app: AppMaker, build_app: Builder
+) -> None:
+    hello = {f.path for f in build_app(make_app({"a.py": "print(1)\n"})).files}
+    assert not any(p.endswith(("/cp437.py", "/idna.py")) for p in hello)
+    zipping = {f.path for f in build_app(make_app({"b.py": "import zipfile, socket\n"})).files}
+    for codec in ("cp437", "idna", "punycode"):
+        assert any(p.endswith(f"/encodings/{codec}.py") for p in zipping), codec

@@ -28,8 +28,7 @@ CORE_ENCODINGS = (
     "encodings", "encodings.aliases", "encodings.utf_8", "encodings.utf_8_sig",
     "encodings.ascii", "encodings.latin_1", "encodings.utf_16", "encodings.utf_16_le",
     "encodings.utf_16_be", "encodings.utf_32", "encodings.utf_32_le", "encodings.utf_32_be",
-    "encodings.idna", "encodings.raw_unicode_escape", "encodings.unicode_escape",
-    "encodings.charmap", "encodings.cp437",
+    "encodings.raw_unicode_escape", "encodings.unicode_escape", "encodings.charmap",
 )
 
 

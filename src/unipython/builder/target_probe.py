@@ -178,6 +178,11 @@ def dynamic_imports():
         "sysconfig": [sysconfig._get_sysconfigdata_name()],
         "dbm": ["dbm.gnu", "dbm.ndbm", "dbm.dumb"],
         "xml.sax": ["xml.sax.expatreader"],
+        # Codecs looked up by name: host names go through idna in the socket
+        # layer, and zip archives name their members in cp437.
+        "socket": ["encodings.idna"],
+        "encodings.idna": ["encodings.punycode"],
+        "zipfile": ["encodings.cp437"],
     }
 
 

@@ -1,6 +1,7 @@
 #include "fs/namei.h"
 
 #include "fs/permission.h"
+#include "sched/thread.h"
 
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
@@ -57,6 +58,28 @@ static int splice_symlink(struct inode *link, const char *rest, char *dst)
 	return 0;
 }
 
+static char *walk_buffer_take(void)
+{
+	struct thread *t = current;
+	if (t && !t->walk_buf_busy) {
+		if (!t->walk_buf)
+			t->walk_buf = kmalloc(2 * PATH_MAX);
+		if (t->walk_buf) {
+			t->walk_buf_busy = true;
+			return t->walk_buf;
+		}
+	}
+	return kmalloc(2 * PATH_MAX);
+}
+
+static void walk_buffer_give(char *buf)
+{
+	if (current && buf == current->walk_buf)
+		current->walk_buf_busy = false;
+	else
+		kfree(buf);
+}
+
 int path_walk(struct inode *start, const char *path, unsigned flags, struct walk_result *out)
 {
 	out->dir = out->inode = NULL;
@@ -69,7 +92,8 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct walk
 	if (plen >= PATH_MAX)
 		return -ENAMETOOLONG;
 
-	char *bufs = kmalloc(2 * PATH_MAX);
+	/* The thread's own walk buffer; a nested walk (rare) gets its own. */
+	char *bufs = walk_buffer_take();
 	if (!bufs)
 		return -ENOMEM;
 	char *cur = bufs, *spare = bufs + PATH_MAX;
@@ -163,7 +187,7 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct walk
 		break;
 	}
 	inode_put(dir);
-	kfree(bufs);
+	walk_buffer_give(bufs);
 	if (rc == 0 && out->inode && !S_ISDIR(out->inode->mode) &&
 	    (out->trailing_slash || (flags & WALK_DIRECTORY)))
 		rc = -ENOTDIR;

@@ -38,16 +38,40 @@ static void fault_around(const struct vma *v, uint64_t va)
 		start = v->start;
 	if (end > v->end)
 		end = v->end;
+	/* The window lies within one leaf page table (it is aligned). */
+	pte_t *first = pte_lookup(start, false);
+	if (!first)
+		return;
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-		if (a == va)
-			continue;
-		pte_t *pte = pte_lookup(a, true);
-		if (!pte || (*pte & (PTE_P | PTE_SOFT_NONE)))
+		pte_t *pte = first + (a - start) / PAGE_SIZE;
+		if (a == va || (*pte & (PTE_P | PTE_SOFT_NONE)))
 			continue;
 		uint64_t pa;
 		if (v->inode->ops->get_page(v->inode, file_pgoff(v, a), false, &pa) < 0)
 			break; /* past the end of the file */
 		*pte = pa | pte_prot(v->prot, false);
+	}
+}
+
+#define ANON_AHEAD_PAGES 7
+
+/* Memory is mostly touched in ascending order (heaps, arenas, stacks grow
+ * into fresh pages): map the next few pages of the area now, while their
+ * page table is at hand, instead of taking a fault for each. */
+static void anon_fault_ahead(const struct vma *v, uint64_t va)
+{
+	pte_t *pte = pte_lookup(va, false);
+	for (int i = 1; i <= ANON_AHEAD_PAGES; i++) {
+		uint64_t a = va + (uint64_t)i * PAGE_SIZE;
+		if (a >= v->end || (a & ((1ull << 21) - 1)) == 0)
+			break; /* end of the area, or of this page table */
+		pte_t *next = pte + i;
+		if (*next & (PTE_P | PTE_SOFT_NONE))
+			break;
+		uint64_t pa = frame_alloc_zeroed();
+		if (!pa)
+			break;
+		*next = pa | pte_prot(v->prot, true);
 	}
 }
 
@@ -60,6 +84,7 @@ static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
 		if (!pa)
 			return -ENOMEM;
 		*pte = pa | pte_prot(v->prot, true);
+		anon_fault_ahead(v, va);
 		return 0;
 	}
 	uint64_t file_pa;

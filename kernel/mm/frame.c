@@ -72,16 +72,29 @@ void frame_init_late(void)
 	add_ram(early_limit_pa > reserved_end_pa ? early_limit_pa : reserved_end_pa, UINT64_MAX);
 }
 
+/* Single frames freed recently, handed out again first without touching
+ * the buddy bitmaps (Linux's per-CPU page lists). */
+#define PAGE_CACHE_MAX 64
+static uint64_t page_cache[PAGE_CACHE_MAX];
+static unsigned page_cache_len;
+
 /* Allocates 2^order frames; *fresh says none was handed out before. */
 static uint64_t alloc(unsigned order, bool *fresh)
 {
-	uint64_t pfn = buddy_alloc(&buddy, order);
+	uint64_t pfn;
+	if (order == 0 && page_cache_len) {
+		pfn = page_cache[--page_cache_len];
+		refs[pfn] = 1;
+		*fresh = false;
+		return pfn << PAGE_SHIFT;
+	}
+	pfn = buddy_alloc(&buddy, order);
 	if (pfn == UINT64_MAX)
 		return 0;
 	refs[pfn] = 1;
 	*fresh = true;
-	if (total_frames - buddy.free_pages > peak_used)
-		peak_used = total_frames - buddy.free_pages;
+	if (total_frames - frames_free() > peak_used)
+		peak_used = total_frames - frames_free();
 	for (uint64_t f = pfn; f < pfn + (1ull << order); f++) {
 		uint64_t bit = 1ull << (f & 63);
 		if (used_once[f >> 6] & bit)
@@ -111,10 +124,19 @@ uint64_t frame_alloc_zeroed(void)
 	return pa;
 }
 
+static void release(uint64_t pfn, unsigned order)
+{
+	if (order == 0 && page_cache_len < PAGE_CACHE_MAX) {
+		page_cache[page_cache_len++] = pfn;
+		return;
+	}
+	buddy_free(&buddy, pfn, order);
+}
+
 void frame_free_order(uint64_t pa, unsigned order)
 {
 	refs[pa >> PAGE_SHIFT] = 0;
-	buddy_free(&buddy, pa >> PAGE_SHIFT, order);
+	release(pa >> PAGE_SHIFT, order);
 }
 
 static int managed(uint64_t pa)
@@ -136,7 +158,7 @@ void frame_put(uint64_t pa)
 		return;
 	ASSERT(refs[pa >> PAGE_SHIFT] > 0);
 	if (--refs[pa >> PAGE_SHIFT] == 0)
-		buddy_free(&buddy, pa >> PAGE_SHIFT, 0);
+		release(pa >> PAGE_SHIFT, 0);
 }
 
 int frame_is_exclusive(uint64_t pa)
@@ -166,5 +188,5 @@ uint64_t frames_peak_used(void)
 
 uint64_t frames_free(void)
 {
-	return buddy.free_pages;
+	return buddy.free_pages + page_cache_len;
 }

@@ -49,6 +49,7 @@ struct thread *thread_alloc(void)
 
 void thread_free(struct thread *t)
 {
+	kfree(t->walk_buf);
 	frame_free_order(virt_to_phys((void *)t->kstack), order_of(KSTACK_SIZE));
 	kfree(t->xsave);
 	kfree(t);

@@ -45,6 +45,8 @@ struct thread {
 	struct ktimer wakeup;      /* the deadline of the current wait */
 	int wake_result;           /* what sched_wait returns */
 	bool interruptible;
+	char *walk_buf;            /* path walks (fs/namei.c), 2 * PATH_MAX */
+	bool walk_buf_busy;
 	uint64_t futex_addr;       /* the futex it waits on (linux/futex.c) */
 	uint32_t futex_bitset;
 	const char *wait_reason;   /* for the deadlock report */

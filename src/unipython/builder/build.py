@@ -21,6 +21,7 @@ from unipython.builder.modules import (
 from unipython.builder.plan import Plan, source_date_epoch
 from unipython.builder.probe import CompileJob, Target, TargetInfo
 from unipython.builder.rootfs import align_up
+from unipython.builder.trees import add_tree
 from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
 from unipython.errors import UserError
 
@@ -85,13 +86,20 @@ def build(
     python: Path = DEFAULT_PYTHON,
     env: Mapping[str, str] | None = None,
     include_modules: Sequence[str] = (),
+    include_stdlib: bool = False,
+    extra_trees: Sequence[str] = (),
+    exclude: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the image ``output`` that runs ``python app`` on ``kernel``.
 
     ``env`` adds to the image's default environment; ``include_modules`` names modules
-    (with their closure) that the app imports dynamically. ``progress`` is called with
-    a short description of each step. Raises UserError for the user's mistakes.
+    (with their closure) that the app imports dynamically. ``include_stdlib`` puts the
+    target's whole stdlib in (every file under its stdlib directory, lib-dynload and
+    the ``test`` package included, with the shared libraries of every extension
+    module); ``extra_trees`` names more host directories to include whole; ``exclude``
+    holds fnmatch patterns of paths in those trees to leave out. ``progress`` is called
+    with a short description of each step. Raises UserError for the user's mistakes.
     """
     say = progress or (lambda _step: None)
     if not app.is_file():
@@ -135,8 +143,20 @@ def build(
     with tempfile.TemporaryDirectory(prefix="unipython-pyc-") as tmp:
         _add_bytecode(plan, target, info, modules, Path(tmp))
 
+    extensions = {m.guest: m.host for m in modules if m.is_extension}
+    trees = ([(info.stdlib.as_posix(), "the whole stdlib")] if include_stdlib else [])
+    trees += [(tree, "extra tree") for tree in extra_trees]
+    for tree, reason in trees:
+        # After the closure's own files: those keep their reasons and unchecked-hash
+        # .pyc. The rest comes as on the host, __pycache__ included: Debian's .pyc are
+        # timestamp-based (they record the source's mtime and size), and the plan keeps
+        # host mtimes, so CPython accepts them as they are and never rewrites them.
+        say(f"adding {tree}")
+        for elf in add_tree(plan, tree, reason, exclude):
+            extensions.setdefault(elf, Path(elf))
+
     say("resolving shared libraries")
-    warnings += _add_libraries(plan, python_guest, modules)
+    warnings += _add_libraries(plan, python_guest, extensions)
 
     config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR)
     _add_generated(plan, config)
@@ -172,10 +192,10 @@ def _add_bytecode(
         plan.add_generated(guest_pyc, job.cfile.read_bytes(), f"bytecode of {job.dfile}")
 
 
-def _add_libraries(plan: Plan, python_guest: str, modules: list[ModuleFile]) -> list[str]:
-    extensions = [m for m in modules if m.is_extension]
-    local = {m.guest: m.host for m in extensions if m.local}  # /app/... is not on the host
-    closure = library_closure([python_guest, *(m.guest for m in extensions)], hosts=local)
+def _add_libraries(plan: Plan, python_guest: str, extensions: Mapping[str, Path]) -> list[str]:
+    """``extensions`` maps the guest path of each dlopened ELF file to its host file."""
+    local = {g: h for g, h in extensions.items() if g != h.as_posix()}  # /app/... files
+    closure = library_closure([python_guest, *sorted(extensions)], hosts=local)
     for lib in closure.libraries:
         if lib.name == "PT_INTERP":
             plan.add_host_file(lib.path, f"PT_INTERP of {lib.needed_by}")

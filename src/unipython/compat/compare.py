@@ -1,0 +1,37 @@
+"""The verdict on one module: it passes when its counts inside equal those on the host."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unipython.compat.runner import Run
+
+
+@dataclass
+class ModuleResult:
+    module: str
+    guest: Run
+    host: Run
+
+    @property
+    def passed(self) -> bool:
+        return self.guest.counts is not None and self.guest.counts == self.host.counts
+
+    @property
+    def reason(self) -> str:
+        """Why the module failed ("" when it passed)."""
+        if self.host.counts is None:
+            return f"host: {self.host.problem}"
+        if self.guest.problem is not None:
+            return f"inside: {self.guest.problem}"
+        if self.guest.counts is None:
+            return "inside: no counts"
+        if self.guest.counts != self.host.counts:
+            return "counts differ"
+        return ""
+
+
+def summary(results: list[ModuleResult]) -> tuple[int, int]:
+    """(modules passed, modules failed)."""
+    passed = sum(1 for r in results if r.passed)
+    return passed, len(results) - passed

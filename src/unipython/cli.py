@@ -64,7 +64,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_compat(args: argparse.Namespace) -> int:
-    from unipython.compat import CompatOptions, RunSettings, expand, run_compat
+    from unipython.compat.run import CompatOptions, run_compat
+    from unipython.compat.runner import RunSettings
+    from unipython.compat.tiers import expand
     from unipython.compat.report import exit_status, print_report, write_json
     from unipython.compat.run import default_log_dir
     from unipython.kernel import find_kernel

@@ -1,8 +1,7 @@
-"""`unipython compat`: CPython's regression tests inside unipython vs on the host."""
+"""`unipython compat`: CPython's regression tests inside unipython vs on the host.
 
-from unipython.compat.compare import ModuleResult
-from unipython.compat.run import CompatOptions, run_compat
-from unipython.compat.runner import RunSettings
-from unipython.compat.tiers import TIERS, expand
-
-__all__ = ["TIERS", "CompatOptions", "ModuleResult", "RunSettings", "expand", "run_compat"]
+The library: tiers (which modules), image (the cached image), runner (one module on
+one side), junit (counts from regrtest's XML), compare (the verdict), report (table,
+JSON, exit status), run (all of it: run_compat). Kept import-free so that tools can
+read the tiers without the builder's dependencies.
+"""

@@ -64,11 +64,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_compat(args: argparse.Namespace) -> int:
-    from unipython.compat.run import CompatOptions, run_compat
+    from unipython.compat.compare import ModuleResult
+    from unipython.compat.report import exit_status, print_report, write_json
+    from unipython.compat.run import CompatOptions, default_log_dir, run_compat
     from unipython.compat.runner import RunSettings
     from unipython.compat.tiers import expand
-    from unipython.compat.report import exit_status, print_report, write_json
-    from unipython.compat.run import default_log_dir
     from unipython.kernel import find_kernel
     from unipython.runcmd import parse_memory
 
@@ -86,10 +86,7 @@ def cmd_compat(args: argparse.Namespace) -> int:
     )
     err = Console(stderr=True)
 
-    def done(result: object) -> None:
-        from unipython.compat.compare import ModuleResult
-
-        assert isinstance(result, ModuleResult)
+    def done(result: ModuleResult) -> None:
         verdict = "pass" if result.passed else f"FAIL ({result.reason})"
         err.print(f"{result.module}: inside {result.guest.counts or '-'} "
                   f"in {result.guest.seconds:.1f} s, host {result.host.counts or '-'} "

@@ -103,3 +103,24 @@ def test_json_holds_each_side_and_the_verdict(tmp_path: Path) -> None:
     assert second["inside"]["counts"] is None
     assert second["inside"]["problem"] == "timed out after 60 s"
     assert second["reason"] == "inside: timed out after 60 s"
+
+
+def test_a_module_that_crashed_on_import_says_so_with_its_exception() -> None:
+    from unipython.compat.junit import BEGIN, END
+    from unipython.compat.runner import _finish
+
+    output = (
+        "0:00:00 [1/1] test_stat\n"
+        "test test_stat crashed -- Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3.11/socket.py", line 232, in __init__\n'
+        "    _socket.socket.__init__(self, family, type, proto, fileno)\n"
+        "OSError: [Errno 38] Function not implemented\n"
+        "\ntest_stat failed (uncaught exception)\n"
+        f"{BEGIN}\n<testsuites tests=\"0\" errors=\"0\" failures=\"0\" />\n{END}\n"
+    )
+    guest = _finish(output, 1.0, 2, None)
+    assert guest.counts == Counts(0, 0, 0, 0)
+    result = ModuleResult("test_stat", guest, run(Counts(14, 0, 0, 2)))
+    assert not result.passed
+    assert result.reason == ("inside: module crashed: OSError: [Errno 38] "
+                             "Function not implemented")

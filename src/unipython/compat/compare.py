@@ -20,15 +20,15 @@ class ModuleResult:
     @property
     def reason(self) -> str:
         """Why the module failed ("" when it passed)."""
+        if self.passed:
+            return ""
         if self.host.counts is None:
             return f"host: {self.host.problem}"
         if self.guest.problem is not None:
             return f"inside: {self.guest.problem}"
         if self.guest.counts is None:
             return "inside: no counts"
-        if self.guest.counts != self.host.counts:
-            return "counts differ"
-        return ""
+        return "counts differ"
 
 
 def summary(results: list[ModuleResult]) -> tuple[int, int]:

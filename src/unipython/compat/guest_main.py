@@ -16,10 +16,10 @@ BEGIN = "=====BEGIN UNIPYTHON COMPAT JUNIT XML====="
 END = "=====END UNIPYTHON COMPAT JUNIT XML====="
 
 
-def main():
+def main() -> int:
     xml_path = os.path.join(tempfile.gettempdir(), f"unipython-compat-{os.getpid()}.xml")
     sys.argv[1:] = ["--junit-xml", xml_path, *sys.argv[1:]]
-    status = 0
+    status: object = 0
     try:
         runpy.run_module("test", run_name="__main__", alter_sys=True)
     except SystemExit as exc:
@@ -34,7 +34,7 @@ def main():
         print(f"unipython compat: no junit XML: {exc}", file=sys.stderr)
         xml = None
     if xml is not None:
-        out = sys.__stdout__
+        out = sys.__stdout__ or sys.stdout
         out.write(f"\n{BEGIN}\n{xml}\n{END}\n")
         out.flush()
     if status is None:

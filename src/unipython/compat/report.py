@@ -12,6 +12,7 @@ from rich.table import Table
 from unipython.compat.compare import ModuleResult, summary
 from unipython.compat.runner import Run
 
+
 def _counts(run: Run) -> str:
     return "-" if run.counts is None else str(run.counts)
 

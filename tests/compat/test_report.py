@@ -124,3 +124,9 @@ def test_a_module_that_crashed_on_import_says_so_with_its_exception() -> None:
     assert not result.passed
     assert result.reason == ("inside: module crashed: OSError: [Errno 38] "
                              "Function not implemented")
+
+
+def test_a_module_that_crashed_on_both_sides_is_no_pass() -> None:
+    crashed = Run(Counts(0, 0, 0, 0), 1.0, 2, "module crashed: ImportError: x", "")
+    result = ModuleResult("test_x", crashed, crashed)
+    assert not result.passed and result.reason == "host: module crashed: ImportError: x"

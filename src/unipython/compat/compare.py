@@ -15,14 +15,16 @@ class ModuleResult:
 
     @property
     def passed(self) -> bool:
-        return self.guest.counts is not None and self.guest.counts == self.host.counts
+        """Both runs ended normally (no crash, timeout or missing XML) with equal counts."""
+        ok = self.guest.problem is None and self.host.problem is None
+        return ok and self.guest.counts is not None and self.guest.counts == self.host.counts
 
     @property
     def reason(self) -> str:
         """Why the module failed ("" when it passed)."""
         if self.passed:
             return ""
-        if self.host.counts is None:
+        if self.host.problem is not None or self.host.counts is None:
             return f"host: {self.host.problem}"
         if self.guest.problem is not None:
             return f"inside: {self.guest.problem}"

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from unipython.builder.build import DEFAULT_PYTHON
+from unipython.builder.probe import Target
 from unipython.compat.compare import ModuleResult
 from unipython.compat.image import cache_dir, compat_image
 from unipython.compat.runner import Run, RunSettings, run_guest, run_host
+from unipython.errors import UserError
 
 
 @dataclass
@@ -25,6 +27,15 @@ def default_log_dir() -> Path:
     return cache_dir() / "logs"
 
 
+def check_modules(modules: Sequence[str], test_dir: Path) -> None:
+    """Raise UserError for a name that is no module of the ``test`` package."""
+    unknown = [m for m in modules
+               if not (test_dir / f"{m}.py").is_file() and not (test_dir / m).is_dir()]
+    if unknown:
+        raise UserError(f"no such test module in {test_dir}: {', '.join(unknown)} "
+                        "(give a tier, or a module such as test_os or os)")
+
+
 def run_compat(
     modules: Sequence[str],
     kernel: Path,
@@ -35,6 +46,7 @@ def run_compat(
     """Run each module once in its own VM boot and once on the host; results in the
     order of ``modules``. ``done`` is called as each module completes."""
     say = progress or (lambda _text: None)
+    check_modules(modules, Target(options.python).info().stdlib / "test")
     say("building the compat image (cached)")
     image = compat_image(kernel, options.python, progress=say)
     say(f"running {len(modules)} modules")

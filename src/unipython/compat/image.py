@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,17 +57,32 @@ def image_key(kernel: Path, python: Path) -> str:
     return h.hexdigest()[:20]
 
 
+def prune(directory: Path, keep: Path, max_unused: float = 3600.0) -> None:
+    """Remove cached images other than ``keep`` that nobody used for ``max_unused``
+    seconds (each is about 120 MB). Recently used ones stay: another worktree or run
+    (other sources, other kernel) may be booting them right now."""
+    now = time.time()
+    for old in directory.glob("compat-*.img"):
+        try:
+            if old != keep and now - old.stat().st_mtime > max_unused:
+                old.unlink()
+        except FileNotFoundError:
+            pass
+
+
 def compat_image(
     kernel: Path,
     python: Path = DEFAULT_PYTHON,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """The cached image for ``kernel`` and ``python``, built when missing; older cached
-    images are removed (each is about 120 MB)."""
+    """The cached image for ``kernel`` and ``python``, built when missing. Its mtime
+    says when it was last used (see prune)."""
     directory = cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     image = directory / f"compat-{image_key(kernel, python)}.img"
     if image.is_file():
+        os.utime(image)
+        prune(directory, image)
         return image
     build(
         GUEST_MAIN,
@@ -79,7 +95,5 @@ def compat_image(
         exclude=EXCLUDE,
         progress=progress,
     )
-    for old in directory.glob("compat-*.img"):
-        if old != image:
-            old.unlink(missing_ok=True)
+    prune(directory, image)
     return image

@@ -49,11 +49,12 @@ HEADER = """\
 CHILD = r'''
 import _posixsubprocess, json, os, runpy, sys, unittest, unittest.suite
 
-out_path, module = sys.argv[1], sys.argv[2]
+out_path, module, testdir = sys.argv[1], sys.argv[2], sys.argv[3]
 EVENTS = {"os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.system",
           "subprocess.Popen", "os.spawn", "pty.spawn"}
 main_pid = os.getpid()
-current = [f"test.{module}.*"]  # outside any test: the whole module
+# Outside any test (import, load_tests): the whole module.
+current = [f"{module}.*" if testdir else f"test.{module}.*"]
 seen = {}
 
 def note(event):
@@ -107,7 +108,7 @@ TS._handleModuleTearDown = during(
         getattr(getattr(result, "_previousTestClass", None), "__module__", None)),
     TS._handleModuleTearDown)
 
-sys.argv[1:] = [module]
+sys.argv[1:] = [module, *(["--testdir", testdir] if testdir else [])]
 status = 0
 try:
     runpy.run_module("test", run_name="__main__", alter_sys=True)
@@ -128,8 +129,9 @@ def tier_modules(names: list[str]) -> tuple[list[str], list[str]]:
     return [n for n in names if n in TIERS], expand(names)
 
 
-def run_module(module: str) -> dict[str, list[str]]:
-    """Run one module under the hooks; pattern -> events."""
+def run_module(module: str, testdir: Path | None = None) -> dict[str, list[str]]:
+    """Run one module (of the test package, or of ``testdir``) under the hooks;
+    pattern -> events."""
     with tempfile.TemporaryDirectory(prefix="gen-forkexec-") as tmp:
         work, home = Path(tmp) / "cwd", Path(tmp) / "home"
         work.mkdir()
@@ -138,7 +140,8 @@ def run_module(module: str) -> dict[str, list[str]]:
         script = work / "hooks.py"
         script.write_text(CHILD)
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(home)}
-        proc = subprocess.run([PYTHON, str(script), str(out), module], cwd=work, env=env,
+        proc = subprocess.run([PYTHON, str(script), str(out), module, str(testdir or "")],
+                              cwd=work, env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=TIMEOUT)
         if not out.is_file():

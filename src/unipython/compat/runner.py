@@ -7,17 +7,13 @@ the same environment; the host run starts in a fresh temporary directory.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
-import threading
 import time
-import tty
 from dataclasses import dataclass
 from pathlib import Path
 
+from unipython.compat.hostpty import run_on_pty
 from unipython.compat.image import GUEST_MAIN, IGNORE_FILE, TEST_ENV
 from unipython.compat.junit import Counts, JunitError, counts_from_output
 from unipython.runcmd import SIGNAL_NAMES, RunOptions, run_image
@@ -107,14 +103,8 @@ def run_guest(image: Path, module: str, settings: RunSettings) -> Run:
 
 
 def run_host(python: Path, module: str, settings: RunSettings) -> Run:
-    """Run ``module`` on the host with ``python``, in a fresh temporary directory.
-
-    Inside, stdin, stdout and stderr are the console: a terminal in raw mode (no echo,
-    no output processing) of size 0x0. On the host they are a new pseudo-terminal set
-    up the same way, so that tests which look at isatty(), the terminal's modes or its
-    size see the same on both sides (only reading stdin differs: end-of-file inside,
-    nothing typed on the host).
-    """
+    """Run ``module`` on the host with ``python``, in a fresh temporary directory, on a
+    terminal like the guest's console (see hostpty)."""
     with tempfile.TemporaryDirectory(prefix="unipython-compat-host-") as tmp:
         work, home = Path(tmp) / "cwd", Path(tmp) / "home"
         work.mkdir()
@@ -122,53 +112,11 @@ def run_host(python: Path, module: str, settings: RunSettings) -> Run:
         # A copy, so that sys.path[0] holds nothing but the script, as /app in the guest.
         script = shutil.copy(GUEST_MAIN, work / GUEST_MAIN.name)
         env = {**TEST_ENV, "HOME": str(home)}
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        reader = _PtyReader(master)
-        start = time.monotonic()
-        try:
-            proc = subprocess.Popen([str(python), str(script), *regrtest_args(module, settings)],
-                                    cwd=work, env=env, stdin=slave, stdout=slave,
-                                    stderr=slave, start_new_session=True)
-        finally:
-            os.close(slave)
-        reader.start()
-        problem = None
-        try:
-            status: int | None = proc.wait(timeout=settings.timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            status, problem = None, f"timed out after {settings.timeout:g} s"
-        seconds = time.monotonic() - start
-        output = reader.finish()
-    if status is not None and status < 0:
-        problem = f"killed by {SIGNAL_NAMES.get(-status, f'signal {-status}')}"
-    return _finish(output, seconds, status, problem)
-
-
-class _PtyReader(threading.Thread):
-    """Drains a pseudo-terminal's master side (a full one would block the writer)."""
-
-    def __init__(self, master: int) -> None:
-        super().__init__(daemon=True)
-        self.master = master
-        self.chunks: list[bytes] = []
-
-    def run(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:  # EIO: every slave side is closed
-                break
-            if not chunk:
-                break
-            self.chunks.append(chunk)
-
-    def finish(self, grace: float = 10.0) -> str:
-        """The output, once the slave side is closed (or after ``grace`` seconds, when
-        a leftover process of the test still holds it)."""
-        self.join(grace)
-        os.close(self.master)
-        self.join()
-        return b"".join(self.chunks).decode("utf-8", "replace")
+        argv = [str(python), str(script), *regrtest_args(module, settings)]
+        run = run_on_pty(argv, work, env, settings.timeout)
+    problem = None
+    if run.status is None:
+        problem = f"timed out after {settings.timeout:g} s"
+    elif run.status < 0:
+        problem = f"killed by {SIGNAL_NAMES.get(-run.status, f'signal {-run.status}')}"
+    return _finish(run.output, run.seconds, run.status, problem)

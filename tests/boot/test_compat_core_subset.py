@@ -1,9 +1,9 @@
 """A fixed subset of the compat core tier, inside unipython vs on the host (slow).
 
-The whole core tier (57 modules) took 15 minutes under TCG with two jobs on a busy
-2-core machine, too much for CI's 25-minute budget next to the rest of the suite;
-`unipython compat core` runs it all. This subset (31 modules, 8 minutes on the same
-busy machine) keeps one or more modules for each thing the kernel must get right for
+The whole core tier (57 modules) takes 6 minutes under TCG with two jobs on an idle
+2-core machine but took 15 on a busy one, too close to CI's 25-minute budget next to
+the rest of the suite; `unipython compat core` runs it all. This subset (31 modules:
+2.5 minutes idle, 8 on the same busy machine) keeps one or more modules for each thing the kernel must get right for
 CPython, and leaves out the slowest ones that add no new kind of coverage
 (test_weakref alone takes about 6 minutes; test_statistics, test_pickle, test_set,
 test_itertools are long pure-Python loops):

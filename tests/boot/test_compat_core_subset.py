@@ -3,10 +3,10 @@
 The whole core tier (57 modules) takes 6 minutes under TCG with two jobs on an idle
 2-core machine but took 15 on a busy one, too close to CI's 25-minute budget next to
 the rest of the suite; `unipython compat core` runs it all. This subset (31 modules:
-2.5 minutes idle, 8 on the same busy machine) keeps one or more modules for each thing the kernel must get right for
-CPython, and leaves out the slowest ones that add no new kind of coverage
-(test_weakref alone takes about 6 minutes; test_statistics, test_pickle, test_set,
-test_itertools are long pure-Python loops):
+2.5 minutes idle, 8 on the same busy machine) keeps one or more modules for each
+thing the kernel must get right for CPython, and leaves out the slowest ones that add
+no new kind of coverage (test_weakref alone takes 2.5 to 6 minutes; test_statistics,
+test_pickle, test_set, test_itertools are long pure-Python loops):
 
 - the object model and the eval loop: builtin, dict, int, float, bytes, exceptions,
   collections, typing, fstring, contextlib, generators, coroutines, inspect

@@ -77,6 +77,43 @@ def cmd_bench(args: argparse.Namespace) -> int:
     ))
 
 
+def cmd_compat(args: argparse.Namespace) -> int:
+    from unipython.compat.compare import ModuleResult
+    from unipython.compat.report import exit_status, print_report, write_json
+    from unipython.compat.run import CompatOptions, default_log_dir, run_compat
+    from unipython.compat.runner import RunSettings
+    from unipython.compat.tiers import expand
+    from unipython.kernel import find_kernel
+    from unipython.runcmd import parse_memory
+
+    if args.jobs < 1:
+        raise UserError("-j expects a number of at least 1")
+    parse_memory(args.memory)  # a clear error before anything starts
+    modules = expand(args.names)
+    kernel = Path(args.kernel) if args.kernel else find_kernel()
+    log_dir = Path(args.logs) if args.logs else default_log_dir()
+    options = CompatOptions(
+        settings=RunSettings(memory=args.memory, timeout=args.timeout, accel=args.accel),
+        jobs=args.jobs,
+        python=Path(args.python),
+        log_dir=log_dir,
+    )
+    err = Console(stderr=True)
+
+    def done(result: ModuleResult) -> None:
+        verdict = "pass" if result.passed else f"FAIL ({result.reason})"
+        err.print(f"{result.module}: inside {result.guest.counts or '-'} "
+                  f"in {result.guest.seconds:.1f} s, host {result.host.counts or '-'} "
+                  f"in {result.host.seconds:.1f} s: {verdict}", highlight=False)
+
+    results = run_compat(modules, kernel, options, progress=lambda s: err.print(s), done=done)
+    print_report(results)
+    err.print(f"console logs: {log_dir}", highlight=False)
+    if args.json:
+        write_json(results, Path(args.json))
+    return exit_status(results)
+
+
 def make_parser() -> argparse.ArgumentParser:
     from unipython.builder import DEFAULT_PYTHON
 
@@ -108,6 +145,32 @@ def make_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="list what is inside an image and why")
     i.add_argument("image", metavar="IMAGE")
     i.set_defaults(func=cmd_inspect)
+
+    from unipython.compat.tiers import TIERS
+
+    c = sub.add_parser("compat", help="run CPython's regression tests inside and on the host",
+                       description=(
+        "Run CPython's own regression tests (python3.11 -m test, in-process) inside "
+        "unipython, one VM boot per module, and the same way on the host; a module "
+        "passes when its counts inside equal those on the host. Tiers: "
+        + "; ".join(f"{t}: {len(m)} modules" for t, m in TIERS.items())
+        + ". Tests that need fork/exec are left out on both sides "
+        "(src/unipython/compat/forkexec_ignore.txt)."))
+    c.add_argument("names", nargs="+", metavar="TIER|MODULE",
+                   help=f"a tier ({', '.join(TIERS)}) or a test module (test_bool or bool)")
+    c.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="runs side by side (default: 1)")
+    c.add_argument("-m", "--memory", default="1G", help="guest RAM (default: 1G)")
+    c.add_argument("--timeout", type=float, default=1800.0, metavar="SECONDS",
+                   help="per module and side; an expired one fails the module (default: 1800)")
+    c.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
+    c.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    c.add_argument("--logs", metavar="DIR", help="where to keep each run's console output "
+                   "(default: ~/.cache/unipython/compat/logs)")
+    c.add_argument("--python", metavar="PATH", default=str(DEFAULT_PYTHON),
+                   help=f"the interpreter to test (default: {DEFAULT_PYTHON})")
+    c.add_argument("--kernel", metavar="PATH", help="kernel ELF (as for build)")
+    c.set_defaults(func=cmd_compat)
 
     from unipython.runcmd import add_arguments
 

@@ -22,6 +22,7 @@ from unipython.builder.modules import (
 from unipython.builder.plan import Plan, source_date_epoch
 from unipython.builder.probe import CompileJob, Target, TargetInfo
 from unipython.builder.rootfs import align_up
+from unipython.builder.trees import add_tree
 from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
 from unipython.errors import UserError
 
@@ -104,17 +105,27 @@ def plan_app(
     env: Mapping[str, str] | None = None,
     include_modules: Sequence[str] = (),
     extra_paths: Sequence[Path] = (),
+    include_stdlib: bool = False,
+    extra_trees: Sequence[str] = (),
+    exclude: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> AppPlan:
     """The closure of ``python app``: every file an image of it holds, and the boot
     config. ``build`` writes it as a unipython image; the benchmark also writes the
     same files as a Linux initramfs.
 
+    ``env`` adds to the image's default environment; ``include_modules`` names modules
+    (with their closure) that the app imports dynamically. ``include_stdlib`` puts the
+    target's whole stdlib in (every file under its stdlib directory, lib-dynload and
+    the ``test`` package included, with the shared libraries of every extension
+    module); ``extra_trees`` names more host directories to include whole; ``exclude``
+    holds fnmatch patterns of paths in those trees to leave out.
     ``extra_paths`` are directories of third-party pure-Python packages: searched
     after the app's directory and before the stdlib, as PYTHONPATH would be. The
     modules the app needs from the i-th go into the image under /.unipython/path/i
     (a host path could be hidden in the guest, e.g. by the tmpfs at /tmp), and the
-    image's PYTHONPATH starts with those directories.
+    image's PYTHONPATH starts with those directories. ``progress`` is called with a
+    short description of each step. Raises UserError for the user's mistakes.
     """
     say = progress or (lambda _step: None)
     if not app.is_file():
@@ -163,8 +174,20 @@ def plan_app(
     with tempfile.TemporaryDirectory(prefix="unipython-pyc-") as tmp:
         _add_bytecode(plan, target, info, modules, Path(tmp))
 
+    extensions = {m.guest: m.host for m in modules if m.is_extension}
+    trees = ([(info.stdlib.as_posix(), "the whole stdlib")] if include_stdlib else [])
+    trees += [(tree, "extra tree") for tree in extra_trees]
+    for tree, reason in trees:
+        # After the closure's own files: those keep their reasons and unchecked-hash
+        # .pyc. The rest comes as on the host, __pycache__ included: Debian's .pyc are
+        # timestamp-based (they record the source's mtime and size), and the plan keeps
+        # host mtimes, so CPython accepts them as they are and never rewrites them.
+        say(f"adding {tree}")
+        for elf in add_tree(plan, tree, reason, exclude):
+            extensions.setdefault(elf, Path(elf))
+
     say("resolving shared libraries")
-    warnings += _add_libraries(plan, python_guest, modules)
+    warnings += _add_libraries(plan, python_guest, extensions)
 
     config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR)
     _add_generated(plan, config)
@@ -180,14 +203,15 @@ def build(
     env: Mapping[str, str] | None = None,
     include_modules: Sequence[str] = (),
     extra_paths: Sequence[Path] = (),
+    include_stdlib: bool = False,
+    extra_trees: Sequence[str] = (),
+    exclude: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the image ``output`` that runs ``python app`` on ``kernel``.
 
-    ``env`` adds to the image's default environment; ``include_modules`` names modules
-    (with their closure) that the app imports dynamically; ``extra_paths`` are
-    directories of pure-Python packages (see plan_app). ``progress`` is called with
-    a short description of each step. Raises UserError for the user's mistakes.
+    The options are those of plan_app. ``progress`` is called with a short
+    description of each step. Raises UserError for the user's mistakes.
     """
     say = progress or (lambda _step: None)
     if not app.is_file():
@@ -196,7 +220,8 @@ def build(
         raise UserError(f"output is a directory: {output}")
     kernel_bytes = read_kernel(kernel)
     planned = plan_app(app, python=python, env=env, include_modules=include_modules,
-                       extra_paths=extra_paths, progress=progress)
+                       extra_paths=extra_paths, include_stdlib=include_stdlib,
+                       extra_trees=extra_trees, exclude=exclude, progress=progress)
 
     say("writing the image")
     region, files = planned.plan.write()
@@ -229,10 +254,10 @@ def _add_bytecode(
         plan.add_generated(guest_pyc, job.cfile.read_bytes(), f"bytecode of {job.dfile}")
 
 
-def _add_libraries(plan: Plan, python_guest: str, modules: list[ModuleFile]) -> list[str]:
-    extensions = [m for m in modules if m.is_extension]
-    local = {m.guest: m.host for m in extensions if m.local}  # /app/... is not on the host
-    closure = library_closure([python_guest, *(m.guest for m in extensions)], hosts=local)
+def _add_libraries(plan: Plan, python_guest: str, extensions: Mapping[str, Path]) -> list[str]:
+    """``extensions`` maps the guest path of each dlopened ELF file to its host file."""
+    local = {g: h for g, h in extensions.items() if g != h.as_posix()}  # /app/... files
+    closure = library_closure([python_guest, *sorted(extensions)], hosts=local)
     for lib in closure.libraries:
         if lib.name == "PT_INTERP":
             plan.add_host_file(lib.path, f"PT_INTERP of {lib.needed_by}")

@@ -1,0 +1,89 @@
+"""Per-module test counts from regrtest's junit XML, as guest_main.py prints it."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+BEGIN = "=====BEGIN UNIPYTHON COMPAT JUNIT XML====="  # as in guest_main.py
+END = "=====END UNIPYTHON COMPAT JUNIT XML====="
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Outcomes of one run of a test module.
+
+    ``failed`` and ``errors`` are regrtest's own totals, so they include failing
+    subtests and errors in setUpClass/setUpModule, which have no <testcase> element.
+    A test whose only outcome was a failing subtest is neither passed nor skipped.
+    """
+
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+
+    def __str__(self) -> str:
+        return f"{self.passed}/{self.failed}/{self.errors}/{self.skipped}"
+
+
+class JunitError(ValueError):
+    """The text holds no junit XML, or XML that is not regrtest's."""
+
+
+def extract_xml(output: str) -> str:
+    """The XML between the last BEGIN marker and the END after it."""
+    start = output.rfind(BEGIN)
+    if start < 0:
+        raise JunitError("no junit XML in the output")
+    end = output.find(END, start)
+    if end < 0:
+        raise JunitError("the junit XML is cut short (no END marker)")
+    return output[start + len(BEGIN) : end].strip()
+
+
+def _is_passed(case: ET.Element) -> bool:
+    if case.get("status") != "run":  # no outcome recorded: a failing subtest
+        return False
+    if case.find("error") is not None or case.find("failure") is not None:
+        return False
+    if case.find("skipped") is not None:
+        return False
+    return case.find("outcome") is None  # UNEXPECTED_SUCCESS
+
+
+def parse_counts(xml: str) -> Counts:
+    """Sum the counts over every <testsuite> of one regrtest run."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise JunitError(f"bad junit XML: {exc}") from None
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    if root.tag not in ("testsuite", "testsuites"):
+        raise JunitError(f"bad junit XML: root element <{root.tag}>")
+    passed = failed = errors = skipped = 0
+    for suite in suites:
+        try:
+            failed += int(suite.get("failures", "0"))
+            errors += int(suite.get("errors", "0"))
+        except ValueError:
+            raise JunitError("bad junit XML: a count is not a number") from None
+        for case in suite.iter("testcase"):
+            if case.find("skipped") is not None:
+                skipped += 1
+            elif _is_passed(case):
+                passed += 1
+    return Counts(passed, failed, errors, skipped)
+
+
+def counts_from_output(output: str) -> Counts:
+    return parse_counts(extract_xml(output))
+
+
+def failing_tests(xml: str) -> list[str]:
+    """Ids of the test cases that failed or erred, for reports."""
+    out = []
+    for case in ET.fromstring(xml).iter("testcase"):
+        if case.find("error") is not None or case.find("failure") is not None:
+            out.append(case.get("name", "?"))
+    return out

@@ -1,0 +1,78 @@
+"""run_compat(): every module inside a unipython VM and on the host, side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unipython.builder.build import DEFAULT_PYTHON
+from unipython.builder.probe import Target
+from unipython.compat.compare import ModuleResult
+from unipython.compat.image import cache_dir, compat_image
+from unipython.compat.runner import Run, RunSettings, run_guest, run_host
+from unipython.errors import UserError
+
+
+@dataclass
+class CompatOptions:
+    settings: RunSettings = field(default_factory=RunSettings)
+    jobs: int = 1  # runs side by side (each VM boot or host run is one)
+    python: Path = DEFAULT_PYTHON
+    log_dir: Path | None = None  # console output of each run: MODULE.inside.log, .host.log
+
+
+def default_log_dir() -> Path:
+    return cache_dir() / "logs"
+
+
+def check_modules(modules: Sequence[str], test_dir: Path) -> None:
+    """Raise UserError for a name that is no module of the ``test`` package."""
+    unknown = [m for m in modules
+               if not (test_dir / f"{m}.py").is_file() and not (test_dir / m).is_dir()]
+    if unknown:
+        raise UserError(f"no such test module in {test_dir}: {', '.join(unknown)} "
+                        "(give a tier, or a module such as test_os or os)")
+
+
+def run_compat(
+    modules: Sequence[str],
+    kernel: Path,
+    options: CompatOptions,
+    progress: Callable[[str], None] | None = None,
+    done: Callable[[ModuleResult], None] | None = None,
+) -> list[ModuleResult]:
+    """Run each module once in its own VM boot and once on the host; results in the
+    order of ``modules``. ``done`` is called as each module completes."""
+    say = progress or (lambda _text: None)
+    check_modules(modules, Target(options.python).info().stdlib / "test")
+    say("building the compat image (cached)")
+    image = compat_image(kernel, options.python, progress=say)
+    say(f"running {len(modules)} modules")
+    log_dir = options.log_dir
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+
+    def logged(side: str, module: str, run: Run) -> Run:
+        if log_dir is not None:
+            (log_dir / f"{module}.{side}.log").write_text(run.output)
+        return run
+
+    def guest(module: str) -> Run:
+        return logged("inside", module, run_guest(image, module, options.settings))
+
+    def host(module: str) -> Run:
+        return logged("host", module, run_host(options.python, module, options.settings))
+
+    results: dict[str, ModuleResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        pending: dict[str, tuple[Future[Run], Future[Run]]] = {
+            m: (pool.submit(guest, m), pool.submit(host, m)) for m in modules
+        }
+        for module, (g, h) in pending.items():
+            result = ModuleResult(module, g.result(), h.result())
+            results[module] = result
+            if done is not None:
+                done(result)
+    return [results[m] for m in modules]

@@ -1,0 +1,49 @@
+"""The tiers of CPython regression tests that measure unipython's compatibility.
+
+A tier is a list of names; ``name`` stands for the module ``test.test_<name>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+TIERS: dict[str, tuple[str, ...]] = {
+    "core": (
+        "builtin", "dict", "list", "unicode", "json", "re", "math", "struct", "random",
+        "pickle", "decimal", "csv", "email", "zlib", "hashlib", "sys", "int", "float",
+        "long", "set", "tuple", "bytes", "string", "fstring", "exceptions", "collections",
+        "itertools", "functools", "enum", "dataclasses", "typing", "contextlib",
+        "generators", "coroutines", "statistics", "base64", "binascii", "codecs",
+        "operator", "bisect", "heapq", "class", "scope", "grammar", "syntax", "format",
+        "bool", "sort", "textwrap", "difflib", "inspect", "traceback", "weakref", "gc",
+        "importlib", "import", "zipimport",
+    ),
+    "files": (
+        "fileio", "os", "posix", "tempfile", "shutil", "pathlib", "glob", "stat", "file",
+        "fcntl", "time", "datetime", "zoneinfo", "calendar", "io",
+    ),
+    "threads": ("thread", "threading", "queue", "signal"),
+}
+
+
+def module_name(name: str) -> str:
+    """``"bool"`` or ``"test_bool"`` -> ``"test_bool"``."""
+    return name if name.startswith("test_") else f"test_{name}"
+
+
+def tier_modules(tier: str) -> list[str]:
+    return [module_name(n) for n in TIERS[tier]]
+
+
+def expand(names: Iterable[str]) -> list[str]:
+    """Tier names and module names -> test module names, in order, without repeats.
+
+    Any name that is not a tier is taken as a module (``test_`` is added if missing);
+    whether it exists is for regrtest to say.
+    """
+    out: list[str] = []
+    for name in names:
+        for module in tier_modules(name) if name in TIERS else [module_name(name)]:
+            if module not in out:
+                out.append(module)
+    return out

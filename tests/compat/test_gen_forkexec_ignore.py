@@ -1,0 +1,78 @@
+"""tools/gen_forkexec_ignore.py: which test was running when a process was started."""
+
+from __future__ import annotations
+
+import importlib.util
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON = Path("/usr/bin/python3.11")
+
+SPAWNER = """\
+    import os, subprocess, sys, unittest
+
+    class Methods(unittest.TestCase):
+        def test_popen(self):
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+        def test_system(self):
+            os.system("true")
+
+        def test_quiet(self):
+            self.assertEqual(1 + 1, 2)
+
+    class ClassSetup(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls):
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+        def test_anything(self):
+            pass
+
+    class Forks(unittest.TestCase):
+        def test_fork(self):
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0)
+            os.waitpid(pid, 0)
+"""
+
+
+def load_tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "gen_forkexec_ignore", REPO / "tools" / "gen_forkexec_ignore.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_spawning_tests_classes_and_forks_are_recorded_and_quiet_tests_are_not(
+    tmp_path: Path,
+) -> None:
+    if not PYTHON.exists():
+        pytest.skip(f"{PYTHON} not installed")
+    (tmp_path / "test_spawner.py").write_text(textwrap.dedent(SPAWNER))
+    seen = load_tool().run_module("test_spawner", testdir=tmp_path)
+    assert set(seen) == {
+        "test_spawner.Methods.test_popen",
+        "test_spawner.Methods.test_system",
+        "test_spawner.ClassSetup.*",
+        "test_spawner.Forks.test_fork",
+    }
+    assert "subprocess.Popen" in seen["test_spawner.Methods.test_popen"]
+    assert seen["test_spawner.Methods.test_system"] == ["os.system"]
+    assert seen["test_spawner.Forks.test_fork"] == ["os.fork"]
+
+
+def test_the_checked_in_ignore_list_is_sorted_and_says_how_it_was_made() -> None:
+    text = (REPO / "src" / "unipython" / "compat" / "forkexec_ignore.txt").read_text()
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    patterns = [line for line in text.splitlines() if not line.startswith("#")]
+    assert any("tools/gen_forkexec_ignore.py" in line for line in header)
+    assert patterns == sorted(set(patterns)) and all(patterns)
+    assert "test.test_os.ForkTests.test_fork" in patterns

@@ -1,0 +1,37 @@
+"""Tier and module names on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unipython.compat.run import check_modules
+from unipython.compat.tiers import TIERS, expand
+from unipython.errors import UserError
+
+
+def test_tiers_expand_to_test_modules_in_order() -> None:
+    assert expand(["threads"]) == ["test_thread", "test_threading", "test_queue", "test_signal"]
+
+
+def test_module_names_are_accepted_with_or_without_the_test_prefix() -> None:
+    assert expand(["bool", "test_int", "mmap"]) == ["test_bool", "test_int", "test_mmap"]
+
+
+def test_repeats_are_dropped() -> None:
+    assert expand(["queue", "threads", "test_queue"]) == expand(["queue", "threads"])
+
+
+def test_the_three_tiers_are_the_yardstick() -> None:
+    assert set(TIERS) == {"core", "files", "threads"}
+    assert len(TIERS["core"]) == 57 and "decimal" in TIERS["core"]
+    assert "zoneinfo" in TIERS["files"]
+
+
+def test_an_unknown_module_is_a_user_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "test_os.py").write_text("")
+    (tmp_path / "test_email").mkdir()
+    check_modules(["test_os", "test_email"], tmp_path)
+    with pytest.raises(UserError, match="test_nonesuch"):
+        check_modules(["test_os", "test_nonesuch"], tmp_path)

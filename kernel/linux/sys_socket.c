@@ -58,8 +58,12 @@ SYSCALL_DEFINE(socket, "d:ddd", int family, int type, int protocol)
 	case AF_UNIX:
 		rc = unix_socket_create(kind, protocol, flags & SOCK_NONBLOCK, &f);
 		break;
+	case AF_INET:
+	case AF_INET6:
+		rc = inet_socket_create(family, kind, protocol, flags & SOCK_NONBLOCK, &f);
+		break;
 	default:
-		return -EAFNOSUPPORT; /* only local sockets exist so far */
+		return -EAFNOSUPPORT; /* no netlink or packet sockets */
 	}
 	return rc < 0 ? rc : install(f, flags);
 }

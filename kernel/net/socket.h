@@ -1,7 +1,8 @@
 /*
  * Sockets: the family-independent part. A socket is an open file whose ops
- * forward to its family's socket_ops (AF_UNIX in net/unix.c; other
- * families fail with EAFNOSUPPORT until they exist). The syscalls live in
+ * forward to its family's socket_ops (AF_UNIX in net/unix.c, AF_INET and
+ * AF_INET6 over loopback in net/inet.c; other families fail with
+ * EAFNOSUPPORT). The syscalls live in
  * linux/sys_socket.c. Buffers in a struct kmsg are app memory.
  */
 #ifndef UPY_NET_SOCKET_H
@@ -123,5 +124,6 @@ struct socket *socket_of(struct file *f);
 /* Families. */
 int unix_socket_create(int type, int protocol, unsigned file_flags, struct file **out);
 int unix_socketpair(int type, int protocol, unsigned file_flags, struct file **a, struct file **b);
+int inet_socket_create(int domain, int type, int protocol, unsigned file_flags, struct file **out);
 
 #endif

@@ -85,8 +85,10 @@ def test_sitecustomize_symlink_is_kept_as_on_the_host(
 def test_generated_files_and_mount_points(make_app: AppMaker, build_app: Builder) -> None:
     result = build_app(make_app({"hello.py": "print('hello')\n"}), env={"GREETING": "hi there"})
     fs = rootfs(result.output)
-    assert fs.read("/etc/passwd") == b"root:x:0:0:root:/root:/bin/sh\n"
-    assert fs.read("/etc/group") == b"root:x:0:\n"
+    passwd = Path("/usr/share/base-passwd/passwd.master").read_bytes()
+    assert fs.read("/etc/passwd") == passwd and passwd.startswith(b"root:")
+    assert fs.read("/etc/group").startswith(b"root:")
+    assert fs.lookup("/etc/hosts") is None  # the app uses no sockets
     for directory in ["/tmp", "/dev", "/proc", "/root", DYNLOAD]:
         node = fs.lookup(directory)
         assert node is not None and node.is_dir, directory
@@ -327,6 +329,16 @@ def test_codecs_looked_up_by_name_come_with_the_modules_that_use_them(
     zipping = {f.path for f in build_app(make_app({"b.py": "import zipfile, socket\n"})).files}
     for codec in ("cp437", "idna", "punycode"):
         assert any(p.endswith(f"/encodings/{codec}.py") for p in zipping), codec
+
+
+def test_an_app_with_sockets_gets_the_name_service_files(
+    make_app: AppMaker, build_app: Builder
+) -> None:
+    fs = rootfs(build_app(make_app({"net.py": "import socket\n"})).output)
+    assert b"localhost" in fs.read("/etc/hosts")
+    assert b"hosts: files" in fs.read("/etc/nsswitch.conf")
+    assert fs.read("/etc/services") == Path("/etc/services").read_bytes()
+    assert fs.read("/etc/protocols") == Path("/etc/protocols").read_bytes()
 
 
 def test_include_stdlib_puts_in_every_stdlib_file_with_debians_pyc_and_extension_libraries(

@@ -22,6 +22,7 @@ SOURCES = [
     "lib/chacha20.c",
     "lib/civil_time.c",
     "linux/uapi/errno.c",
+    "net/inet_addr.c",
 ]
 
 
@@ -77,6 +78,10 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         "page_index_get": (u64, [vp, u64]),
         "page_index_set": (ctypes.c_int, [vp, u64, u64]),
         "t_page_index_drop_from": (u64, [vp, u64]),
+        "inet_endpoint_read": (ctypes.c_int, [cp, sz, ctypes.c_int, vp]),
+        "inet_endpoint_write": (sz, [vp, ctypes.c_int, vp]),
+        "inet_bindings_clash": (ctypes.c_bool, [vp, vp]),
+        "inet_binding_accepts": (ctypes.c_bool, [vp, cp]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)

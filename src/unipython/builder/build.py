@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from unipython.builder.etc import add_etc
 from unipython.builder.image import assemble, parse_elf_header, write_atomic
 from unipython.builder.libs import is_x86_64_elf, library_closure
 from unipython.builder.manifest import FileEntry
@@ -27,8 +28,6 @@ from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
 from unipython.errors import UserError
 
 DEFAULT_PYTHON = Path("/usr/bin/python3.11")
-PASSWD = b"root:x:0:0:root:/root:/bin/sh\n"
-GROUP = b"root:x:0:\n"
 MOUNT_POINTS = ("/tmp", "/dev", "/proc", "/root")
 
 Progress = Callable[[str], None]
@@ -190,7 +189,8 @@ def plan_app(
     warnings += _add_libraries(plan, python_guest, extensions)
 
     config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR)
-    _add_generated(plan, config)
+    uses_sockets = include_stdlib or any(m.name in ("socket", "_socket") for m in modules)
+    _add_generated(plan, config, uses_sockets)
     return AppPlan(plan, config, warnings)
 
 
@@ -267,9 +267,8 @@ def _add_libraries(plan: Plan, python_guest: str, extensions: Mapping[str, Path]
             for name, by in closure.missing]
 
 
-def _add_generated(plan: Plan, config: BootConfig) -> None:
-    plan.add_generated("/etc/passwd", PASSWD, "generated: user database")
-    plan.add_generated("/etc/group", GROUP, "generated: group database")
+def _add_generated(plan: Plan, config: BootConfig, uses_sockets: bool) -> None:
+    add_etc(plan, uses_sockets)
     for directory in MOUNT_POINTS:
         plan.add_dir(directory, "generated: mount point" if directory != "/root" else "HOME")
     plan.add_generated(CONFIG_PATH, config.render().encode("ascii"), "boot defaults")

@@ -1,0 +1,396 @@
+/*
+ * AF_INET and AF_INET6 sockets (ip(7), ipv6(7), tcp(7), udp(7)) over
+ * loopback, the only interface this kernel has so far: TCP streams and UDP
+ * datagrams between sockets of the app, with ports, wildcard and
+ * dual-stack binding, and the options apps set. Other destinations are
+ * unreachable (ENETUNREACH), as on a Linux machine whose only interface is
+ * lo.
+ *
+ * The data moves as between unix sockets (net/local.c): on loopback a
+ * connection loses, reorders and delays nothing, so segments, windows and
+ * retransmission would have no work to do. This file names the sockets.
+ */
+#include "core/cred.h"
+#include "lib/string.h"
+#include "linux/uapi/errno.h"
+#include "net/inet_addr.h"
+#include "net/local.h"
+
+#define IPPROTO_IP 0
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_IPV6 41
+
+#define IP_TOS 1
+#define IP_TTL 2
+#define IPV6_UNICAST_HOPS 16
+#define IPV6_V6ONLY 26
+#define IPV6_TCLASS 67
+#define TCP_NODELAY 1
+#define TCP_CORK 3
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#define TCP_SYNCNT 7
+#define TCP_QUICKACK 12
+#define TCP_USER_TIMEOUT 18
+
+#define EPHEMERAL_FIRST 32768 /* net.ipv4.ip_local_port_range */
+#define EPHEMERAL_LAST 60999
+#define PRIVILEGED_PORTS 1024
+#define MAX_UDP_PAYLOAD 65507
+
+/* Integer options that only report back what was set: on loopback they
+ * change no behaviour an app can see (no hops to count, no delay to
+ * avoid, no peer to probe). */
+struct int_opt {
+	int level, name;
+	int min, max, def;
+	bool boolean;
+};
+
+static const struct int_opt int_opts[] = {
+	{ IPPROTO_IP, IP_TOS, 0, 255, 0, false },
+	{ IPPROTO_IP, IP_TTL, 1, 255, 64, false },
+	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, 0, 255, 64, false },
+	{ IPPROTO_IPV6, IPV6_TCLASS, 0, 255, 0, false },
+	{ IPPROTO_TCP, TCP_NODELAY, 0, 1, 0, true },
+	{ IPPROTO_TCP, TCP_CORK, 0, 1, 0, true },
+	{ IPPROTO_TCP, TCP_KEEPIDLE, 1, 32767, 7200, false },
+	{ IPPROTO_TCP, TCP_KEEPINTVL, 1, 32767, 75, false },
+	{ IPPROTO_TCP, TCP_KEEPCNT, 1, 127, 9, false },
+	{ IPPROTO_TCP, TCP_SYNCNT, 1, 127, 6, false },
+	{ IPPROTO_TCP, TCP_QUICKACK, 0, 1, 1, true },
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT, 0, 0x7fffffff, 0, false },
+};
+#define N_INT_OPTS (sizeof(int_opts) / sizeof(int_opts[0]))
+
+struct inet_sock {
+	struct lsock *next; /* in the list of sockets holding a port */
+	bool v6only;
+	int opt[N_INT_OPTS];
+};
+
+/* Sockets holding a port (bound, or named by a connect or send). */
+static struct lsock *bound;
+
+static struct inet_sock *isk(const struct lsock *u)
+{
+	return (struct inet_sock *)u->priv;
+}
+
+static struct inet_endpoint *ep(struct lsock *u)
+{
+	return (struct inet_endpoint *)u->addr.bytes;
+}
+
+static const struct inet_endpoint *ep_of(const struct local_addr *a)
+{
+	return (const struct inet_endpoint *)a->bytes;
+}
+
+static bool has_port(const struct lsock *u)
+{
+	return u->addr.len != 0;
+}
+
+static struct inet_binding binding(struct lsock *u, const uint8_t *addr)
+{
+	return (struct inet_binding){ u->domain, isk(u)->v6only, addr };
+}
+
+/* --- ports --- */
+
+/* May `u`, bound to addr, share `port` with `other`? */
+static bool may_share(struct lsock *u, const uint8_t *addr, struct lsock *other)
+{
+	struct inet_binding a = binding(u, addr), b = binding(other, ep(other)->addr);
+	if (!inet_bindings_clash(&a, &b))
+		return true;
+	if (u->reuseport && other->reuseport)
+		return true;
+	/* SO_REUSEADDR on both: fine unless a TCP one is listening. */
+	return u->reuseaddr && other->reuseaddr &&
+	       (u->type == SOCK_DGRAM || (u->state != L_LISTENING && other->state != L_LISTENING));
+}
+
+static bool port_free(struct lsock *u, const uint8_t *addr, uint16_t port)
+{
+	for (struct lsock *o = bound; o; o = isk(o)->next)
+		if (o != u && o->type == u->type && ep(o)->port == port && !may_share(u, addr, o))
+			return false;
+	return true;
+}
+
+/* Gives `u` the name addr:port; port 0 picks a free ephemeral one. */
+static int take_port(struct lsock *u, const uint8_t addr[16], uint16_t port)
+{
+	static uint16_t next_ephemeral = EPHEMERAL_FIRST;
+	if (port == 0) {
+		for (int tries = 0; tries <= EPHEMERAL_LAST - EPHEMERAL_FIRST; tries++) {
+			uint16_t p = next_ephemeral;
+			next_ephemeral = p == EPHEMERAL_LAST ? EPHEMERAL_FIRST : p + 1;
+			if (port_free(u, addr, p)) {
+				port = p;
+				break;
+			}
+		}
+		if (port == 0)
+			return -EADDRINUSE;
+	} else if (!port_free(u, addr, port)) {
+		return -EADDRINUSE;
+	}
+	struct inet_endpoint *e = ep(u);
+	memset(e, 0, sizeof(*e));
+	memcpy(e->addr, addr, 16);
+	e->port = port;
+	u->addr.len = sizeof(*e);
+	isk(u)->next = bound;
+	bound = u;
+	return 0;
+}
+
+static int autobind(struct lsock *u)
+{
+	if (has_port(u))
+		return 0;
+	uint8_t any[16];
+	inet_any(u->domain, any);
+	return take_port(u, any, 0);
+}
+
+/* --- the family's part --- */
+
+static int inet_bind(struct lsock *u, const void *sa, size_t len)
+{
+	struct inet_endpoint e;
+	int rc = inet_endpoint_read(sa, len, u->domain, &e);
+	if (rc < 0)
+		return rc;
+	if (has_port(u))
+		return -EINVAL;
+	if (!inet_is_any(e.addr) && !inet_is_loopback(e.addr))
+		return -EADDRNOTAVAIL; /* lo's addresses are the only ones here */
+	if (u->domain == AF_INET6 && inet_is_v4(e.addr) && isk(u)->v6only)
+		return -EINVAL;
+	if (e.port && e.port < PRIVILEGED_PORTS && !cred_capable())
+		return -EACCES;
+	return take_port(u, e.addr, e.port);
+}
+
+static int inet_parse(struct lsock *u, const void *sa, size_t len, struct local_addr *dest)
+{
+	struct inet_endpoint *e = (struct inet_endpoint *)dest->bytes;
+	int rc = inet_endpoint_read(sa, len, u->domain, e);
+	if (rc < 0)
+		return rc;
+	if (e->port == 0 && u->type == SOCK_DGRAM)
+		return -EINVAL;
+	if (inet_is_any(e->addr)) /* "this host": Linux sends it to loopback */
+		inet_loopback_for(e->addr, e->addr);
+	if (!inet_is_loopback(e->addr))
+		return -ENETUNREACH;
+	if (u->domain == AF_INET6 && inet_is_v4(e->addr) && isk(u)->v6only)
+		return -ENETUNREACH;
+	dest->len = sizeof(*e);
+	return 0;
+}
+
+static int inet_find(struct lsock *u, const struct local_addr *dest, struct lsock **target,
+		     struct local_addr *src)
+{
+	const struct inet_endpoint *d = ep_of(dest);
+	int rc = autobind(u);
+	if (rc < 0)
+		return rc;
+	/* The flow starts from loopback; a connected TCP socket is named so. */
+	*src = u->addr;
+	struct inet_endpoint *s = (struct inet_endpoint *)src->bytes;
+	if (inet_is_any(s->addr))
+		inet_loopback_for(d->addr, s->addr);
+	if (u->type == SOCK_STREAM)
+		u->addr = *src;
+	struct lsock *best = NULL;
+	for (struct lsock *o = bound; o; o = isk(o)->next) {
+		struct inet_binding b = binding(o, ep(o)->addr);
+		if (o->type != u->type || ep(o)->port != d->port || !o->sock ||
+		    !inet_binding_accepts(&b, d->addr))
+			continue;
+		if (u->type == SOCK_STREAM && o->state != L_LISTENING)
+			continue;
+		/* A socket bound to the very address beats a wildcard one. */
+		if (!best || !inet_is_any(ep(o)->addr))
+			best = o;
+	}
+	if (!best)
+		return -ECONNREFUSED;
+	*target = best;
+	return 0;
+}
+
+static int inet_listen(struct lsock *u)
+{
+	int rc = autobind(u);
+	if (rc < 0)
+		return rc;
+	for (struct lsock *o = bound; o; o = isk(o)->next) {
+		struct inet_binding a = binding(u, ep(u)->addr), b = binding(o, ep(o)->addr);
+		if (o != u && o->type == u->type && o->state == L_LISTENING &&
+		    ep(o)->port == ep(u)->port && inet_bindings_clash(&a, &b) &&
+		    !(u->reuseport && o->reuseport))
+			return -EADDRINUSE;
+	}
+	return 0;
+}
+
+static size_t inet_format(const struct lsock *viewer, const struct local_addr *a, void *out)
+{
+	struct inet_endpoint none = { 0 };
+	if (!a->len)
+		inet_any(viewer->domain, none.addr);
+	return inet_endpoint_write(a->len ? ep_of(a) : &none, viewer->domain, out);
+}
+
+static void inet_release(struct lsock *u)
+{
+	for (struct lsock **pp = &bound; *pp; pp = &isk(*pp)->next) {
+		if (*pp == u) {
+			*pp = isk(u)->next;
+			return;
+		}
+	}
+}
+
+static void inet_init(struct lsock *u)
+{
+	/* Linux's defaults: tcp_rmem / tcp_wmem, and rmem_default for UDP. */
+	if (u->type == SOCK_STREAM) {
+		u->rcvbuf = 131072;
+		u->sndbuf = 16384;
+	}
+	for (size_t i = 0; i < N_INT_OPTS; i++)
+		isk(u)->opt[i] = int_opts[i].def;
+}
+
+static void inet_inherit(struct lsock *server, const struct lsock *listener)
+{
+	isk(server)->v6only = isk(listener)->v6only;
+	memcpy(isk(server)->opt, isk(listener)->opt, sizeof(isk(server)->opt));
+	server->rcvbuf = listener->rcvbuf;
+	server->sndbuf = listener->sndbuf;
+	server->keepalive = listener->keepalive;
+	server->oobinline = listener->oobinline;
+	server->linger = listener->linger;
+}
+
+/* Is `level` one this socket has (TCP options on a UDP socket are not)? */
+static bool has_level(const struct lsock *u, int level)
+{
+	switch (level) {
+	case IPPROTO_IP:
+		return true;
+	case IPPROTO_IPV6:
+		return u->domain == AF_INET6;
+	case IPPROTO_TCP:
+		return u->type == SOCK_STREAM;
+	case IPPROTO_UDP:
+		return u->type == SOCK_DGRAM;
+	default:
+		return false;
+	}
+}
+
+/* The option (level, name): -EOPNOTSUPP for a level the socket lacks,
+ * -ENOPROTOOPT for a name unknown here. */
+static int find_opt(const struct lsock *u, int level, int name, size_t *index)
+{
+	if (!has_level(u, level))
+		return -EOPNOTSUPP;
+	for (size_t i = 0; i < N_INT_OPTS; i++) {
+		if (int_opts[i].level == level && int_opts[i].name == name) {
+			*index = i;
+			return 0;
+		}
+	}
+	return -ENOPROTOOPT;
+}
+
+static int inet_setsockopt(struct lsock *u, int level, int name, const void *val, size_t len)
+{
+	int v;
+	if (len < sizeof(int))
+		return -EINVAL;
+	memcpy(&v, val, sizeof(int));
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && u->domain == AF_INET6) {
+		if (has_port(u))
+			return -EINVAL; /* decided at bind time */
+		isk(u)->v6only = v != 0;
+		return 0;
+	}
+	size_t i;
+	int rc = find_opt(u, level, name, &i);
+	if (rc < 0)
+		return rc;
+	const struct int_opt *o = &int_opts[i];
+	if (o->boolean)
+		v = v != 0;
+	else if (v == -1 && (name == IP_TTL || name == IPV6_UNICAST_HOPS || name == IPV6_TCLASS))
+		v = o->def; /* -1 asks for the default */
+	else if (v < o->min || v > o->max)
+		return -EINVAL;
+	isk(u)->opt[i] = v;
+	return 0;
+}
+
+static int inet_getsockopt(struct lsock *u, int level, int name, void *val, size_t *len)
+{
+	int v;
+	size_t i;
+	int rc = 0;
+	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && u->domain == AF_INET6)
+		v = isk(u)->v6only;
+	else if ((rc = find_opt(u, level, name, &i)) == 0)
+		v = isk(u)->opt[i];
+	else
+		return rc;
+	size_t n = *len < sizeof(v) ? *len : sizeof(v);
+	memcpy(val, &v, n);
+	*len = n;
+	return 0;
+}
+
+static const struct local_family inet_family = {
+	.priv_size = sizeof(struct inet_sock),
+	.inet = true,
+	.max_dgram = MAX_UDP_PAYLOAD,
+	.init = inet_init,
+	.bind = inet_bind,
+	.parse = inet_parse,
+	.find = inet_find,
+	.listen = inet_listen,
+	.inherit = inet_inherit,
+	.format = inet_format,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+	.release = inet_release,
+};
+
+int inet_socket_create(int domain, int type, int protocol, unsigned file_flags, struct file **out)
+{
+	int proto;
+	if (type == SOCK_STREAM)
+		proto = IPPROTO_TCP;
+	else if (type == SOCK_DGRAM)
+		proto = IPPROTO_UDP;
+	else
+		return type == SOCK_RAW ? -EPROTONOSUPPORT : -ESOCKTNOSUPPORT; /* no IP layer */
+	if (protocol != 0 && protocol != proto)
+		return -EPROTONOSUPPORT;
+	struct lsock *u = lsock_new(&inet_family, domain, type, proto);
+	if (!u)
+		return -ENOMEM;
+	int rc = lsock_open(u, file_flags, out);
+	if (rc < 0)
+		lsock_unref(u);
+	return rc;
+}

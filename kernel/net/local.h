@@ -1,0 +1,124 @@
+/*
+ * Sockets whose two ends both live in this kernel: AF_UNIX, and AF_INET /
+ * AF_INET6 over loopback (the only interface until there is a network
+ * device). A family names sockets (net/unix.c, net/inet.c); this part
+ * moves the data (net/local.c).
+ *
+ * Every socket end is a `struct lsock`. Data travels as messages queued on
+ * the receiving end; a stream read runs across message boundaries, a
+ * datagram or seqpacket read takes one message. A connecting stream socket
+ * gets its server-side twin at once, queued on the listener until accept()
+ * gives it an open file. lsocks are reference counted: by their socket, by
+ * a connected peer, and by a listener's backlog.
+ */
+#ifndef UPY_NET_LOCAL_H
+#define UPY_NET_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/socket.h"
+#include "sched/sched.h"
+
+#define LOCAL_ADDR_MAX 110 /* a whole sockaddr_un */
+
+/* An address in its family's own form (for inet: a struct inet_endpoint);
+ * len 0 when the socket has no name. */
+struct local_addr {
+	size_t len;
+	uint8_t bytes[LOCAL_ADDR_MAX];
+};
+
+struct local_msg {
+	struct local_msg *next;
+	size_t len, off;
+	struct file **fds;
+	int nfds;
+	struct local_addr from;
+	uint8_t data[];
+};
+
+enum lstate { L_UNCONNECTED, L_LISTENING, L_CONNECTED };
+
+struct linger_opt {
+	int32_t onoff, seconds;
+};
+
+struct lsock {
+	int refs;
+	int domain, type, protocol; /* as the socket was created (or its listener) */
+	const struct local_family *fam;
+	enum lstate state;
+	struct socket *sock;  /* NULL for a connection not yet accepted */
+	struct lsock *peer;   /* connected peer, or a unix datagram's default target */
+	struct local_addr addr;      /* this end's name */
+	struct local_addr peer_addr; /* a UDP socket's default destination */
+	struct local_msg *rx_head, *rx_tail;
+	size_t rx_bytes, rcvbuf, sndbuf;
+	struct lsock *backlog_head, *backlog_tail, *backlog_next;
+	int backlog_len, backlog_max;
+	bool shut_rd, shut_wr; /* this end's shutdown */
+	bool peer_shut_wr;     /* the peer will send no more */
+	bool peer_gone;        /* the connected peer was closed */
+	bool reset;            /* TCP: data went to a closed peer, which answered with RST */
+	bool connecting;       /* TCP: connect() said EINPROGRESS; the next one reports */
+	int err;               /* pending SO_ERROR */
+	bool reuseaddr, reuseport, keepalive, broadcast, oobinline, passcred;
+	struct linger_opt linger;
+	uint64_t generation;
+	struct waitq wq;
+	_Alignas(8) uint8_t priv[]; /* the family's state, fam->priv_size bytes */
+};
+
+/* What a family adds to the transport. */
+struct local_family {
+	size_t priv_size;
+	/* TCP and UDP rather than AF_UNIX: a non-blocking connect says
+	 * EINPROGRESS, a write to a closed peer first succeeds, a full
+	 * datagram queue drops instead of blocking, datagrams to nobody
+	 * vanish. */
+	bool inet;
+	size_t max_dgram;
+	void (*init)(struct lsock *u);
+	int (*bind)(struct lsock *u, const void *addr, size_t len);
+	/* Checks an app's sockaddr and gives the name it means in the
+	 * family's own form. */
+	int (*parse)(struct lsock *u, const void *addr, size_t len, struct local_addr *dest);
+	/* Finds the socket named `dest` for a connect or send, naming `u`
+	 * first if the family must (an inet socket gets a port); *src is the
+	 * name the receiver sees as the sender's. -ECONNREFUSED when nobody
+	 * is there. */
+	int (*find)(struct lsock *u, const struct local_addr *dest, struct lsock **target,
+		    struct local_addr *src);
+	int (*listen)(struct lsock *u);
+	/* A connection's server end starts with its listener's options. */
+	void (*inherit)(struct lsock *server, const struct lsock *listener);
+	/* Writes `a` as a sockaddr for a socket of `viewer`'s domain. */
+	size_t (*format)(const struct lsock *viewer, const struct local_addr *a, void *out);
+	int (*setsockopt)(struct lsock *u, int level, int name, const void *val, size_t len);
+	int (*getsockopt)(struct lsock *u, int level, int name, void *val, size_t *len);
+	void (*release)(struct lsock *u);
+};
+
+/* A new socket end of `fam`, with no file yet (one reference). */
+struct lsock *lsock_new(const struct local_family *fam, int domain, int type, int protocol);
+void lsock_unref(struct lsock *u);
+/* Gives a new end its open file (the file then owns the reference). */
+int lsock_open(struct lsock *u, unsigned file_flags, struct file **out);
+/* Joins two unconnected ends, as socketpair() does. */
+void lsock_pair(struct lsock *a, struct lsock *b);
+/* Wakes whoever waits on or polls `u`. */
+void lsock_kick(struct lsock *u);
+
+static inline bool local_addr_equal(const struct local_addr *a, const struct local_addr *b)
+{
+	return a->len == b->len && __builtin_memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+static inline struct lsock *lsock_of(struct socket *s)
+{
+	return s->priv;
+}
+
+#endif

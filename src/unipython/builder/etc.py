@@ -1,0 +1,47 @@
+"""The /etc files of an image: the user and group databases, and what glibc's name
+services read when the app uses sockets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unipython.builder.plan import Plan
+
+# Debian's base-passwd: the system users and groups every Debian system has.
+BASE_PASSWD = Path("/usr/share/base-passwd")
+ROOT_ONLY = {"passwd": b"root:x:0:0:root:/root:/bin/sh\n", "group": b"root:x:0:\n"}
+
+# The guest's only interface is loopback; its host name is the kernel's (uts.h).
+HOSTS = (b"127.0.0.1\tlocalhost\n"
+         b"127.0.1.1\tunipython\n"
+         b"::1\tlocalhost ip6-localhost ip6-loopback\n")
+# Without this file glibc asks DNS first, at 127.0.0.1:53, for every host name.
+NSSWITCH = (b"passwd: files\n"
+            b"group: files\n"
+            b"shadow: files\n"
+            b"hosts: files dns\n"
+            b"networks: files\n"
+            b"protocols: files\n"
+            b"services: files\n")
+# Debian's netbase: getservbyname() and getprotobyname() read these.
+NETBASE = ("/etc/services", "/etc/protocols")
+
+
+def user_database(name: str, base: Path = BASE_PASSWD) -> bytes:
+    """/etc/passwd or /etc/group (``name``) as a fresh Debian system has it, or root
+    alone where base-passwd is missing."""
+    master = base / f"{name}.master"
+    return master.read_bytes() if master.is_file() else ROOT_ONLY[name]
+
+
+def add_etc(plan: Plan, uses_sockets: bool) -> None:
+    base = plan.root / BASE_PASSWD.relative_to("/")
+    plan.add_generated("/etc/passwd", user_database("passwd", base), "generated: user database")
+    plan.add_generated("/etc/group", user_database("group", base), "generated: group database")
+    if not uses_sockets:
+        return
+    plan.add_generated("/etc/hosts", HOSTS, "generated: loopback host names")
+    plan.add_generated("/etc/nsswitch.conf", NSSWITCH, "generated: name services")
+    for path in NETBASE:
+        if (plan.root / path.lstrip("/")).is_file():
+            plan.add_host_file(path, "service and protocol names for sockets")

@@ -3,6 +3,7 @@
 #include "core/console.h"
 #include "core/panic.h"
 #include "core/stats.h"
+#include "linux/fs_args.h"
 #include "linux/signal.h"
 #include "linux/syscall.h"
 #include "linux/trace.h"
@@ -44,6 +45,8 @@ void syscall_dispatch(struct regs *r)
 		trace_syscall(nr, d->name, d->format, r, 0); /* it will not return */
 	long ret = d ? d->fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9) : -ENOSYS;
 	r->rax = (uint64_t)ret;
+	if (current->nheld_files)
+		fd_release_held();
 	if (tracing)
 		trace_syscall(nr, d ? d->name : NULL, d ? d->format : NULL, r, ret);
 	sched_preempt_point();

@@ -207,9 +207,10 @@ SYSCALL_DEFINE(epoll_ctl, "d:fdfp", int epfd, int op, int fd, const struct epoll
 
 static long wait_events(int epfd, struct epoll_event *uev, int max, uint64_t deadline, bool now)
 {
-	struct epoll *ep = epoll_of(fd_file(epfd));
-	if (!fd_file(epfd))
+	struct file *epf = fd_file(epfd);
+	if (!epf)
 		return -EBADF;
+	struct epoll *ep = epoll_of(epf);
 	if (!ep || max <= 0 || max > EP_MAX_EVENTS)
 		return -EINVAL;
 	for (;;) {

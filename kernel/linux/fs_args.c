@@ -1,9 +1,30 @@
 #include "linux/fs_args.h"
 
+#include "core/panic.h"
 #include "fs/namei.h"
+#include "sched/sched.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "mm/uaccess.h"
+
+struct file *fd_file(int fd)
+{
+	struct file *f = fd_lookup(&proc.fds, fd);
+	if (!f)
+		return NULL;
+	struct thread *t = current;
+	if (t->nheld_files == THREAD_HELD_FILES)
+		panic("a syscall holds more than %d files", THREAD_HELD_FILES);
+	t->held_files[t->nheld_files++] = file_get(f);
+	return f;
+}
+
+void fd_release_held(void)
+{
+	struct thread *t = current;
+	while (t->nheld_files)
+		file_put(t->held_files[--t->nheld_files]);
+}
 
 int path_from_user(const char *upath, char *buf, bool allow_empty)
 {

@@ -8,11 +8,12 @@
 #include "core/process.h"
 #include "fs/vfs.h"
 
-/* The open file at fd (borrowed), or NULL (-> EBADF). */
-static inline struct file *fd_file(int fd)
-{
-	return fd_lookup(&proc.fds, fd);
-}
+/* The open file at fd, or NULL (-> EBADF). It stays open until the
+ * syscall returns even if another thread closes fd meanwhile, as Linux
+ * holds it: a read blocked on a pipe must not see its file freed. */
+struct file *fd_file(int fd);
+/* Lets go of the files the syscall used (the dispatcher calls it). */
+void fd_release_held(void);
 
 /* Copies an app path into buf (PATH_MAX bytes): 0, -EFAULT,
  * -ENAMETOOLONG, or -ENOENT for "" unless allow_empty. */

@@ -21,15 +21,45 @@ struct pollfd {
 #define POLLOUT_SET (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
 #define POLLEX_SET POLLPRI
 
-/* Fills revents; returns how many descriptors are ready. */
-static int scan(struct pollfd *fds, unsigned n)
+/* The files waited on stay open until the call returns, as Linux's poll
+ * table holds them: one that another thread closes meanwhile is no longer
+ * found (not ready), but its peer can still write to it. */
+struct held {
+	struct file **files;
+	unsigned n;
+};
+
+static bool hold_init(struct held *h, unsigned max)
+{
+	h->n = 0;
+	h->files = kmalloc(sizeof(struct file *) * (max ? max : 1));
+	return h->files != NULL;
+}
+
+static void hold(struct held *h, struct file *f)
+{
+	h->files[h->n++] = file_get(f);
+}
+
+static void release_held(struct held *h)
+{
+	while (h->n)
+		file_put(h->files[--h->n]);
+	kfree(h->files);
+}
+
+/* Fills revents; returns how many descriptors are ready. The first scan
+ * holds the files (h), later ones look them up again. */
+static int scan(struct pollfd *fds, unsigned n, struct held *h, bool first)
 {
 	int ready = 0;
 	for (unsigned i = 0; i < n; i++) {
 		fds[i].revents = 0;
 		if (fds[i].fd < 0)
 			continue;
-		struct file *f = fd_file(fds[i].fd);
+		struct file *f = fd_lookup(&proc.fds, fds[i].fd);
+		if (f && first)
+			hold(h, f);
 		unsigned m = f ? file_poll(f) & ((uint16_t)fds[i].events | POLLERR | POLLHUP)
 			       : POLLNVAL;
 		fds[i].revents = (int16_t)m;
@@ -47,15 +77,18 @@ static long do_poll(struct pollfd *ufds, unsigned nfds, uint64_t deadline)
 	if (nfds > proc.rlimits[RLIMIT_NOFILE].cur)
 		return -EINVAL;
 	struct pollfd *fds = kmalloc(sizeof(*fds) * (nfds ? nfds : 1));
-	if (!fds)
+	struct held h;
+	if (!fds || !hold_init(&h, nfds)) {
+		kfree(fds);
 		return -ENOMEM;
+	}
 	long rc = 0;
 	if (copy_from_user(fds, ufds, sizeof(*fds) * nfds) < 0) {
 		rc = -EFAULT;
 		goto out;
 	}
-	for (;;) {
-		rc = scan(fds, nfds);
+	for (bool first = true;; first = false) {
+		rc = scan(fds, nfds, &h, first);
 		if (rc || deadline == NOW)
 			break;
 		int w = poll_wait_any(deadline);
@@ -74,6 +107,7 @@ static long do_poll(struct pollfd *ufds, unsigned nfds, uint64_t deadline)
 				rc = -EFAULT;
 	}
 out:
+	release_held(&h);
 	kfree(fds);
 	return rc;
 }
@@ -156,17 +190,29 @@ static long do_select(int nfds, uint64_t *ur, uint64_t *uw, uint64_t *ue, uint64
 		return -ENOMEM;
 	uint64_t *r = in, *w = in + words, *e = in + 2 * words;
 	uint64_t *ro = in + 3 * words, *wo = in + 4 * words, *eo = in + 5 * words;
+	struct held h = { NULL, 0 };
 	long rc;
 	if ((rc = get_set(ur, r, words)) || (rc = get_set(uw, w, words)) ||
 	    (rc = get_set(ue, e, words)))
 		goto out;
+	unsigned wanted = 0;
 	for (int fd = 0; fd < nfds; fd++) {
 		uint64_t bit = 1ull << (fd % 64);
-		if (((r[fd / 64] | w[fd / 64] | e[fd / 64]) & bit) && !fd_file(fd)) {
+		if (!((r[fd / 64] | w[fd / 64] | e[fd / 64]) & bit))
+			continue;
+		if (!fd_lookup(&proc.fds, fd)) {
 			rc = -EBADF;
 			goto out;
 		}
+		wanted++;
 	}
+	if (!hold_init(&h, wanted)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int fd = 0; fd < nfds; fd++)
+		if ((r[fd / 64] | w[fd / 64] | e[fd / 64]) & (1ull << (fd % 64)))
+			hold(&h, fd_lookup(&proc.fds, fd));
 	for (;;) {
 		memset(ro, 0, bytes * 3);
 		rc = 0;
@@ -174,7 +220,9 @@ static long do_select(int nfds, uint64_t *ur, uint64_t *uw, uint64_t *ue, uint64
 			uint64_t bit = 1ull << (fd % 64);
 			if (!((r[fd / 64] | w[fd / 64] | e[fd / 64]) & bit))
 				continue;
-			unsigned m = file_poll(fd_file(fd));
+			/* Looked up on each pass: see struct held. */
+			struct file *f = fd_lookup(&proc.fds, fd);
+			unsigned m = f ? file_poll(f) : 0;
 			if ((r[fd / 64] & bit) && (m & POLLIN_SET))
 				ro[fd / 64] |= bit, rc++;
 			if ((w[fd / 64] & bit) && (m & POLLOUT_SET))
@@ -197,6 +245,7 @@ static long do_select(int nfds, uint64_t *ur, uint64_t *uw, uint64_t *ue, uint64
 	    (ue && copy_to_user(ue, eo, words * 8) < 0))
 		rc = -EFAULT;
 out:
+	release_held(&h);
 	kfree(in);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * AF_INET and AF_INET6 sockets (ip(7), ipv6(7), tcp(7), udp(7)) over
- * loopback, the only interface this kernel has so far: TCP streams and UDP
+ * AF_INET and AF_INET6 sockets (ip(7), ipv6(7), tcp(7), udp(7), udplite(7))
+ * over loopback, the only interface this kernel has so far: TCP streams and UDP
  * datagrams between sockets of the app, with ports, wildcard and
  * dual-stack binding, and the options apps set. Other destinations are
  * unreachable (ENETUNREACH), as on a Linux machine whose only interface is
@@ -20,6 +20,7 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define IPPROTO_IPV6 41
+#define IPPROTO_UDPLITE 136
 
 #define IP_TOS 1
 #define IP_TTL 2
@@ -34,6 +35,8 @@
 #define TCP_SYNCNT 7
 #define TCP_QUICKACK 12
 #define TCP_USER_TIMEOUT 18
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
 
 #define EPHEMERAL_FIRST 32768 /* net.ipv4.ip_local_port_range */
 #define EPHEMERAL_LAST 60999
@@ -62,6 +65,9 @@ static const struct int_opt int_opts[] = {
 	{ IPPROTO_TCP, TCP_SYNCNT, 1, 127, 6, false },
 	{ IPPROTO_TCP, TCP_QUICKACK, 0, 1, 1, true },
 	{ IPPROTO_TCP, TCP_USER_TIMEOUT, 0, 0x7fffffff, 0, false },
+	/* UDP-Lite checksum coverage: loopback corrupts nothing to check. */
+	{ IPPROTO_UDPLITE, UDPLITE_SEND_CSCOV, 0, 0xffff, 0, false },
+	{ IPPROTO_UDPLITE, UDPLITE_RECV_CSCOV, 0, 0xffff, 0, false },
 };
 #define N_INT_OPTS (sizeof(int_opts) / sizeof(int_opts[0]))
 
@@ -101,6 +107,12 @@ static struct inet_binding binding(struct lsock *u, const uint8_t *addr)
 
 /* --- ports --- */
 
+/* TCP, UDP and UDP-Lite each have their own ports. */
+static bool same_transport(const struct lsock *a, const struct lsock *b)
+{
+	return a->type == b->type && a->protocol == b->protocol;
+}
+
 /* May `u`, bound to addr, share `port` with `other`? */
 static bool may_share(struct lsock *u, const uint8_t *addr, struct lsock *other)
 {
@@ -117,7 +129,7 @@ static bool may_share(struct lsock *u, const uint8_t *addr, struct lsock *other)
 static bool port_free(struct lsock *u, const uint8_t *addr, uint16_t port)
 {
 	for (struct lsock *o = bound; o; o = isk(o)->next)
-		if (o != u && o->type == u->type && ep(o)->port == port && !may_share(u, addr, o))
+		if (o != u && same_transport(o, u) && ep(o)->port == port && !may_share(u, addr, o))
 			return false;
 	return true;
 }
@@ -213,7 +225,7 @@ static int inet_find(struct lsock *u, const struct local_addr *dest, struct lsoc
 	struct lsock *best = NULL;
 	for (struct lsock *o = bound; o; o = isk(o)->next) {
 		struct inet_binding b = binding(o, ep(o)->addr);
-		if (o->type != u->type || ep(o)->port != d->port || !o->sock ||
+		if (!same_transport(o, u) || ep(o)->port != d->port || !o->sock ||
 		    !inet_binding_accepts(&b, d->addr))
 			continue;
 		if (u->type == SOCK_STREAM && o->state != L_LISTENING)
@@ -235,7 +247,7 @@ static int inet_listen(struct lsock *u)
 		return rc;
 	for (struct lsock *o = bound; o; o = isk(o)->next) {
 		struct inet_binding a = binding(u, ep(u)->addr), b = binding(o, ep(o)->addr);
-		if (o != u && o->type == u->type && o->state == L_LISTENING &&
+		if (o != u && same_transport(o, u) && o->state == L_LISTENING &&
 		    ep(o)->port == ep(u)->port && inet_bindings_clash(&a, &b) &&
 		    !(u->reuseport && o->reuseport))
 			return -EADDRINUSE;
@@ -295,6 +307,8 @@ static bool has_level(const struct lsock *u, int level)
 		return u->type == SOCK_STREAM;
 	case IPPROTO_UDP:
 		return u->type == SOCK_DGRAM;
+	case IPPROTO_UDPLITE:
+		return u->protocol == IPPROTO_UDPLITE;
 	default:
 		return false;
 	}
@@ -336,6 +350,8 @@ static int inet_setsockopt(struct lsock *u, int level, int name, const void *val
 		v = v != 0;
 	else if (v == -1 && (name == IP_TTL || name == IPV6_UNICAST_HOPS || name == IPV6_TCLASS))
 		v = o->def; /* -1 asks for the default */
+	else if (level == IPPROTO_UDPLITE)
+		v = v == 0 ? 0 : v < 8 ? 8 : v > 0xffff ? 0xffff : v; /* Linux clamps these */
 	else if (v < o->min || v > o->max)
 		return -EINVAL;
 	isk(u)->opt[i] = v;
@@ -381,7 +397,7 @@ int inet_socket_create(int domain, int type, int protocol, unsigned file_flags, 
 	if (type == SOCK_STREAM)
 		proto = IPPROTO_TCP;
 	else if (type == SOCK_DGRAM)
-		proto = IPPROTO_UDP;
+		proto = protocol == IPPROTO_UDPLITE ? IPPROTO_UDPLITE : IPPROTO_UDP;
 	else
 		return type == SOCK_RAW ? -EPROTONOSUPPORT : -ESOCKTNOSUPPORT; /* no IP layer */
 	if (protocol != 0 && protocol != proto)

@@ -680,7 +680,7 @@ static int local_shutdown(struct socket *s, int how)
 	struct lsock *u = lsock_of(s);
 	if (how < SHUT_RD || how > SHUT_RDWR)
 		return -EINVAL;
-	if (connection_oriented(u) && u->state != L_CONNECTED)
+	if (connection_oriented(u) && (u->state != L_CONNECTED || u->reset))
 		return -ENOTCONN;
 	if (how != SHUT_WR)
 		u->shut_rd = true;
@@ -699,7 +699,8 @@ static int local_getname(struct socket *s, void *addr, size_t *len, bool peer)
 	struct lsock *u = lsock_of(s);
 	const struct local_addr *a = &u->addr;
 	if (peer) {
-		if (u->state != L_CONNECTED)
+		/* A reset TCP connection is closed: its peer is gone. */
+		if (u->state != L_CONNECTED || u->reset)
 			return -ENOTCONN;
 		if (u->peer)
 			a = &u->peer->addr;

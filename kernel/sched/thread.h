@@ -16,6 +16,10 @@ enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 
 struct waitq;
 
+#define THREAD_HELD_FILES 4
+
+struct file;
+
 struct thread {
 	int tid;
 	enum thread_state state;
@@ -47,6 +51,10 @@ struct thread {
 	bool interruptible;
 	char *walk_buf;            /* path walks (fs/namei.c), 2 * PATH_MAX */
 	bool walk_buf_busy;
+	/* Files the current syscall uses, held until it returns
+	 * (linux/fs_args.c); not a header dependency on the VFS. */
+	struct file *held_files[THREAD_HELD_FILES];
+	int nheld_files;
 	uint64_t futex_addr;       /* the futex it waits on (linux/futex.c) */
 	uint32_t futex_bitset;
 	const char *wait_reason;   /* for the deadlock report */

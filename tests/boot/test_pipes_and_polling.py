@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.boot.conftest import Boot
+from tests.boot.conftest import Boot, SameAsHost
 
 
 def test_pipes_carry_data_between_threads_with_eof_and_epipe(boot: Boot) -> None:
@@ -91,3 +91,41 @@ def test_fifos_connect_a_reader_and_a_writer_by_name(boot: Boot) -> None:
             print(e.errno)
     """)
     assert r.stdout.splitlines() == ["True", "through the fifo", "6"], r.stdout + r.stderr
+
+
+
+def test_closing_a_descriptor_another_thread_reads(same_as_host: SameAsHost) -> None:
+    # As on Linux, a blocked call keeps its open file: the read still gets the data
+    # written after another thread closed the descriptor.
+    same_as_host("""
+        import os, threading, time
+        r, w = os.pipe()
+        got = []
+        reader = threading.Thread(target=lambda: got.append(os.read(r, 10)))
+        reader.start()
+        time.sleep(0.2)
+        os.close(r)
+        os.write(w, b"late")
+        reader.join()
+        print("read after close:", got)
+    """)
+
+
+def test_closing_a_socket_another_thread_selects_on(boot: Boot) -> None:
+    # select looks the descriptor up again when it wakes; a closed one is not ready
+    # (as in Linux 6.1's do_select; the host's newer kernel may differ). This was a
+    # kernel page fault.
+    result = boot("""
+        import select, socket, threading, time
+        a, b = socket.socketpair()
+        seen = []
+        waiter = threading.Thread(target=lambda: seen.append(select.select([a], [], [], 0.5)))
+        waiter.start()
+        time.sleep(0.2)
+        a.close()
+        b.send(b"wake up")
+        waiter.join()
+        print("select after close:", seen)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "select after close: [([], [], [])]\n"

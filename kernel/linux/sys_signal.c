@@ -123,7 +123,7 @@ SYSCALL_DEFINE(kill, "d:dS", int pid, int s)
 	if (pid != proc.pid && pid != 0 && pid != -1 && pid != -proc.pid)
 		return -ESRCH;
 	if (s)
-		signal_send_process(s, (struct sig_note){ SI_USER, proc.pid, 0 });
+		signal_send_process(s, (struct sig_note){ .code = SI_USER, .pid = proc.pid });
 	return 0;
 }
 
@@ -143,7 +143,7 @@ static long thread_kill(int tid, int s)
 	if (!t)
 		return -ESRCH;
 	if (s)
-		signal_send_thread(t, s, (struct sig_note){ SI_TKILL, proc.pid, 0 });
+		signal_send_thread(t, s, (struct sig_note){ .code = SI_TKILL, .pid = proc.pid });
 	return 0;
 }
 

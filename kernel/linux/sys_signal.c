@@ -127,19 +127,11 @@ SYSCALL_DEFINE(kill, "d:dS", int pid, int s)
 	return 0;
 }
 
-static struct thread *find_thread(int tid)
-{
-	for (struct thread *t = sched_threads(); t; t = t->all_next)
-		if (t->tid == tid)
-			return t;
-	return NULL;
-}
-
 static long thread_kill(int tid, int s)
 {
 	if (check_signal(s) < 0 || tid <= 0)
 		return -EINVAL;
-	struct thread *t = find_thread(tid);
+	struct thread *t = sched_find_thread(tid);
 	if (!t)
 		return -ESRCH;
 	if (s)

@@ -110,6 +110,11 @@ static int show_fdinfo(struct pbuf *b, const struct proc_node *n)
 	pbuf_printf(b, "pos:\t%lu\nflags:\t0%o\nmnt_id:\t%d\nino:\t%lu\n", f->pos,
 		    f->flags | (s->cloexec ? O_CLOEXEC : 0), proc_mount_id(f->inode->sb),
 		    f->inode->ino);
+	if (f->ops && f->ops->fdinfo) {
+		char more[128];
+		int n = f->ops->fdinfo(f, more, sizeof(more));
+		pbuf_write(b, more, n < (int)sizeof(more) ? (size_t)n : sizeof(more) - 1);
+	}
 	return 0;
 }
 

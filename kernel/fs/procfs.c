@@ -534,3 +534,10 @@ struct superblock *procfs_new(uint32_t dev)
 	sb->root = root; /* the superblock's reference: never evicted */
 	return sb;
 }
+
+bool procfs_is_pid_dir(const struct inode *ino)
+{
+	if (ino->ops != &proc_dir_ops)
+		return false;
+	return ((const struct proc_node *)ino->priv)->entry == &pid_dir_entry;
+}

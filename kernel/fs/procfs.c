@@ -535,9 +535,10 @@ struct superblock *procfs_new(uint32_t dev)
 	return sb;
 }
 
-bool procfs_is_pid_dir(const struct inode *ino)
+int procfs_pid_dir_id(const struct inode *ino)
 {
-	if (ino->ops != &proc_dir_ops)
-		return false;
-	return ((const struct proc_node *)ino->priv)->entry == &pid_dir_entry;
+	const struct proc_node *n = ino->ops == &proc_dir_ops ? ino->priv : NULL;
+	if (!n || n->entry != &pid_dir_entry)
+		return 0;
+	return n->tid ? n->tid : proc.pid;
 }

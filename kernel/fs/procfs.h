@@ -7,15 +7,15 @@
 #ifndef UPY_FS_PROCFS_H
 #define UPY_FS_PROCFS_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "fs/vfs.h"
 
 /* A new procfs with device number dev. */
 struct superblock *procfs_new(uint32_t dev);
-/* Is ino a /proc/<pid> directory? Linux lets one signal the process
- * through a descriptor of it, as through a pidfd. */
-bool procfs_is_pid_dir(const struct inode *ino);
+/* The id a /proc/<id> directory is named by (the pid, or a thread id),
+ * or 0 if ino is not one. Linux lets one signal the process through a
+ * descriptor of it, as through a pidfd. */
+int procfs_pid_dir_id(const struct inode *ino);
 
 #endif

@@ -67,17 +67,24 @@ SYSCALL_DEFINE(pidfd_send_signal, "d:fSpx", int pidfd, int s, const struct linux
 	struct file *f = fd_file(pidfd);
 	if (!f || (f->flags & O_PATH))
 		return -EBADF;
-	/* A /proc/<pid> directory names its process as a pidfd does. */
-	if (f->ops != &pidfd_ops && !procfs_is_pid_dir(f->inode))
+	/* A /proc/<id> directory names the process as a pidfd does; the id
+	 * it was opened by still counts for the check below. */
+	int id = f->ops == &pidfd_ops ? proc.pid : procfs_pid_dir_id(f->inode);
+	if (!id)
 		return -EBADF;
 	struct linux_siginfo info;
 	if (uinfo) {
 		if (copy_from_user(&info, uinfo, sizeof(info)) < 0)
 			return -EFAULT;
-		/* Any si_code is allowed: the signal goes to the sender itself. */
 		if (info.si_signo != s)
 			return -EINVAL;
+		/* Only a task sending to its own id may pose as the kernel
+		 * (si_code > 0), kill() (SI_USER) or tgkill() (SI_TKILL). */
+		if (current->tid != id && (info.si_code >= 0 || info.si_code == SI_TKILL))
+			return -EPERM;
 	}
+	if (id != proc.pid && !sched_find_thread(id))
+		return -ESRCH; /* a /proc/<tid> of a thread that has exited */
 	if (s < 0 || s > NSIG)
 		return -EINVAL;
 	if (!s)

@@ -7,7 +7,7 @@ from tests.boot.conftest import Boot, SameAsHost
 
 def test_pidfds_match_linux(same_as_host: SameAsHost) -> None:
     r = same_as_host(r"""
-        import ctypes, errno, os, select, signal
+        import ctypes, errno, os, select, signal, threading
 
         def attempt(what, fn):
             try:
@@ -56,21 +56,29 @@ def test_pidfds_match_linux(same_as_host: SameAsHost) -> None:
         # A siginfo the app wrote (Python only passes None): delivered as given.
         libc = ctypes.CDLL(None, use_errno=True)
         libc.syscall.restype = ctypes.c_long
-        def send_info(pidfd, sig, signo, code, spid, uid, flags=0):
+        def send_info(pidfd, signo=signal.SIGUSR2, code=-1, spid=4242, uid=77):
             buf = (ctypes.c_int * 32)()
             buf[0], buf[2], buf[4], buf[5] = signo, code, spid, uid
-            rc = libc.syscall(424, pidfd, sig, buf, flags)
-            return rc if rc == 0 else errno.errorcode[ctypes.get_errno()]
+            if libc.syscall(424, pidfd, signal.SIGUSR2, buf, 0) < 0:
+                return errno.errorcode[ctypes.get_errno()]
+            si = signal.sigtimedwait([signal.SIGUSR2], 1)
+            return si.si_code, si.si_pid, si.si_uid
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])
-        print("info", send_info(fd, signal.SIGUSR2, signal.SIGUSR2, -1, 4242, 77))
-        si = signal.sigtimedwait([signal.SIGUSR2], 1)
-        print("received", si.si_signo == signal.SIGUSR2, si.si_code, si.si_pid, si.si_uid)
-        print("info signo mismatch", send_info(fd, signal.SIGUSR2, signal.SIGUSR1, -1, 1, 1))
-        print("info on a /proc/<pid> fd", send_info(proc_dir, signal.SIGUSR2, signal.SIGUSR2, 0, 5, 6))
-        si = signal.sigtimedwait([signal.SIGUSR2], 1)
-        print("received", si.si_code, si.si_pid, si.si_uid)
+        print("info", send_info(fd))
+        print("info posing as kill()", send_info(fd, code=0))
+        print("info posing as the kernel", send_info(fd, code=1))
+        print("info signo mismatch", send_info(fd, signo=signal.SIGUSR1))
+        print("info on a /proc/<pid> fd", send_info(proc_dir, code=0, spid=5, uid=6))
         rc = libc.syscall(424, fd, signal.SIGUSR2, ctypes.c_void_p(8), 0)
         print("info at a bad address", rc, errno.errorcode[ctypes.get_errno()])
+        # Only a task signalling its own id may pose as kill() or the kernel.
+        def from_thread():
+            own = os.open(f"/proc/{threading.get_native_id()}", os.O_DIRECTORY)
+            for code in (-1, 0, 1):
+                print("thread, code", code, "pidfd", send_info(fd, code=code),
+                      "/proc/<pid>", send_info(proc_dir, code=code),
+                      "/proc/<own tid>", send_info(own, code=code))
+        t = threading.Thread(target=from_thread); t.start(); t.join()
 
         dup = libc.syscall(438, fd, w, 0)
         print("getfd", dup > w, os.get_inheritable(dup), os.readlink(f"/proc/self/fd/{dup}") == os.readlink(f"/proc/self/fd/{w}"))
@@ -89,7 +97,8 @@ def test_pidfds_match_linux(same_as_host: SameAsHost) -> None:
     out = r.stdout.splitlines()
     assert "link anon_inode:[pidfd] inheritable False" in out
     assert "handled [10]" in out
-    assert "received True -1 4242 77" in out
+    assert "info (-1, 4242, 77)" in out
+    assert "thread, code 0 pidfd EPERM /proc/<pid> EPERM /proc/<own tid> (0, 4242, 77)" in out
     assert "getfd True False True" in out
     assert out[-1] == "done"
 

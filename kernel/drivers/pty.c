@@ -159,7 +159,7 @@ static void input(struct pty *p, uint8_t c)
 				flush_input(p);
 			if (t->c_lflag & ECHO)
 				echo(p, c);
-			signal_send_process(sig, (struct sig_note){ SI_KERNEL, 0, 0 });
+			signal_send_process(sig, (struct sig_note){ .code = SI_KERNEL });
 			return;
 		}
 	}
@@ -382,7 +382,7 @@ static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg, bool 
 	case TIOCSWINSZ:
 		if (copy_from_user(&p->winsize, u, sizeof(p->winsize)) < 0)
 			return -EFAULT;
-		signal_send_process(28 /* SIGWINCH */, (struct sig_note){ SI_KERNEL, 0, 0 });
+		signal_send_process(28 /* SIGWINCH */, (struct sig_note){ .code = SI_KERNEL });
 		return 0;
 	case FIONREAD:
 		v = master ? (int)p->output.len : (int)p->input.len;

@@ -52,7 +52,7 @@ void dnotify_event(struct inode *dir, unsigned long events)
 	for (struct watch **pp = &watches; *pp;) {
 		struct watch *w = *pp;
 		if (w->dir == dir && (w->mask & events)) {
-			signal_send_process(29 /* SIGIO */, (struct sig_note){ POLL_MSG, 0, 0 });
+			signal_send_process(29 /* SIGIO */, (struct sig_note){ .code = POLL_MSG });
 			if (!(w->mask & DN_MULTISHOT)) {
 				*pp = w->next;
 				kfree(w);

@@ -111,7 +111,8 @@ static int64_t pipe_write(struct file *f, const void *ubuf, size_t len, uint64_t
 	size_t done = 0;
 	while (done < len || len == 0) {
 		if (!p->readers) {
-			signal_send_thread(current, SIGPIPE, (struct sig_note){ SI_USER, 1, 0 });
+			signal_send_thread(current, SIGPIPE,
+					   (struct sig_note){ .code = SI_USER, .pid = 1 });
 			return done ? (int64_t)done : -EPIPE;
 		}
 		if (len == 0)

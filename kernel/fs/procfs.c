@@ -534,3 +534,11 @@ struct superblock *procfs_new(uint32_t dev)
 	sb->root = root; /* the superblock's reference: never evicted */
 	return sb;
 }
+
+int procfs_pid_dir_id(const struct inode *ino)
+{
+	const struct proc_node *n = ino->ops == &proc_dir_ops ? ino->priv : NULL;
+	if (!n || n->entry != &pid_dir_entry)
+		return 0;
+	return n->tid ? n->tid : proc.pid;
+}

@@ -13,5 +13,9 @@
 
 /* A new procfs with device number dev. */
 struct superblock *procfs_new(uint32_t dev);
+/* The id a /proc/<id> directory is named by (the pid, or a thread id),
+ * or 0 if ino is not one. Linux lets one signal the process through a
+ * descriptor of it, as through a pidfd. */
+int procfs_pid_dir_id(const struct inode *ino);
 
 #endif

@@ -75,6 +75,9 @@ struct file_ops {
 	 * (for edge-triggered epoll); without it a file reports one edge. */
 	uint64_t (*poll_generation)(struct file *f);
 	void (*release)(struct file *f);
+	/* Lines of its own for /proc/<pid>/fdinfo/N (Linux's show_fdinfo):
+	 * writes them into buf, returns their length. */
+	int (*fdinfo)(const struct file *f, char *buf, size_t size);
 	bool seekable;
 };
 

@@ -104,6 +104,13 @@ void signal_send_process(int s, struct sig_note note)
 	}
 }
 
+void signal_send_process_info(const struct linux_siginfo *info)
+{
+	struct sig_note note = { .code = info->si_code, .given = true, .err = info->si_errno };
+	memcpy(note.fields, info->raw, sizeof(note.fields));
+	signal_send_process(info->si_signo, note);
+}
+
 bool signal_interrupts(struct thread *t)
 {
 	return ((t->sigpending | sig.pending) & ~t->sigmask) != 0;
@@ -123,7 +130,10 @@ static void fill_info(struct linux_siginfo *info, int s, struct sig_note n)
 	memset(info, 0, sizeof(*info));
 	info->si_signo = s;
 	info->si_code = n.code;
-	if (s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGTRAP) {
+	if (n.given) {
+		info->si_errno = n.err;
+		memcpy(info->raw, n.fields, sizeof(n.fields));
+	} else if (s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGTRAP) {
 		info->fault.addr = n.addr;
 	} else {
 		info->kill.pid = n.pid;
@@ -366,7 +376,7 @@ void signal_fault(struct regs *r, int s, const char *what, uint64_t addr)
 	bool blocked = current->sigmask & SIGBIT(s);
 	if (ka->handler > SIG_IGN && !blocked) {
 		int code = s == SIGSEGV ? ((r->error & 1) ? SEGV_ACCERR : SEGV_MAPERR) : SI_KERNEL;
-		signal_send_thread(current, s, (struct sig_note){ code, 0, addr });
+		signal_send_thread(current, s, (struct sig_note){ .code = code, .addr = addr });
 		signal_deliver(r);
 		return;
 	}

@@ -88,11 +88,20 @@ struct linux_stack {
 	uint64_t size;
 };
 
+/* The bytes of a siginfo after si_code that Linux keeps of one the
+ * sender wrote (its kernel_siginfo); the rest arrives zeroed. */
+#define SI_KEPT_FIELDS 32
+
 /* What a pending signal's siginfo will say. */
 struct sig_note {
 	int32_t code;
 	int32_t pid;
 	uint64_t addr;
+	/* The sender wrote the siginfo itself (pidfd_send_signal with info):
+	 * its si_errno and fields are delivered as given. */
+	bool given;
+	int32_t err;
+	uint8_t fields[SI_KEPT_FIELDS];
 };
 
 #define SS_ONSTACK 1
@@ -103,6 +112,8 @@ struct thread;
 /* Sends sig to the process (kill) or to one thread (tgkill). */
 void signal_send_process(int sig, struct sig_note note);
 void signal_send_thread(struct thread *t, int sig, struct sig_note note);
+/* Sends info->si_signo to the process with the siginfo the app wrote. */
+void signal_send_process_info(const struct linux_siginfo *info);
 /* Would a signal interrupt t's interruptible wait now? */
 bool signal_interrupts(struct thread *t);
 /* Delivers pending signals to the current thread, whose app context is r:

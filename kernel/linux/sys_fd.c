@@ -30,27 +30,53 @@ static bool writable(const struct file *f)
 	return !(f->flags & O_PATH) && (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
-/* One read at *pos (the file's own position when pos is NULL). */
-static long do_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+/* preadv2/pwritev2 flags: Linux 6.1's set, the kernel we answer as. */
+#define RWF_HIPRI 0x01  /* poll for completion: a hint, nothing to poll here */
+#define RWF_DSYNC 0x02  /* fdatasync after the write */
+#define RWF_SYNC 0x04   /* fsync after the write */
+#define RWF_NOWAIT 0x08 /* fail with EAGAIN rather than block */
+#define RWF_APPEND 0x10 /* write at the end, as O_APPEND would */
+#define RWF_SUPPORTED (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
+
+/* One read or write at *pos (the file's own position when pos is NULL),
+ * with the RWF_ flags of preadv2/pwritev2 (0 for the other calls). */
+static long do_rw(struct file *f, void *buf, size_t len, uint64_t *pos, bool write, int rwf)
 {
-	if (!readable(f))
+	if (write ? !writable(f) : !readable(f))
 		return -EBADF;
-	if (!f->ops || !f->ops->read)
-		return S_ISDIR(f->inode->mode) ? -EISDIR : -EINVAL;
+	if (!f->ops || (write ? !f->ops->write : !f->ops->read))
+		return !write && S_ISDIR(f->inode->mode) ? -EISDIR : -EINVAL;
+	if (rwf & ~RWF_SUPPORTED)
+		return -EOPNOTSUPP;
 	if (len > MAX_RW_COUNT)
 		len = MAX_RW_COUNT;
-	return f->ops->read(f, buf, len, pos ? pos : &f->pos);
+	if (!pos)
+		pos = &f->pos;
+	/* Only regular files have an end to append at; pipes and devices
+	 * ignore it, as on Linux. */
+	if (write && (rwf & RWF_APPEND) && S_ISREG(f->inode->mode))
+		*pos = f->inode->size;
+	/* NOWAIT borrows O_NONBLOCK for this one call: every file that can
+	 * block honors it (regular files never block), and a call that does
+	 * not block is not preempted, so no other thread sees the flag. */
+	unsigned had_nonblock = f->flags & O_NONBLOCK;
+	if (rwf & RWF_NOWAIT)
+		f->flags |= O_NONBLOCK;
+	long rc = write ? f->ops->write(f, buf, len, pos) : f->ops->read(f, buf, len, pos);
+	f->flags = (f->flags & ~(unsigned)O_NONBLOCK) | had_nonblock;
+	/* DSYNC and SYNC ask for what fsync does after the write: RAM-backed
+	 * files are as durable as they get the moment the write returns. */
+	return rc;
+}
+
+static long do_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	return do_rw(f, buf, len, pos, false, 0);
 }
 
 static long do_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 {
-	if (!writable(f))
-		return -EBADF;
-	if (!f->ops || !f->ops->write)
-		return -EINVAL;
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
-	return f->ops->write(f, buf, len, pos ? pos : &f->pos);
+	return do_rw(f, (void *)buf, len, pos, true, 0);
 }
 
 SYSCALL_DEFINE(read, "d:fbu", int fd, void *buf, size_t count)
@@ -94,8 +120,12 @@ SYSCALL_DEFINE(pwrite64, "d:fbul", int fd, const void *buf, size_t count, int64_
 	return rc < 0 ? rc : do_write(f, buf, count, &pos);
 }
 
-/* readv/writev family: segment by segment, stopping at a short transfer. */
-static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off, bool write)
+/* readv/writev family: segment by segment, stopping at a short transfer.
+ * off -1 uses and advances the file position. The flags are looked at
+ * only when a segment is not empty: Linux returns 0 for an empty transfer
+ * before it checks them. */
+static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off, bool write,
+		      int rwf)
 {
 	struct file *f;
 	long rc;
@@ -122,8 +152,7 @@ static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off,
 		if (v.len == 0)
 			continue;
 		uint64_t *p = off >= 0 ? &pos : NULL;
-		rc = write ? do_write(f, (const void *)v.base, v.len, p)
-			   : do_read(f, (void *)v.base, v.len, p);
+		rc = do_rw(f, (void *)v.base, v.len, p, write, rwf);
 		if (rc < 0)
 			return total ? total : rc;
 		total += rc;
@@ -135,22 +164,36 @@ static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off,
 
 SYSCALL_DEFINE(readv, "d:fpd", int fd, const struct iovec *iov, int iovcnt)
 {
-	return vector_io(fd, iov, iovcnt, -1, false);
+	return vector_io(fd, iov, iovcnt, -1, false, 0);
 }
 
 SYSCALL_DEFINE(writev, "d:fpd", int fd, const struct iovec *iov, int iovcnt)
 {
-	return vector_io(fd, iov, iovcnt, -1, true);
+	return vector_io(fd, iov, iovcnt, -1, true, 0);
 }
 
 SYSCALL_DEFINE(preadv, "d:fpdl", int fd, const struct iovec *iov, int iovcnt, int64_t off)
 {
-	return off < 0 ? -EINVAL : vector_io(fd, iov, iovcnt, off, false);
+	return off < 0 ? -EINVAL : vector_io(fd, iov, iovcnt, off, false, 0);
 }
 
 SYSCALL_DEFINE(pwritev, "d:fpdl", int fd, const struct iovec *iov, int iovcnt, int64_t off)
 {
-	return off < 0 ? -EINVAL : vector_io(fd, iov, iovcnt, off, true);
+	return off < 0 ? -EINVAL : vector_io(fd, iov, iovcnt, off, true, 0);
+}
+
+/* glibc splits the offset into two registers for 32-bit ABIs; on x86-64
+ * pos_l holds all of it and Linux ignores pos_h. */
+SYSCALL_DEFINE(preadv2, "d:fpdllx", int fd, const struct iovec *iov, int iovcnt, int64_t pos_l,
+	       int64_t pos_h, int flags)
+{
+	return pos_l < -1 ? -EINVAL : vector_io(fd, iov, iovcnt, pos_l, false, flags);
+}
+
+SYSCALL_DEFINE(pwritev2, "d:fpdllx", int fd, const struct iovec *iov, int iovcnt, int64_t pos_l,
+	       int64_t pos_h, int flags)
+{
+	return pos_l < -1 ? -EINVAL : vector_io(fd, iov, iovcnt, pos_l, true, flags);
 }
 
 SYSCALL_DEFINE(lseek, "d:fld", int fd, int64_t off, int whence)

@@ -46,7 +46,7 @@ static void fire(struct ktimer *k)
 		arm(t); /* a CPU-time timer whose time has not come yet */
 		return;
 	}
-	signal_send_process(t->signo, (struct sig_note){ SI_KERNEL, 0, 0 });
+	signal_send_process(t->signo, (struct sig_note){ .code = SI_KERNEL });
 	if (t->interval_ns) {
 		t->due_ns += t->interval_ns;
 		if (t->due_ns <= now_on(t))

@@ -123,27 +123,19 @@ SYSCALL_DEFINE(kill, "d:dS", int pid, int s)
 	if (pid != proc.pid && pid != 0 && pid != -1 && pid != -proc.pid)
 		return -ESRCH;
 	if (s)
-		signal_send_process(s, (struct sig_note){ SI_USER, proc.pid, 0 });
+		signal_send_process(s, (struct sig_note){ .code = SI_USER, .pid = proc.pid });
 	return 0;
-}
-
-static struct thread *find_thread(int tid)
-{
-	for (struct thread *t = sched_threads(); t; t = t->all_next)
-		if (t->tid == tid)
-			return t;
-	return NULL;
 }
 
 static long thread_kill(int tid, int s)
 {
 	if (check_signal(s) < 0 || tid <= 0)
 		return -EINVAL;
-	struct thread *t = find_thread(tid);
+	struct thread *t = sched_find_thread(tid);
 	if (!t)
 		return -ESRCH;
 	if (s)
-		signal_send_thread(t, s, (struct sig_note){ SI_TKILL, proc.pid, 0 });
+		signal_send_thread(t, s, (struct sig_note){ .code = SI_TKILL, .pid = proc.pid });
 	return 0;
 }
 

@@ -406,7 +406,7 @@ static int enqueue(struct lsock *to, const struct kmsg *m, size_t skip, size_t n
 static int64_t broken_pipe(int flags)
 {
 	if (!(flags & MSG_NOSIGNAL))
-		signal_send_thread(current, SIGPIPE, (struct sig_note){ SI_USER, 1, 0 });
+		signal_send_thread(current, SIGPIPE, (struct sig_note){ .code = SI_USER, .pid = 1 });
 	return -EPIPE;
 }
 

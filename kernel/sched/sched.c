@@ -317,6 +317,14 @@ struct thread *sched_threads(void)
 	return all_threads;
 }
 
+struct thread *sched_find_thread(int tid)
+{
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
 int sched_thread_count(void)
 {
 	return thread_count;

@@ -54,6 +54,8 @@ void sched_timer_reprogram(void);
 
 /* Iterates over all live threads. */
 struct thread *sched_threads(void);
+/* The live thread with this id, or NULL. */
+struct thread *sched_find_thread(int tid);
 int sched_thread_count(void);
 
 #endif

@@ -25,26 +25,18 @@
 
 /* ---- Which thread, which descriptor ---- */
 
-static struct thread *find_thread(int tid)
-{
-	for (struct thread *t = sched_threads(); t; t = t->all_next)
-		if (t->tid == tid)
-			return t;
-	return NULL;
-}
-
 struct thread *proc_thread(const struct proc_node *n)
 {
 	if (n->tid)
-		return find_thread(n->tid);
+		return sched_find_thread(n->tid);
 	/* The process: its main thread; once that has exited, any other. */
-	struct thread *t = find_thread(PROCESS_PID);
+	struct thread *t = sched_find_thread(PROCESS_PID);
 	return t ? t : sched_threads();
 }
 
 bool proc_node_alive(const struct proc_node *n)
 {
-	if (n->tid && !find_thread(n->tid))
+	if (n->tid && !sched_find_thread(n->tid))
 		return false;
 	return n->fd < 0 || fd_lookup(&proc.fds, n->fd);
 }
@@ -118,6 +110,11 @@ static int show_fdinfo(struct pbuf *b, const struct proc_node *n)
 	pbuf_printf(b, "pos:\t%lu\nflags:\t0%o\nmnt_id:\t%d\nino:\t%lu\n", f->pos,
 		    f->flags | (s->cloexec ? O_CLOEXEC : 0), proc_mount_id(f->inode->sb),
 		    f->inode->ino);
+	if (f->ops && f->ops->fdinfo) {
+		char more[128];
+		int n = f->ops->fdinfo(f, more, sizeof(more));
+		pbuf_write(b, more, n < (int)sizeof(more) ? (size_t)n : sizeof(more) - 1);
+	}
 	return 0;
 }
 
@@ -183,7 +180,7 @@ struct proc_entry proc_task_dir_entry = { .name = "", .mode = S_IFDIR | 0555, .d
 static int task_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	int tid = proc_name_to_int(name, len);
-	if (tid <= 0 || !find_thread(tid))
+	if (tid <= 0 || !sched_find_thread(tid))
 		return -ENOENT;
 	*out = proc_make_inode(dir, &proc_task_dir_entry, tid, -1, name, len);
 	return *out ? 0 : -ENOMEM;
@@ -440,7 +437,7 @@ static int show_statm(struct pbuf *b, const struct proc_node *n)
 
 static char state_char(const struct proc_node *n, const struct thread *t)
 {
-	if (!n->tid && !find_thread(PROCESS_PID))
+	if (!n->tid && !sched_find_thread(PROCESS_PID))
 		return 'Z'; /* the main thread exited; others run on */
 	if (!t || t->state == THREAD_DEAD)
 		return 'X';

@@ -23,10 +23,11 @@ def test_repeats_are_dropped() -> None:
     assert expand(["queue", "threads", "test_queue"]) == expand(["queue", "threads"])
 
 
-def test_the_three_tiers_are_the_yardstick() -> None:
-    assert set(TIERS) == {"core", "files", "threads"}
+def test_the_tiers_are_the_yardstick() -> None:
+    assert set(TIERS) == {"core", "files", "threads", "net"}
     assert len(TIERS["core"]) == 57 and "decimal" in TIERS["core"]
     assert "zoneinfo" in TIERS["files"]
+    assert "asyncio" in TIERS["net"] and "socket" not in TIERS["net"]  # see README
 
 
 def test_an_unknown_module_is_a_user_error_naming_it(tmp_path: Path) -> None:

@@ -23,6 +23,12 @@ TIERS: dict[str, tuple[str, ...]] = {
         "fcntl", "time", "datetime", "zoneinfo", "calendar", "io",
     ),
     "threads": ("thread", "threading", "queue", "signal"),
+    # Sockets over loopback, event loops, and the stdlib's clients and servers.
+    "net": (
+        "select", "selectors", "poll", "epoll", "asyncio", "ssl", "httplib",
+        "httpservers", "urllib2", "urllib2_localnet", "xmlrpc", "docxmlrpc", "wsgiref",
+        "smtplib", "poplib", "imaplib", "ftplib", "telnetlib", "logging",
+    ),
 }
 
 

@@ -17,6 +17,7 @@
 
 #define DEFAULT_BUF 212992 /* net.core.rmem_default / wmem_default */
 #define SCM_MAX_FD 253
+#define SIOCATMARK 0x8905
 
 static const struct socket_ops local_ops;
 
@@ -62,6 +63,7 @@ struct lsock *lsock_new(const struct local_family *fam, int domain, int type, in
 	u->domain = domain;
 	u->type = type;
 	u->protocol = protocol;
+	u->oob = -1;
 	u->rcvbuf = u->sndbuf = DEFAULT_BUF;
 	if (fam->init)
 		fam->init(u);
@@ -388,6 +390,7 @@ static int enqueue(struct lsock *to, const struct kmsg *m, size_t skip, size_t n
 		return -EFAULT;
 	}
 	msg->next = NULL;
+	msg->mark = false;
 	msg->len = n;
 	msg->off = 0;
 	msg->fds = fds;
@@ -469,12 +472,51 @@ static int dgram_target(struct lsock *u, const struct kmsg *m, size_t total, str
 	return rc;
 }
 
+/* Urgent data (tcp(7); unix(7) streams since Linux 5.15): the last byte
+ * sent with MSG_OOB is urgent.
+ * Unless the receiver reads it inline (SO_OOBINLINE), it leaves the stream
+ * for recv(MSG_OOB), and in-band reads stop at its place, the mark. */
+static void make_urgent(struct lsock *to)
+{
+	struct local_msg *last = to->rx_tail, *mark;
+	if (to->oobinline || !last || !(mark = kzalloc(sizeof(*mark))))
+		return;
+	last->len--;
+	to->rx_bytes--;
+	to->oob = last->data[last->len];
+	mark->mark = true;
+	last->next = mark;
+	to->rx_tail = mark;
+	lsock_kick(to);
+}
+
+/* recv(MSG_OOB): the urgent byte, once. */
+static int64_t recv_urgent(struct lsock *u, struct kmsg *m, int flags)
+{
+	if (u->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	if (u->oobinline || u->oob < 0)
+		return -EINVAL;
+	uint8_t byte = (uint8_t)u->oob;
+	if (iov_total(m) == 0) {
+		m->flags |= MSG_TRUNC;
+		return 0;
+	}
+	if (scatter(m, 0, &byte, 1) < 0)
+		return -EFAULT;
+	if (!(flags & MSG_PEEK))
+		u->oob = -1;
+	m->flags |= MSG_OOB;
+	return 1;
+}
+
 static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool nonblock)
 {
 	struct lsock *u = lsock_of(s);
 	nonblock = nonblock || (flags & MSG_DONTWAIT);
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
+	bool urgent = flags & MSG_OOB;
+	if (urgent && u->type != SOCK_STREAM)
+		return -EOPNOTSUPP; /* only byte streams have urgent data */
 	size_t total = iov_total(m);
 	struct file **fds;
 	int nfds;
@@ -535,6 +577,8 @@ static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool n
 			return done ? (int64_t)done : -ERESTARTSYS;
 		}
 	} while (done < total);
+	if (urgent && done)
+		make_urgent(to);
 	return (int64_t)done;
 }
 
@@ -620,8 +664,9 @@ static int64_t local_recvmsg(struct socket *s, struct kmsg *m, int flags, bool n
 {
 	struct lsock *u = lsock_of(s);
 	nonblock = nonblock || (flags & MSG_DONTWAIT);
+	m->flags = 0;
 	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return recv_urgent(u, m, flags);
 	if (connection_oriented(u) && u->state != L_CONNECTED) {
 		if (u->fam->inet || u->type == SOCK_SEQPACKET || u->state == L_LISTENING)
 			return -ENOTCONN;
@@ -651,6 +696,23 @@ static int64_t local_recvmsg(struct socket *s, struct kmsg *m, int flags, bool n
 		}
 		if (u->type != SOCK_STREAM)
 			return recv_record(u, m, flags, want);
+		if (msg->mark) {
+			if (done)
+				break; /* a read stops at the urgent mark */
+			if (!(flags & MSG_PEEK)) {
+				drop_head(u);
+				continue;
+			}
+			while (msg && msg->mark)
+				msg = msg->next;
+			if (!msg) { /* a peek past the mark finds nothing yet */
+				if (nonblock)
+					return -EAGAIN;
+				if (sched_wait(&u->wq, 0, true, "recv", 0) == -EINTR)
+					return -ERESTARTSYS;
+				continue;
+			}
+		}
 		/* Stream: run across messages, but not past passed descriptors. */
 		size_t avail = msg->len - msg->off;
 		size_t n = avail < want - done ? avail : want - done;
@@ -868,6 +930,8 @@ static unsigned local_poll(struct socket *s)
 		return m | POLLOUT | POLLWRNORM | POLLHUP; /* a closed TCP socket */
 	if (u->rx_head)
 		m |= POLLIN | POLLRDNORM;
+	if (u->oob >= 0)
+		m |= POLLPRI | POLLRDBAND;
 	if (at_eof(u))
 		m |= POLLRDHUP | POLLIN | POLLRDNORM;
 	if (u->shut_rd && u->shut_wr)
@@ -899,6 +963,9 @@ static int local_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
 		break;
 	case TIOCOUTQ:
 		v = 0; /* a send lands in the peer's queue at once */
+		break;
+	case SIOCATMARK:
+		v = u->rx_head && u->rx_head->mark;
 		break;
 	default:
 		return -ENOTTY;

@@ -36,6 +36,7 @@ struct local_msg {
 	struct file **fds;
 	int nfds;
 	struct local_addr from;
+	bool mark;            /* the urgent mark: a read stops here */
 	uint8_t data[];
 };
 
@@ -64,6 +65,7 @@ struct lsock {
 	bool reset;            /* TCP: data went to a closed peer, which answered with RST */
 	bool connecting;       /* TCP: connect() said EINPROGRESS; the next one reports */
 	int err;               /* pending SO_ERROR */
+	int oob;               /* the urgent byte not yet read, or -1 */
 	bool reuseaddr, reuseport, keepalive, broadcast, oobinline, passcred;
 	struct linger_opt linger;
 	uint64_t generation;

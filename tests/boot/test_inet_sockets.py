@@ -175,6 +175,34 @@ def test_udp_and_host_names_match_linux(same_as_host: SameAsHost) -> None:
     """)
 
 
+def test_urgent_data_matches_linux(same_as_host: SameAsHost) -> None:
+    same_as_host("""
+        import errno, select, socket
+        def err(fn):
+            try:
+                return f"ok {fn()!r}"
+            except OSError as e:
+                return errno.errorcode[e.errno]
+        l = socket.create_server(("127.0.0.1", 0))
+        c = socket.create_connection(l.getsockname())
+        a, _ = l.accept()
+        print("no urgent yet", err(lambda: a.recv(1, socket.MSG_OOB)))
+        c.send(b"abc")
+        c.send(b"XYZ", socket.MSG_OOB)
+        c.send(b"def")
+        print("poll", select.select([a], [], [a], 1)[2] == [a])
+        print("at mark", err(lambda: a.recv(100)))
+        print("urgent", err(lambda: a.recv(1, socket.MSG_OOB)))
+        print("again", err(lambda: a.recv(1, socket.MSG_OOB)))
+        print("rest", err(lambda: a.recv(100)))
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+        c.send(b"!", socket.MSG_OOB)
+        print("inline", err(lambda: a.recv(100)), err(lambda: a.recv(1, socket.MSG_OOB)))
+        u1, u2 = socket.socketpair()
+        print("unix oob", err(lambda: u1.send(b"x", socket.MSG_OOB)))
+    """)
+
+
 def test_asyncio_and_http_server_over_tcp(same_as_host: SameAsHost) -> None:
     same_as_host("""
         import asyncio, http.server, threading, urllib.request

@@ -13,6 +13,7 @@
 #include "core/cred.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
+#include "net/cmsg.h"
 #include "net/inet_addr.h"
 #include "net/local.h"
 
@@ -24,6 +25,11 @@
 
 #define IP_TOS 1
 #define IP_TTL 2
+#define IP_RECVTTL 12
+#define IP_RECVTOS 13
+#define IPV6_RECVHOPLIMIT 51
+#define IPV6_HOPLIMIT 52
+#define IPV6_RECVTCLASS 66
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_V6ONLY 26
 #define IPV6_TCLASS 67
@@ -43,9 +49,10 @@
 #define PRIVILEGED_PORTS 1024
 #define MAX_UDP_PAYLOAD 65507
 
-/* Integer options that only report back what was set: on loopback they
+/* Integer options. Most only report back what was set: on loopback they
  * change no behaviour an app can see (no hops to count, no delay to
- * avoid, no peer to probe). */
+ * avoid, no peer to probe). The hop limit (TTL) and traffic class (TOS)
+ * travel with each datagram, and the IP*_RECV* ones ask to see them. */
 struct int_opt {
 	int level, name;
 	int min, max, def;
@@ -55,8 +62,12 @@ struct int_opt {
 static const struct int_opt int_opts[] = {
 	{ IPPROTO_IP, IP_TOS, 0, 255, 0, false },
 	{ IPPROTO_IP, IP_TTL, 1, 255, 64, false },
+	{ IPPROTO_IP, IP_RECVTTL, 0, 1, 0, true },
+	{ IPPROTO_IP, IP_RECVTOS, 0, 1, 0, true },
 	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, 0, 255, 64, false },
 	{ IPPROTO_IPV6, IPV6_TCLASS, 0, 255, 0, false },
+	{ IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 0, 1, 0, true },
+	{ IPPROTO_IPV6, IPV6_RECVTCLASS, 0, 1, 0, true },
 	{ IPPROTO_TCP, TCP_NODELAY, 0, 1, 0, true },
 	{ IPPROTO_TCP, TCP_CORK, 0, 1, 0, true },
 	{ IPPROTO_TCP, TCP_KEEPIDLE, 1, 32767, 7200, false },
@@ -375,6 +386,78 @@ static int inet_getsockopt(struct lsock *u, int level, int name, void *val, size
 	return 0;
 }
 
+static int opt(const struct lsock *u, int level, int name)
+{
+	for (size_t i = 0; i < N_INT_OPTS; i++)
+		if (int_opts[i].level == level && int_opts[i].name == name)
+			return isk(u)->opt[i];
+	return 0;
+}
+
+/* A datagram leaves with the socket's hop limit (TTL) and traffic class
+ * (TOS); on loopback it arrives with them unchanged. */
+static void inet_meta_defaults(const struct lsock *u, struct local_meta *meta)
+{
+	bool v6 = u->domain == AF_INET6;
+	meta->hops = v6 ? opt(u, IPPROTO_IPV6, IPV6_UNICAST_HOPS) : opt(u, IPPROTO_IP, IP_TTL);
+	meta->tclass = v6 ? opt(u, IPPROTO_IPV6, IPV6_TCLASS) : opt(u, IPPROTO_IP, IP_TOS);
+}
+
+/* One datagram's hop limit or traffic class (ipv6(7), ip(7)); other
+ * levels than the socket's IP one are skipped, as Linux does. */
+static int inet_send_cmsg(const struct lsock *u, const struct cmsg *c, struct local_meta *meta)
+{
+	if (c->level != (u->domain == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP))
+		return 0;
+	size_t len = cmsg_data_len(c);
+	int v = 0;
+	if (len == sizeof(int))
+		memcpy(&v, cmsg_data(c), sizeof(int));
+	else if (len == 1 && c->level == IPPROTO_IP && c->type == IP_TOS)
+		v = *(const uint8_t *)cmsg_data(c);
+	else
+		return -EINVAL;
+	if (u->domain == AF_INET6 && c->level == IPPROTO_IPV6 &&
+	    (c->type == IPV6_HOPLIMIT || c->type == IPV6_TCLASS)) {
+		if (v < -1 || v > 255)
+			return -EINVAL;
+		if (v >= 0 && c->type == IPV6_HOPLIMIT) /* -1: the socket's */
+			meta->hops = v;
+		else if (v >= 0)
+			meta->tclass = v;
+		return 0;
+	}
+	if (c->level == IPPROTO_IP && c->type == IP_TTL && v >= 1 && v <= 255) {
+		meta->hops = v;
+		return 0;
+	}
+	if (c->level == IPPROTO_IP && c->type == IP_TOS && v >= 0 && v <= 255) {
+		meta->tclass = v;
+		return 0;
+	}
+	return -EINVAL; /* IP_PKTINFO and the rest: not kept */
+}
+
+static void inet_recv_cmsgs(const struct lsock *u, const struct local_msg *msg, struct kmsg *m,
+			    size_t *used)
+{
+	if (u->type != SOCK_DGRAM)
+		return;
+	int hops = msg->meta.hops, tclass = msg->meta.tclass;
+	if (u->domain == AF_INET6) {
+		if (opt(u, IPPROTO_IPV6, IPV6_RECVHOPLIMIT))
+			cmsg_put(m, used, IPPROTO_IPV6, IPV6_HOPLIMIT, &hops, sizeof(hops));
+		if (opt(u, IPPROTO_IPV6, IPV6_RECVTCLASS))
+			cmsg_put(m, used, IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass));
+		return;
+	}
+	uint8_t tos = (uint8_t)tclass;
+	if (opt(u, IPPROTO_IP, IP_RECVTTL))
+		cmsg_put(m, used, IPPROTO_IP, IP_TTL, &hops, sizeof(hops));
+	if (opt(u, IPPROTO_IP, IP_RECVTOS))
+		cmsg_put(m, used, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+}
+
 static const struct local_family inet_family = {
 	.priv_size = sizeof(struct inet_sock),
 	.inet = true,
@@ -386,6 +469,9 @@ static const struct local_family inet_family = {
 	.listen = inet_listen,
 	.inherit = inet_inherit,
 	.format = inet_format,
+	.meta_defaults = inet_meta_defaults,
+	.send_cmsg = inet_send_cmsg,
+	.recv_cmsgs = inet_recv_cmsgs,
 	.setsockopt = inet_setsockopt,
 	.getsockopt = inet_getsockopt,
 	.release = inet_release,

@@ -14,6 +14,7 @@
 #include "linux/uapi/ioctl.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
+#include "net/cmsg.h"
 
 #define DEFAULT_BUF 212992 /* net.core.rmem_default / wmem_default */
 #define SCM_MAX_FD 253
@@ -323,29 +324,34 @@ static int scatter(const struct kmsg *m, size_t skip, const uint8_t *src, size_t
 	return 0;
 }
 
-struct cmsg {
-	uint64_t len;
-	int32_t level;
-	int32_t type;
-};
-
-#define CMSG_ALIGN(n) (((n) + 7) & ~7ul)
-
-/* Takes the descriptors of SCM_RIGHTS messages (references to their files). */
-static int take_rights(const struct lsock *u, const struct kmsg *m, struct file ***fds, int *nfds)
+/* Takes a sender's control messages: the descriptors of SCM_RIGHTS
+ * (references to their files), and what the family makes of its own
+ * (IP options for one datagram) in *meta. */
+static int take_control(const struct lsock *u, const struct kmsg *m, struct file ***fds,
+			int *nfds, struct local_meta *meta)
 {
 	*fds = NULL;
 	*nfds = 0;
+	memset(meta, 0, sizeof(*meta));
+	if (u->fam->meta_defaults)
+		u->fam->meta_defaults(u, meta);
 	size_t off = 0;
-	while (m->control && off + sizeof(struct cmsg) <= m->controllen) {
-		const struct cmsg *c = (const struct cmsg *)((const uint8_t *)m->control + off);
-		if (c->len < sizeof(struct cmsg) || off + c->len > m->controllen)
+	int err;
+	const struct cmsg *c;
+	while ((c = cmsg_next(m, &off, &err))) {
+		if (c->level != SOL_SOCKET) {
+			/* Linux skips levels a socket has no use for (TCP: all). */
+			int rc = u->fam->send_cmsg && u->type == SOCK_DGRAM
+					 ? u->fam->send_cmsg(u, c, meta) : 0;
+			if (rc < 0)
+				return rc;
+		} else if (c->type != SCM_RIGHTS && c->type != SCM_CREDENTIALS) {
 			return -EINVAL;
-		if (u->fam->inet) {
-			/* IP-level ancillary data (IP_TOS, IP_TTL...) is not kept. */
-			return -EINVAL;
-		} else if (c->level == SOL_SOCKET && c->type == SCM_RIGHTS) {
-			int n = (int)((c->len - sizeof(struct cmsg)) / sizeof(int));
+		} else if (u->fam->inet) {
+			/* Descriptors and credentials pass only between unix sockets;
+			 * an inet socket ignores them, as Linux's does. */
+		} else if (c->type == SCM_RIGHTS) {
+			int n = (int)(cmsg_data_len(c) / sizeof(int));
 			if (*nfds + n > SCM_MAX_FD)
 				return -EINVAL;
 			struct file **grown = kmalloc(sizeof(struct file *) * (size_t)(*nfds + n + 1));
@@ -355,21 +361,18 @@ static int take_rights(const struct lsock *u, const struct kmsg *m, struct file 
 				memcpy(grown, *fds, sizeof(struct file *) * (size_t)*nfds);
 			kfree(*fds);
 			*fds = grown;
-			const int *list = (const int *)(c + 1);
+			const int *list = cmsg_data(c);
 			for (int i = 0; i < n; i++) {
 				struct file *f = fd_lookup(&proc.fds, list[i]);
 				if (!f)
 					return -EBADF;
 				(*fds)[(*nfds)++] = file_get(f);
 			}
-		} else if (c->level == SOL_SOCKET && c->type == SCM_CREDENTIALS) {
-			/* Credentials are checked, not carried: there is one process. */
 		} else {
-			return -EINVAL;
+			/* Credentials are checked, not carried: there is one process. */
 		}
-		off += CMSG_ALIGN(c->len);
 	}
-	return 0;
+	return err;
 }
 
 static void drop_rights(struct file **fds, int n)
@@ -380,7 +383,8 @@ static void drop_rights(struct file **fds, int n)
 }
 
 static int enqueue(struct lsock *to, const struct kmsg *m, size_t skip, size_t n,
-		   struct file **fds, int nfds, const struct local_addr *from)
+		   struct file **fds, int nfds, const struct local_addr *from,
+		   const struct local_meta *meta)
 {
 	struct local_msg *msg = kmalloc(sizeof(*msg) + n);
 	if (!msg)
@@ -396,6 +400,7 @@ static int enqueue(struct lsock *to, const struct kmsg *m, size_t skip, size_t n
 	msg->fds = fds;
 	msg->nfds = nfds;
 	msg->from = *from;
+	msg->meta = *meta;
 	if (to->rx_tail)
 		to->rx_tail->next = msg;
 	else
@@ -518,14 +523,18 @@ static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool n
 	if (urgent && u->type != SOCK_STREAM)
 		return -EOPNOTSUPP; /* only byte streams have urgent data */
 	size_t total = iov_total(m);
-	struct file **fds;
-	int nfds;
-	int rc = take_rights(u, m, &fds, &nfds);
+	struct file **fds = NULL;
+	int nfds = 0;
+	struct local_meta meta;
 	struct lsock *to = NULL;
 	struct local_addr src = u->addr;
 	bool stream = connection_oriented(u);
+	/* As Linux: a stream's state is checked before its control data. */
+	int rc = stream ? stream_target(u, m, flags) : 0;
 	if (rc == 0)
-		rc = stream ? stream_target(u, m, flags) : dgram_target(u, m, total, &to, &src);
+		rc = take_control(u, m, &fds, &nfds, &meta);
+	if (rc == 0 && !stream)
+		rc = dgram_target(u, m, total, &to, &src);
 	if (rc == 0 && stream && u->peer_gone && u->fam->inet) {
 		/* The closed peer answers with RST; the next send breaks. */
 		u->reset = true;
@@ -553,7 +562,7 @@ static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool n
 		/* A stream takes what fits; a record goes whole. */
 		if (bytes ? (room > 0 || want == 0) : (room >= want || to->rx_bytes == 0)) {
 			size_t n = bytes && want > room ? room : want;
-			rc = enqueue(to, m, done, n, fds, nfds, &src);
+			rc = enqueue(to, m, done, n, fds, nfds, &src, &meta);
 			if (rc < 0) {
 				drop_rights(fds, nfds);
 				return done ? (int64_t)done : rc;
@@ -649,6 +658,8 @@ static int64_t recv_record(struct lsock *u, struct kmsg *m, int flags, size_t wa
 		m->namelen = l;
 	}
 	int64_t ret = (flags & MSG_TRUNC) ? (int64_t)msg->len : (int64_t)n;
+	if (u->fam->recv_cmsgs)
+		u->fam->recv_cmsgs(u, msg, m, &ctl_used);
 	if (!(flags & MSG_PEEK)) {
 		deliver_rights(m, msg, flags, &ctl_used);
 		u->rx_bytes -= msg->len;

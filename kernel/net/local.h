@@ -30,6 +30,15 @@ struct local_addr {
 	uint8_t bytes[LOCAL_ADDR_MAX];
 };
 
+/* What an IP datagram carries besides its bytes (hop limit or TTL, and
+ * traffic class or TOS); zero for other families. */
+struct local_meta {
+	int hops, tclass;
+};
+
+struct cmsg;
+struct kmsg;
+
 struct local_msg {
 	struct local_msg *next;
 	size_t len, off;
@@ -37,6 +46,7 @@ struct local_msg {
 	int nfds;
 	struct local_addr from;
 	bool mark;            /* the urgent mark: a read stops here */
+	struct local_meta meta;
 	uint8_t data[];
 };
 
@@ -98,6 +108,14 @@ struct local_family {
 	void (*inherit)(struct lsock *server, const struct lsock *listener);
 	/* Writes `a` as a sockaddr for a socket of `viewer`'s domain. */
 	size_t (*format)(const struct lsock *viewer, const struct local_addr *a, void *out);
+	/* What a datagram of `u` carries unless a control message says. */
+	void (*meta_defaults)(const struct lsock *u, struct local_meta *meta);
+	/* A sender's control message of the family's levels: -EINVAL if not
+	 * one it takes. */
+	int (*send_cmsg)(const struct lsock *u, const struct cmsg *c, struct local_meta *meta);
+	/* Adds the control messages the receiver asked for (IPV6_RECVHOPLIMIT...). */
+	void (*recv_cmsgs)(const struct lsock *u, const struct local_msg *msg, struct kmsg *m,
+			   size_t *used);
 	int (*setsockopt)(struct lsock *u, int level, int name, const void *val, size_t len);
 	int (*getsockopt)(struct lsock *u, int level, int name, void *val, size_t *len);
 	void (*release)(struct lsock *u);

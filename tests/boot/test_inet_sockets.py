@@ -203,6 +203,76 @@ def test_urgent_data_matches_linux(same_as_host: SameAsHost) -> None:
     """)
 
 
+def test_ip_control_messages_match_linux(same_as_host: SameAsHost) -> None:
+    # Hop limit / TTL and traffic class / TOS per datagram (RFC 3542, ip(7)),
+    # with Linux's truncation of control data that does not fit.
+    same_as_host("""
+        import array, errno, socket
+        I = array.array("i")
+        def ints(data):
+            return list(array.array("i", data)) if len(data) % 4 == 0 else list(data)
+        def show(label, sock, bufsize, *rest):
+            try:
+                msg, anc, flags, _ = sock.recvmsg(64, bufsize, *rest)
+            except OSError as e:
+                print(label, errno.errorcode[e.errno]); return
+            print(label, msg, [(l, t, ints(d)) for l, t, d in anc], bool(flags & socket.MSG_CTRUNC))
+
+        r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        r.bind(("::1", 0))
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.connect(r.getsockname())
+        r.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+        for size in (10240, socket.CMSG_SPACE(4), socket.CMSG_LEN(4), socket.CMSG_LEN(4) - 1,
+                     socket.CMSG_LEN(0), socket.CMSG_LEN(0) - 1, 1, 0):
+            s.send(b"hop")
+            show(f"hop limit in {size}", r, size)
+        r.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVTCLASS, 1)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, 0x20)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 7)
+        for size in (10240, socket.CMSG_SPACE(4) * 2, socket.CMSG_SPACE(4) + socket.CMSG_LEN(4) - 1,
+                     socket.CMSG_SPACE(4) + 2, socket.CMSG_SPACE(4)):
+            s.send(b"both")
+            show(f"both in {size}", r, size)
+        s.sendmsg([b"set"], [(socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, array.array("i", [2])),
+                             (socket.IPPROTO_IPV6, socket.IPV6_TCLASS, array.array("i", [0x40]))])
+        show("per packet", r, 10240)
+        for bad in ([(socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, array.array("i", [256]))],
+                    [(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, b"\0\0\0\0\0")]):
+            try:
+                s.sendmsg([b"x"], bad)
+            except OSError as e:
+                print("bad cmsg", errno.errorcode[e.errno])
+        s.send(b"peek")
+        show("peek", r, 10240, socket.MSG_PEEK)
+        show("after peek", r, 10240)
+
+        r4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        r4.bind(("127.0.0.1", 0))
+        r4.setsockopt(socket.IPPROTO_IP, 12, 1)  # IP_RECVTTL: not in the socket module
+        r4.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+        s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s4.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, 0x10)
+        s4.sendto(b"v4", r4.getsockname())
+        show("v4", r4, 10240)
+        s4.sendmsg([b"v4 ttl"], [(socket.IPPROTO_IP, socket.IP_TTL, array.array("i", [9]))], 0, r4.getsockname())
+        show("v4 per packet", r4, 10240)
+        l = socket.create_server(("127.0.0.1", 0))
+        t = socket.create_connection(l.getsockname())
+        for label, cmsgs in (("rights on tcp", [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [0]))]),
+                             ("ip level on tcp", [(socket.IPPROTO_IP, 99, b"junk")]),
+                             ("unknown SOL_SOCKET", [(socket.SOL_SOCKET, 99, b"")]),
+                             ("bad ip type on udp", [(socket.IPPROTO_IP, 99, b"junkjunk")])):
+            sock = s4 if "udp" in label else t
+            try:
+                print(label, sock.sendmsg([b"x"], cmsgs, 0, *([r4.getsockname()] if sock is s4 else [])))
+            except OSError as e:
+                print(label, errno.errorcode[e.errno])
+        u1, u2 = socket.socketpair()
+        print("ip level on unix", u1.sendmsg([b"x"], [(socket.IPPROTO_IP, 1, b"")]))
+    """)
+
+
 def test_asyncio_and_http_server_over_tcp(same_as_host: SameAsHost) -> None:
     same_as_host("""
         import asyncio, http.server, threading, urllib.request

@@ -26,6 +26,7 @@ def parse_env(items: Sequence[str]) -> dict[str, str]:
 def cmd_build(args: argparse.Namespace) -> int:
     from unipython.builder import build
     from unipython.builder.inspect import format_size
+    from unipython.buildopts import content_options
     from unipython.kernel import find_kernel
 
     app = Path(args.app)
@@ -42,8 +43,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             kernel,
             python=Path(args.python),
             env=env,
-            include_modules=args.include_module,
-            extra_paths=[Path(p) for p in args.path],
+            **content_options(args),
             progress=lambda step: status.update(step),
         )
     for warning in result.warnings:
@@ -116,6 +116,7 @@ def cmd_compat(args: argparse.Namespace) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     from unipython.builder import DEFAULT_PYTHON
+    from unipython.buildopts import add_content_arguments
 
     parser = argparse.ArgumentParser(
         prog="unipython", description="Turn a Python app into a bootable unikernel image."
@@ -130,12 +131,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", metavar="IMAGE", help="image to write (default: ./APP.img)")
     b.add_argument("-e", "--env", metavar="KEY=VALUE", action="append", default=[],
                    help="set an environment variable in the image (repeatable)")
-    b.add_argument("--include-module", metavar="NAME", action="append", default=[],
-                   help="also include module NAME and what it imports (for dynamic imports)")
-    b.add_argument("--path", metavar="DIR", action="append", default=[],
-                   help="a directory of pure-Python packages (e.g. a venv's site-packages): "
-                   "searched for imports after the app's directory, and put on the "
-                   "image's PYTHONPATH (repeatable)")
+    add_content_arguments(b)
     b.add_argument("--python", metavar="PATH", default=str(DEFAULT_PYTHON),
                    help=f"the interpreter to put in the image (default: {DEFAULT_PYTHON})")
     b.add_argument("--kernel", metavar="PATH", help="kernel ELF (default: $UNIPYTHON_KERNEL, "

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from unipython import abi
 from unipython.builder.image import Image
@@ -102,20 +103,21 @@ def demo_app() -> Path:
     return Path(str(resources.files("unipython.demo").joinpath("hello.py")))
 
 
-def build_for_run(app: Path, workdir: Path) -> Path:
+def build_for_run(app: Path, workdir: Path, content: Mapping[str, Any]) -> Path:
     from unipython.builder import build
     from unipython.kernel import find_kernel
 
     if not app.is_file():
         raise UserError(f"app file not found: {app}")
     output = workdir / f"{app.stem}.img"
-    result = build(app, output, find_kernel())
+    result = build(app, output, find_kernel(), **content)
     for warning in result.warnings:
         print(f"unipython: warning: {warning}", file=sys.stderr)
     return output
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from unipython.buildopts import content_options, given
     from unipython.cli import parse_env
 
     opts = RunOptions(
@@ -129,17 +131,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     target = Path(args.target) if args.target else demo_app()
     with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:
         if target.suffix == ".py":
-            image = build_for_run(target, Path(tmp))
-        elif target.is_file():
-            image = target
-        else:
+            image = build_for_run(target, Path(tmp), content_options(args))
+        elif not target.is_file():
             raise UserError(f"no such file: {target}")
+        elif given(args):
+            raise UserError(f"{', '.join(given(args))} only apply when building an app "
+                            f"(a .py file), not to an image: {target}")
+        else:
+            image = target
         sys.stdout.flush()
         result = run_image(image, opts, stdout=None)
         return report(result, image)
 
 
 def add_arguments(r: argparse.ArgumentParser) -> None:
+    from unipython.buildopts import add_content_arguments
+
     r.add_argument("target", nargs="?", metavar="APP.py|IMAGE",
                    help="an app to build and boot, or an image (default: the built-in demo)")
     r.add_argument("-m", "--memory", default="256M", help="guest RAM (default: 256M)")
@@ -151,6 +158,7 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
                    help="print every system call, strace-style, on stderr")
     r.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="stop the VM after this long (exit status 124)")
+    add_content_arguments(r)
     r.add_argument("app_args", nargs="*", metavar="-- ARGS",
                    help="arguments for the app (after --)")
     r.set_defaults(func=cmd_run)

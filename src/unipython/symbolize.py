@@ -31,7 +31,8 @@ class Symbolizer:
                 if not isinstance(section, SymbolTableSection):
                     continue
                 for sym in section.iter_symbols():
-                    if sym["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE") and sym.name and sym["st_value"]:
+                    kind = sym["st_info"]["type"]
+                    if kind in ("STT_FUNC", "STT_NOTYPE") and sym.name and sym["st_value"]:
                         symbols.append(Symbol(sym["st_value"], sym["st_size"], sym.name))
         return cls(symbols)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from unipython.builder.added import Added, add_to_plan
 from unipython.builder.etc import add_etc
 from unipython.builder.image import assemble, parse_elf_header, write_atomic
 from unipython.builder.libs import is_x86_64_elf, library_closure
@@ -104,6 +105,7 @@ def plan_app(
     env: Mapping[str, str] | None = None,
     include_modules: Sequence[str] = (),
     extra_paths: Sequence[Path] = (),
+    add: Sequence[Added] = (),
     include_stdlib: bool = False,
     extra_trees: Sequence[str] = (),
     exclude: Sequence[str] = (),
@@ -123,7 +125,8 @@ def plan_app(
     after the app's directory and before the stdlib, as PYTHONPATH would be. The
     modules the app needs from the i-th go into the image under /.unipython/path/i
     (a host path could be hidden in the guest, e.g. by the tmpfs at /tmp), and the
-    image's PYTHONPATH starts with those directories. ``progress`` is called with a
+    image's PYTHONPATH starts with those directories. ``add`` holds the user's data
+    files and directories (see added.py). ``progress`` is called with a
     short description of each step. Raises UserError for the user's mistakes.
     """
     say = progress or (lambda _step: None)
@@ -168,6 +171,9 @@ def plan_app(
     plan.add_host_dir(info.dynload.as_posix(), "CPython's exec_prefix landmark")
     for path, guest in extra_dirs:
         plan.add_dir(guest, f"--path {path}: on PYTHONPATH")
+    for item in add:
+        say(f"adding {item.host} as {item.guest}")
+        add_to_plan(plan, item)
 
     say("compiling bytecode")
     with tempfile.TemporaryDirectory(prefix="unipython-pyc-") as tmp:
@@ -203,6 +209,7 @@ def build(
     env: Mapping[str, str] | None = None,
     include_modules: Sequence[str] = (),
     extra_paths: Sequence[Path] = (),
+    add: Sequence[Added] = (),
     include_stdlib: bool = False,
     extra_trees: Sequence[str] = (),
     exclude: Sequence[str] = (),
@@ -220,7 +227,7 @@ def build(
         raise UserError(f"output is a directory: {output}")
     kernel_bytes = read_kernel(kernel)
     planned = plan_app(app, python=python, env=env, include_modules=include_modules,
-                       extra_paths=extra_paths, include_stdlib=include_stdlib,
+                       extra_paths=extra_paths, add=add, include_stdlib=include_stdlib,
                        extra_trees=extra_trees, exclude=exclude, progress=progress)
 
     say("writing the image")

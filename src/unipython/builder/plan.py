@@ -101,6 +101,10 @@ class Plan:
     def add_dir(self, path: str, reason: str) -> None:
         self._put(path, Planned("dir", reason, self.epoch))
 
+    def add_symlink(self, path: str, target: str, reason: str) -> None:
+        self._put(path, Planned("symlink", reason, self.epoch,
+                                data=target.encode("utf-8", "surrogateescape")))
+
     def manifest(self) -> list[FileEntry]:
         out = []
         for path, item in sorted(self.entries.items()):

@@ -112,6 +112,12 @@ int boot_config_parse(struct boot_config *cfg, const char *text, size_t len, con
 				*why = "a bad or excess env= entry";
 				return -1;
 			}
+		} else if (key_is(tok, key_len, "writable")) {
+			if (cfg->nwritable == BOOT_MAX_WRITABLE || value[0] != '/') {
+				*why = "a relative or excess writable= entry";
+				return -1;
+			}
+			cfg->writable[cfg->nwritable++] = value;
 		} else if (key_is(tok, key_len, "trace")) {
 			cfg->trace = value[0] == '1';
 			kfree(value);

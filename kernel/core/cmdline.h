@@ -5,6 +5,8 @@
  *   exec=PATH     the program to run        cwd=PATH   its working directory
  *   arg=VALUE     the next argv entry       env=K=V    an environment entry
  *   trace=1       trace syscalls            seed=HEX   entropy from the host
+ *   writable=PATH a directory of the image made writable: a tmpfs seeded
+ *                 with its contents, copied page by page on first write
  * On the command line, arg= entries are appended to the image's argv and
  * env= entries override the image's. Unknown keys are reported.
  */
@@ -16,6 +18,7 @@
 
 #define BOOT_MAX_ARGS 256
 #define BOOT_MAX_ENV 256
+#define BOOT_MAX_WRITABLE 8
 
 struct boot_config {
 	char *exec;
@@ -24,6 +27,8 @@ struct boot_config {
 	int argc;
 	char *envp[BOOT_MAX_ENV];
 	int envc;
+	char *writable[BOOT_MAX_WRITABLE];
+	int nwritable;
 	int trace;
 	uint8_t seed[64];
 	size_t seed_len;

@@ -25,6 +25,7 @@
 #include "fs/procfs.h"
 #include "fs/rootfs.h"
 #include "fs/tmpfs.h"
+#include "fs/tmpfs_seed.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -76,6 +77,25 @@ static void read_config(struct boot_config *cfg)
 	if (boot_config_parse(cfg, text, size, &why) < 0)
 		panic("bad %s: %s", UPY_CONFIG_PATH, why);
 	kfree(text);
+}
+
+/* Mounts over the image's directory `path` a tmpfs seeded with its contents,
+ * so the app can change what is there (boot config writable=). */
+static void make_writable(const char *path, uint32_t dev)
+{
+	struct walk_result w;
+	int rc = path_walk(vfs_root, path, WALK_FOLLOW | WALK_DIRECTORY, &w);
+	if (rc < 0)
+		panic("writable directory %s: %s", path, errno_message(-rc));
+	struct superblock *sb = tmpfs_new(dev, w.inode->mode & 07777);
+	if (!sb)
+		panic("out of memory making %s writable", path);
+	rc = tmpfs_seed(sb->root, w.inode);
+	if (rc < 0)
+		panic("cannot copy %s into a tmpfs: %s", path, errno_message(-rc));
+	if (vfs_mount(w.inode, sb) < 0)
+		panic("cannot mount a tmpfs on %s", path);
+	walk_release(&w);
 }
 
 static void open_console_fds(void)
@@ -138,6 +158,8 @@ void kernel_main(uint32_t start_info_pa)
 	boot_config_parse(&cfg, boot_info.cmdline, strlen(boot_info.cmdline), &why);
 	if (!cfg.exec || cfg.argc == 0)
 		panic("%s names no program to run", UPY_CONFIG_PATH);
+	for (int i = 0; i < cfg.nwritable; i++)
+		make_writable(cfg.writable[i], 5 + (uint32_t)i);
 	open_console_fds();
 	set_cwd(cfg.cwd);
 

@@ -5,6 +5,12 @@
  * its getdents position, so positions stay valid while entries come and go.
  * Each entry holds a reference on its inode; an inode is freed when the
  * last entry and the last open file let go of it.
+ *
+ * A file may have a lower file (tmpfs_set_lower): a read-only file of the
+ * image whose pages stand in for the ones it has not written yet. The first
+ * write to such a page copies it up, so a seeded tmpfs (tmpfs_seed.c) costs
+ * memory only for what the app changes. A shared mapping made before a page
+ * is copied up keeps seeing the lower page, as with Linux's overlayfs.
  */
 #include "fs/tmpfs.h"
 
@@ -40,6 +46,8 @@ struct tmpfs_dir {
 
 struct tmpfs_file {
 	struct page_index pages; /* page index -> physical address; holes absent */
+	struct inode *lower;     /* read-only file behind pages not yet written */
+	uint64_t lower_pages;    /* pages below this index not in `pages` are lower's */
 };
 
 static const struct inode_ops tmpfs_dir_ops, tmpfs_file_ops_i, tmpfs_link_ops, tmpfs_special_ops;
@@ -418,12 +426,25 @@ static int tmpfs_readlink(struct inode *ino, char *buf, size_t size)
 	return (int)len;
 }
 
-static uint64_t page_at(struct tmpfs_file *tf, uint64_t idx)
+/* The lower file's page idx, or 0 when idx is past what it still lends. */
+static uint64_t lower_page(struct tmpfs_file *tf, uint64_t idx)
 {
-	return page_index_get(&tf->pages, idx);
+	uint64_t pa;
+	if (!tf->lower || idx >= tf->lower_pages ||
+	    tf->lower->ops->get_page(tf->lower, idx, false, &pa) < 0)
+		return 0;
+	return pa;
 }
 
-/* The page for index idx, allocated (zeroed) if it is a hole. */
+/* The page holding bytes of index idx for reading: its own, else lower's. */
+static uint64_t page_at(struct tmpfs_file *tf, uint64_t idx)
+{
+	uint64_t pa = page_index_get(&tf->pages, idx);
+	return pa ? pa : lower_page(tf, idx);
+}
+
+/* The file's own page for index idx, to write: a hole is allocated zeroed,
+ * a lower page is copied up. */
 static int page_fill(struct tmpfs_file *tf, uint64_t idx, uint64_t *pa)
 {
 	uint64_t have = page_index_get(&tf->pages, idx);
@@ -431,9 +452,12 @@ static int page_fill(struct tmpfs_file *tf, uint64_t idx, uint64_t *pa)
 		*pa = have;
 		return 0;
 	}
-	uint64_t fresh = frame_alloc_zeroed();
+	uint64_t below = lower_page(tf, idx);
+	uint64_t fresh = below ? frame_alloc() : frame_alloc_zeroed();
 	if (!fresh)
 		return -ENOSPC;
+	if (below)
+		memcpy(phys_to_virt(fresh), phys_to_virt(below), PAGE_SIZE);
 	if (page_index_set(&tf->pages, idx, fresh) < 0) {
 		frame_put(fresh);
 		return -ENOSPC;
@@ -459,12 +483,18 @@ static int tmpfs_truncate(struct inode *ino, uint64_t size)
 		return -EPERM;
 	struct tmpfs_file *tf = file_of(ino);
 	if (size < ino->size) {
-		free_pages_from(tf, (size + PAGE_SIZE - 1) / PAGE_SIZE);
+		uint64_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+		free_pages_from(tf, keep);
+		if (tf->lower_pages > keep)
+			tf->lower_pages = keep;
 		/* Bytes past the new end in the last page must read as zero later. */
-		uint64_t tail = size % PAGE_SIZE;
-		uint64_t last = page_at(tf, size / PAGE_SIZE);
-		if (tail && last)
+		uint64_t tail = size % PAGE_SIZE, last;
+		if (tail && page_at(tf, size / PAGE_SIZE)) {
+			int rc = page_fill(tf, size / PAGE_SIZE, &last);
+			if (rc < 0)
+				return rc;
 			memset((char *)phys_to_virt(last) + tail, 0, PAGE_SIZE - tail);
+		}
 	}
 	ino->size = size;
 	inode_touch(ino, true, true);
@@ -488,7 +518,12 @@ static int tmpfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t l
 		for (uint64_t a = off; a < off + len && a < ino->size;) {
 			uint64_t idx = a / PAGE_SIZE, in_page = a % PAGE_SIZE;
 			uint64_t n = PAGE_SIZE - in_page < off + len - a ? PAGE_SIZE - in_page : off + len - a;
-			uint64_t pa = page_at(tf, idx);
+			uint64_t pa = 0;
+			if (page_at(tf, idx)) {
+				int rc = page_fill(tf, idx, &pa);
+				if (rc < 0)
+					return rc;
+			}
 			if (pa && in_page == 0 && n == PAGE_SIZE) {
 				/* A whole page: zero it in place (the index keeps no holes
 				 * inside a node cheaply); the contents are what matter. */
@@ -520,7 +555,10 @@ static int tmpfs_get_page(struct inode *ino, uint64_t pgoff, bool writable, uint
 {
 	if (pgoff >= (ino->size + PAGE_SIZE - 1) / PAGE_SIZE)
 		return -ENXIO;
-	return page_fill(file_of(ino), pgoff, pa);
+	struct tmpfs_file *tf = file_of(ino);
+	if (!writable && !page_index_get(&tf->pages, pgoff) && (*pa = lower_page(tf, pgoff)))
+		return 0;
+	return page_fill(tf, pgoff, pa);
 }
 
 static void tmpfs_evict(struct inode *ino)
@@ -531,6 +569,8 @@ static void tmpfs_evict(struct inode *ino)
 	if (S_ISREG(ino->mode)) {
 		free_pages_from(file_of(ino), 0);
 		page_index_free(&file_of(ino)->pages);
+		if (file_of(ino)->lower)
+			inode_put(file_of(ino)->lower);
 	} else if (S_ISDIR(ino->mode)) {
 		kfree(dir_of(ino)->own_name);
 	}
@@ -668,6 +708,20 @@ struct superblock *tmpfs_new(uint32_t dev, uint32_t root_mode)
 		return NULL;
 	}
 	return sb;
+}
+
+int tmpfs_set_lower(struct inode *ino, struct inode *lower)
+{
+	if (ino->ops != &tmpfs_file_ops_i || !S_ISREG(lower->mode) || !lower->ops->get_page)
+		return -EINVAL;
+	struct tmpfs_file *tf = file_of(ino);
+	if (tf->lower)
+		inode_put(tf->lower);
+	free_pages_from(tf, 0);
+	tf->lower = inode_get(lower);
+	tf->lower_pages = (lower->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	ino->size = lower->size;
+	return 0;
 }
 
 int tmpfs_add_node(struct inode *dir, const char *name, struct inode *ino)

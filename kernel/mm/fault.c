@@ -99,7 +99,10 @@ static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
 		return 0;
 	}
 	frame_get(file_pa);
-	*pte = file_pa | pte_prot(v->prot, shared);
+	/* A shared page is mapped writable only once the file has given it for
+	 * writing: a read may have been lent a page the file does not own (a
+	 * tmpfs file's lower page), see make_writable. */
+	*pte = file_pa | pte_prot(v->prot, shared && write);
 	if (!write && v->inode->sb->readonly)
 		fault_around(v, va);
 	return 0;
@@ -109,7 +112,17 @@ static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
 static int make_writable(struct vma *v, uint64_t va, pte_t *pte)
 {
 	uint64_t pa = *pte & PTE_ADDR;
-	if ((v->flags & VMA_SHARED) || frame_is_exclusive(pa)) {
+	if ((v->flags & VMA_SHARED) && v->inode) {
+		uint64_t own;
+		int rc = v->inode->ops->get_page(v->inode, file_pgoff(v, va), true, &own);
+		if (rc < 0)
+			return rc;
+		if (own != pa) {
+			frame_get(own);
+			frame_put(pa);
+		}
+		*pte = own | pte_prot(v->prot, true);
+	} else if ((v->flags & VMA_SHARED) || frame_is_exclusive(pa)) {
 		*pte |= PTE_W;
 	} else {
 		uint64_t copy;

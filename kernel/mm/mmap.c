@@ -149,7 +149,10 @@ static void reprotect_pte(uint64_t va, pte_t *pte, void *arg)
 	if (a->prot == PROT_NONE) {
 		*pte = pa | PTE_SOFT_NONE;
 	} else {
-		bool writable = a->shared || frame_is_exclusive(pa);
+		/* A shared page stays read-only until a write fault asks its file
+		 * for it (mm/fault.c, make_writable); a private one is writable
+		 * when no one else maps it. */
+		bool writable = a->shared ? (*pte & PTE_W) != 0 : frame_is_exclusive(pa);
 		*pte = pa | pte_prot(a->prot, writable);
 	}
 	if (!a->batched)

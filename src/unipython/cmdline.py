@@ -70,18 +70,21 @@ DEFAULT_ENV: Mapping[str, str] = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME"
 
 @dataclass
 class BootConfig:
-    """What the kernel runs: ``exec`` with ``argv``, in ``cwd``, with ``env``."""
+    """What the kernel runs: ``exec`` with ``argv``, in ``cwd``, with ``env``; and
+    the image's directories it makes ``writable`` (in RAM, seeded with their contents)."""
 
     exec: str
     argv: Sequence[str]
     env: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ENV))
     cwd: str = "/"
+    writable: list[str] = field(default_factory=list)
 
     def tokens(self) -> list[tuple[str, str]]:
         tokens = [("exec", self.exec)]
         tokens += [("arg", a) for a in self.argv]
         tokens += [("env", f"{k}={v}") for k, v in self.env.items()]
         tokens.append(("cwd", self.cwd))
+        tokens += [("writable", w) for w in self.writable]
         return tokens
 
     def render(self) -> str:
@@ -93,6 +96,7 @@ class BootConfig:
         """Read back a config written by :meth:`render`."""
         config = cls(exec="", argv=[], env={})
         argv: list[str] = []
+        writable: list[str] = []
         for key, value in parse_tokens(text):
             if key == "exec":
                 config.exec = value
@@ -103,5 +107,8 @@ class BootConfig:
                 config.env[name] = val
             elif key == "cwd":
                 config.cwd = value
+            elif key == "writable":
+                writable.append(value)
         config.argv = argv
+        config.writable = writable
         return config

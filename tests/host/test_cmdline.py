@@ -42,10 +42,11 @@ def test_boot_config_has_the_documented_shape() -> None:
     config = BootConfig(
         "/usr/bin/python3.11", ["/usr/bin/python3.11", "/app/hello.py"],
         {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/root", "GREETING": "hi there"},
-        "/app",
+        "/app", ["/app", "/root"],
     )
     assert config.render() == (
         "exec=/usr/bin/python3.11 arg=/usr/bin/python3.11 arg=/app/hello.py "
-        "env=PATH=/usr/local/bin:/usr/bin:/bin env=HOME=/root env=GREETING=hi%20there cwd=/app"
+        "env=PATH=/usr/local/bin:/usr/bin:/bin env=HOME=/root env=GREETING=hi%20there cwd=/app "
+        "writable=/app writable=/root"
     )
     assert BootConfig.parse(config.render()) == config

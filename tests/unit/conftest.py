@@ -68,6 +68,8 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         "t_config_argv": (cp, [vp, ctypes.c_int]),
         "t_config_envc": (ctypes.c_int, [vp]),
         "t_config_env": (cp, [vp, ctypes.c_int]),
+        "t_config_nwritable": (ctypes.c_int, [vp]),
+        "t_config_writable": (cp, [vp, ctypes.c_int]),
         "t_config_trace": (ctypes.c_int, [vp]),
         "t_config_seed": (sz, [vp, vp]),
         "format": (ctypes.c_int, [cp, sz, cp]),

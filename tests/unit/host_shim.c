@@ -134,6 +134,8 @@ int t_config_argc(struct boot_config *c) { return c->argc; }
 const char *t_config_argv(struct boot_config *c, int i) { return c->argv[i]; }
 int t_config_envc(struct boot_config *c) { return c->envc; }
 const char *t_config_env(struct boot_config *c, int i) { return c->envp[i]; }
+int t_config_nwritable(struct boot_config *c) { return c->nwritable; }
+const char *t_config_writable(struct boot_config *c, int i) { return c->writable[i]; }
 int t_config_trace(struct boot_config *c) { return c->trace; }
 size_t t_config_seed(struct boot_config *c, uint8_t *out)
 {

@@ -62,3 +62,14 @@ def test_malformed_tokens_are_rejected_with_a_reason(klib):
     for text in ("arg", "arg=%zz", "env=NOEQUALS"):
         cfg, why = parse(klib, text)
         assert cfg is None and why
+
+
+def test_writable_directories_are_absolute_and_at_most_eight(klib):
+    cfg, why = parse(klib, format_tokens([("writable", "/app"), ("writable", "/root dir")]))
+    assert cfg, why
+    got = [klib.t_config_writable(cfg, i) for i in range(klib.t_config_nwritable(cfg))]
+    assert got == [b"/app", b"/root dir"]
+    cfg, why = parse(klib, "writable=app")
+    assert cfg is None and "writable" in why
+    cfg, why = parse(klib, " ".join(["writable=/d"] * 9))
+    assert cfg is None and "writable" in why

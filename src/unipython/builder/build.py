@@ -29,7 +29,8 @@ from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
 from unipython.errors import UserError
 
 DEFAULT_PYTHON = Path("/usr/bin/python3.11")
-MOUNT_POINTS = ("/tmp", "/dev", "/proc", "/root")
+HOME_DIR = DEFAULT_ENV["HOME"]
+MOUNT_POINTS = ("/tmp", "/dev", "/proc", HOME_DIR)
 
 Progress = Callable[[str], None]
 
@@ -194,7 +195,10 @@ def plan_app(
     say("resolving shared libraries")
     warnings += _add_libraries(plan, python_guest, extensions)
 
-    config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR)
+    # The app's directory (its working directory) and HOME take writes, in RAM, as
+    # apps expect of them; the rest of the image stays read-only.
+    config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR,
+                        writable=[APP_DIR, HOME_DIR])
     uses_sockets = include_stdlib or any(m.name in ("socket", "_socket") for m in modules)
     _add_generated(plan, config, uses_sockets)
     return AppPlan(plan, config, warnings)
@@ -277,5 +281,5 @@ def _add_libraries(plan: Plan, python_guest: str, extensions: Mapping[str, Path]
 def _add_generated(plan: Plan, config: BootConfig, uses_sockets: bool) -> None:
     add_etc(plan, uses_sockets)
     for directory in MOUNT_POINTS:
-        plan.add_dir(directory, "generated: mount point" if directory != "/root" else "HOME")
+        plan.add_dir(directory, "generated: mount point" if directory != HOME_DIR else "HOME")
     plan.add_generated(CONFIG_PATH, config.render().encode("ascii"), "boot defaults")

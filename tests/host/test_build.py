@@ -123,6 +123,16 @@ def test_development_tools_are_not_pulled_in_by_the_stdlib(
                    for tool in ("unittest/", "doctest.py", "pdb.py", "test/", "pydoc.py"))
 
 
+def test_development_tools_imported_by_a_third_party_package_go_in(
+    make_app: AppMaker, build_app: Builder, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "tool").mkdir(parents=True)
+    (site / "tool" / "__init__.py").write_text("import pdb\n")  # as pyelftools does
+    why = reasons(build_app(make_app({"main.py": "import tool\n"}), extra_paths=[site]))
+    assert why[f"{STDLIB}/pdb.py"] == "imported by tool"
+
+
 def test_local_modules_and_packages_go_under_app(
     make_app: AppMaker, build_app: Builder
 ) -> None:

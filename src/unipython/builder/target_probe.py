@@ -49,9 +49,9 @@ def syntax_error_record(exc):
     }
 
 
-# Development tools: followed only from the app's own files, from --include-module or
-# from each other, never from the rest of the stdlib, whose lazy imports of them (in
-# test helpers, debuggers, help()) would pull in most of the stdlib.
+# Development tools: never followed from the rest of the stdlib, whose lazy imports of
+# them (in test helpers, debuggers, help()) would pull in most of the stdlib; followed
+# from the app's own files, third-party packages, --include-module and each other.
 DEV_TOOLS = frozenset({
     "test", "unittest", "doctest", "pdb", "bdb", "pydoc", "pydoc_data", "lib2to3",
     "distutils", "tkinter", "idlelib", "turtle", "turtledemo", "ensurepip", "venv",
@@ -93,12 +93,17 @@ class Finder(modulefinder.ModuleFinder):
 
     def _safe_import_hook(self, name, caller, fromlist, level=-1):
         if level == 0 and is_dev_tool(name) and caller is not None:
-            if not (self.is_app_module(caller) or is_dev_tool(caller.__name__)):
+            if self.is_stdlib_module(caller) and not is_dev_tool(caller.__name__):
                 return  # not followed: see DEV_TOOLS
         return modulefinder.ModuleFinder._safe_import_hook(self, name, caller, fromlist, level)
 
-    def is_app_module(self, module):
-        return module.__name__ == "__main__" or in_dir(module.__file__, self.app_dir)
+    def is_stdlib_module(self, module):
+        path = module.__file__
+        if module.__name__ == "__main__" or path is None or in_dir(path, self.app_dir):
+            return False
+        stdlib = os.path.dirname(os.__file__)
+        return in_dir(path, stdlib) and not any(
+            in_dir(path, os.path.join(stdlib, sub)) for sub in ("site-packages", "dist-packages"))
 
     def find_module(self, name, path, parent=None):
         # ModuleFinder does not know namespace packages (a directory without

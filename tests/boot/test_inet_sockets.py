@@ -238,7 +238,7 @@ def test_ip_control_messages_match_linux(same_as_host: SameAsHost) -> None:
                              (socket.IPPROTO_IPV6, socket.IPV6_TCLASS, array.array("i", [0x40]))])
         show("per packet", r, 10240)
         for bad in ([(socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT, array.array("i", [256]))],
-                    [(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, b"\0\0\0\0\0")]):
+                    [(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, bytes(5))]):
             try:
                 s.sendmsg([b"x"], bad)
             except OSError as e:

@@ -110,9 +110,13 @@ def test_a_10ms_sleep_takes_about_10ms(boot: Boot) -> None:
             time.sleep(0.01)
             took.append(time.monotonic() - start)
         took.sort()
-        print(0.0095 <= took[10] <= 0.05)  # about 10 ms: not 0, not 100
+        print(took[0], took[10])
     """)
-    assert r.stdout == "True\n", r.stdout + r.stderr
+    assert r.returncode == 0, r.stderr
+    shortest, median = map(float, r.stdout.split())
+    # About 10 ms: never shorter, and not a 100 Hz tick's worth more (a busy host
+    # may stretch a few).
+    assert shortest >= 0.0095 and median <= 0.05, r.stdout
 
 
 def test_two_cpu_bound_threads_both_make_progress(boot: Boot) -> None:

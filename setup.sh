@@ -7,9 +7,10 @@ cd "$(dirname "$0")"
 
 # Debian packages: QEMU to boot images, gcc/make for the kernel, the exact
 # CPython that goes into images, CPython's own test suite (the same
-# python3.11 revision), and the tools the benchmarks use.
+# python3.11 revision), its headers (for the C extensions the tests build),
+# and the tools the benchmarks use.
 PACKAGES=(qemu-system-x86 qemu-user gcc make python3.11 python3.11-venv
-          libpython3.11-testsuite zstd)
+          python3.11-dev libpython3.11-testsuite zstd)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,9 +17,9 @@ def add_content_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-module", metavar="NAME", action="append", default=[],
                    help="also include module NAME and what it imports (for dynamic imports)")
     p.add_argument("--path", metavar="DIR", action="append", default=[],
-                   help="a directory of pure-Python packages (e.g. a venv's site-packages): "
+                   help="a directory of third-party packages (e.g. a venv's site-packages): "
                    "searched for imports after the app's directory, and put on the "
-                   "image's PYTHONPATH (repeatable)")
+                   "image's PYTHONPATH; each package used goes in whole (repeatable)")
 
 
 def content_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from unipython.builder.modules import (
     pyc_path,
     unresolved_warnings,
 )
+from unipython.builder.packages import package_files
 from unipython.builder.plan import Plan, source_date_epoch
 from unipython.builder.probe import CompileJob, Target, TargetInfo
 from unipython.builder.rootfs import align_up
@@ -158,8 +159,9 @@ def plan_app(
     if closure.missing_includes:
         raise UserError(f"module not found: {', '.join(closure.missing_includes)} "
                         "(given with --include-module)")
-    warnings = unresolved_warnings(closure, app_dir, app.name)
+    warnings = unresolved_warnings(closure, app_dir, app.name, extra)
     modules = module_files(info, startup, closure, app_dir, extra_dirs)
+    modules += package_files(closure, extra_dirs, (m.guest for m in modules))
 
     app_guest = f"{APP_DIR}/{app.name}"
     plan.add_host_file(python_guest, "interpreter")
@@ -193,7 +195,8 @@ def plan_app(
             extensions.setdefault(elf, Path(elf))
 
     say("resolving shared libraries")
-    warnings += _add_libraries(plan, python_guest, extensions)
+    trees_of_app = {APP_DIR: app_dir, **{guest: path for path, guest in extra_dirs}}
+    warnings += _add_libraries(plan, python_guest, extensions, trees_of_app)
 
     # The app's directory (its working directory) and HOME take writes, in RAM, as
     # apps expect of them; the rest of the image stays read-only.
@@ -265,15 +268,19 @@ def _add_bytecode(
         plan.add_generated(guest_pyc, job.cfile.read_bytes(), f"bytecode of {job.dfile}")
 
 
-def _add_libraries(plan: Plan, python_guest: str, extensions: Mapping[str, Path]) -> list[str]:
-    """``extensions`` maps the guest path of each dlopened ELF file to its host file."""
+def _add_libraries(plan: Plan, python_guest: str, extensions: Mapping[str, Path],
+                   trees: Mapping[str, Path]) -> list[str]:
+    """``extensions`` maps the guest path of each dlopened ELF file to its host file;
+    ``trees`` the guest directories whose files come from elsewhere on the host (the
+    app's and the --path ones) to their host directories."""
     local = {g: h for g, h in extensions.items() if g != h.as_posix()}  # /app/... files
-    closure = library_closure([python_guest, *sorted(extensions)], hosts=local)
+    closure = library_closure([python_guest, *sorted(extensions)], hosts=local, trees=trees)
     for lib in closure.libraries:
-        if lib.name == "PT_INTERP":
-            plan.add_host_file(lib.path, f"PT_INTERP of {lib.needed_by}")
-        else:
-            plan.add_host_file(lib.path, f"DT_NEEDED of {lib.needed_by}")
+        reason = f"{'PT_INTERP' if lib.name == 'PT_INTERP' else 'DT_NEEDED'} of {lib.needed_by}"
+        if lib.host.as_posix() == lib.path:
+            plan.add_host_file(lib.path, reason)
+        else:  # e.g. a wheel's bundled library (numpy.libs/...) found through $ORIGIN
+            plan.add_file(lib.path, lib.host, reason)
     return [f"library {name!r} needed by {by} not found; it is not in the image"
             for name, by in closure.missing]
 

@@ -83,6 +83,7 @@ class Library:
     path: str  # where the guest's ld.so will open it
     needed_by: str
     name: str  # the DT_NEEDED entry (or PT_INTERP)
+    host: Path  # the file on the host
 
 
 @dataclass
@@ -99,13 +100,20 @@ class _Loaded:
 
 @dataclass(frozen=True)
 class _Host:
-    """Maps guest paths to host files: ``root``/path, except for ``extra`` files."""
+    """Maps guest paths to host files: ``root``/path, except for ``extra`` files and
+    for paths under the guest directories of ``trees`` (the app's, --path ones)."""
 
     root: Path
     extra: Mapping[str, Path]
+    trees: Mapping[str, Path]
 
     def __call__(self, guest: str) -> Path:
-        return self.extra.get(guest) or self.root / guest.lstrip("/")
+        if guest in self.extra:
+            return self.extra[guest]
+        for top, host_dir in self.trees.items():
+            if guest.startswith(top + "/"):
+                return host_dir / guest[len(top) + 1:]
+        return self.root / guest.lstrip("/")
 
 
 def _find(name: str, loader: _Loaded, runpath: list[str], host: _Host) -> str | None:
@@ -131,15 +139,18 @@ def _own_rpath(path: str, deps: ElfDeps) -> tuple[str, ...]:
 
 
 def library_closure(
-    roots: Sequence[str], root: Path = Path("/"), hosts: Mapping[str, Path] | None = None
+    roots: Sequence[str], root: Path = Path("/"), hosts: Mapping[str, Path] | None = None,
+    trees: Mapping[str, Path] | None = None,
 ) -> LibraryClosure:
     """The interpreters and libraries the ELF files ``roots`` (guest paths) need.
 
     ``roots`` are the executable first, then objects it dlopens (extension modules);
     all of them are loaded by the executable, so its DT_RPATH applies to them. Guest
-    paths are host paths under ``root``, except those ``hosts`` maps elsewhere.
+    paths are host paths under ``root``, except those ``hosts`` maps elsewhere and
+    those under a guest directory of ``trees``, which maps it to a host directory (so
+    a wheel's extension finds its bundled libraries through $ORIGIN, as on the host).
     """
-    host = _Host(root, hosts or {})
+    host = _Host(root, hosts or {}, trees or {})
     result = LibraryClosure()
     seen: set[str] = set(roots)
     exe_rpath = _own_rpath(roots[0], read_deps(host(roots[0])))
@@ -153,7 +164,8 @@ def library_closure(
         if deps.interp and deps.interp not in seen:
             seen.add(deps.interp)
             if host(deps.interp).exists():
-                result.libraries.append(Library(deps.interp, path, "PT_INTERP"))
+                result.libraries.append(Library(deps.interp, path, "PT_INTERP",
+                                                host(deps.interp)))
             else:
                 result.missing.append((deps.interp, path))
         for name in deps.needed:
@@ -163,6 +175,6 @@ def library_closure(
                     result.missing.append((name, path))
             elif found not in seen:
                 seen.add(found)
-                result.libraries.append(Library(found, path, name))
+                result.libraries.append(Library(found, path, name, host(found)))
                 queue.append((found, loaded.rpath_chain))
     return result

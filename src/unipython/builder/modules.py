@@ -92,7 +92,9 @@ def module_files(
             wanted.append((module.name, module.file, _reason(module.importer)))
 
     by_guest: dict[str, ModuleFile] = {}
-    places = [(app_dir, APP_DIR), *extra_dirs]
+    # The deepest directory first: a venv inside the app's directory, given with
+    # --path, is a package directory of its own (on PYTHONPATH), not app files.
+    places = sorted([(app_dir, APP_DIR), *extra_dirs], key=lambda p: -len(p[0].parts))
     for name, file, reason in wanted:
         place = next(((d, g) for d, g in places if is_under(file, d)), None)
         local = place is not None
@@ -106,22 +108,28 @@ def module_files(
     return list(by_guest.values())
 
 
-def app_module_names(closure: Closure, app_dir: Path) -> dict[str, str]:
-    """Module name -> path relative to the app dir, for the app's own modules."""
+def app_module_names(closure: Closure, app_dir: Path,
+                     package_dirs: Sequence[Path] = ()) -> dict[str, str]:
+    """Module name -> path relative to the app dir, for the app's own modules (not
+    those of ``package_dirs``, --path directories, even inside the app's directory)."""
     names = {}
     for module in closure.modules:
-        if module.file is not None and is_under(module.file, app_dir):
+        if module.file is None or not is_under(module.file, app_dir):
+            continue
+        if not any(is_under(module.file, d) for d in package_dirs):
             names[module.name] = module.file.relative_to(app_dir).as_posix()
     return names
 
 
-def unresolved_warnings(closure: Closure, app_dir: Path, app_name: str) -> list[str]:
+def unresolved_warnings(closure: Closure, app_dir: Path, app_name: str,
+                        package_dirs: Sequence[Path] = ()) -> list[str]:
     """Warnings for imports written in the app's own files that nothing satisfies.
 
-    Unresolved imports inside the stdlib (``nt``, ``_winapi``, ``msvcrt``...) are
-    guarded by try/except or platform checks and are not reported.
+    Unresolved imports inside the stdlib (``nt``, ``_winapi``, ``msvcrt``...) and in
+    third-party packages are mostly optional (guarded by try/except or platform checks)
+    and are not reported.
     """
-    own = app_module_names(closure, app_dir)
+    own = app_module_names(closure, app_dir, package_dirs)
     own["__main__"] = app_name
     warnings = []
     for missing in closure.missing:

@@ -170,6 +170,18 @@ def test_an_unresolved_import_in_the_app_warns_and_names_it(
     assert second.startswith("module 'no_such_module_xyz' imported by app.py was not found")
 
 
+def test_names_a_package_makes_on_demand_are_not_missing_modules(
+    make_app: AppMaker, build_app: Builder
+) -> None:
+    result = build_app(make_app({
+        "app.py": "from lazy import Thing\nfrom plain import Nothing\n",
+        "lazy/__init__.py": "def __getattr__(name):\n    return name\n",  # PEP 562
+        "plain/__init__.py": "",
+    }))
+    assert [w.split(" was ")[0] for w in result.warnings] == [
+        "module 'plain.Nothing' imported by app.py"]
+
+
 def test_a_syntax_error_in_the_app_reads_as_python_reports_it(
     make_app: AppMaker, build_app: Builder
 ) -> None:

@@ -242,10 +242,17 @@ def closure(request):
         "missing": [
             {"name": name, "importers": sorted(finder.badmodules.get(name, {}))}
             for name in missing
-            if name not in finder.modules
+            if name not in finder.modules and not lazy_attribute(finder, name)
         ],
         "missing_includes": missing_includes,
     }
+
+
+def lazy_attribute(finder, name):
+    """``from pkg import name`` where pkg has a module ``__getattr__`` (PEP 562), which
+    makes the name on first use (pydantic's BaseModel): not a missing module."""
+    parent = finder.modules.get(name.rpartition(".")[0])
+    return parent is not None and "__getattr__" in parent.globalnames
 
 
 def compile_all(request):

@@ -9,6 +9,10 @@
  *           per line, "key value...\n". The runner reads them after the VM
  *           ends: the exit status, boot statistics and raw backtrace
  *           addresses that the runner symbolizes from the kernel ELF.
+ *           The other way, the runner sends the app's standard input on
+ *           COM2 (when the command line says stdin=1, once the kernel says
+ *           "input ready"), in frames:
+ *           one type byte, a 16-bit big-endian length, that many bytes.
  * Exit:     a write to the isa-debug-exit port ends QEMU with status
  *           (value << 1) | 1. The value only says "the guest ended on
  *           purpose"; the exact status travels on the control channel.
@@ -34,7 +38,12 @@
  *   panic REASON...             a kernel panic
  *   frame ADDR                  one backtrace frame (hex), innermost first
  *   stat NAME VALUE             a boot/run statistic (decimal)
+ *   input ready                 the kernel takes input frames from now on
  */
+
+/* Input frames (runner to guest, on the control port). */
+#define UPY_INPUT_DATA 'd' /* bytes for the app's stdin */
+#define UPY_INPUT_EOF 'e'  /* length 0: stdin has ended */
 
 #define UPY_CONFIG_PATH "/.unipython/config"
 

@@ -121,6 +121,9 @@ int boot_config_parse(struct boot_config *cfg, const char *text, size_t len, con
 		} else if (key_is(tok, key_len, "trace")) {
 			cfg->trace = value[0] == '1';
 			kfree(value);
+		} else if (key_is(tok, key_len, "stdin")) {
+			cfg->stdin_from_host = value[0] == '1';
+			kfree(value);
 		} else if (key_is(tok, key_len, "seed")) {
 			size_t n = strlen(value) / 2;
 			cfg->seed_len = n < sizeof(cfg->seed) ? n : sizeof(cfg->seed);

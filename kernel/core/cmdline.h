@@ -5,6 +5,7 @@
  *   exec=PATH     the program to run        cwd=PATH   its working directory
  *   arg=VALUE     the next argv entry       env=K=V    an environment entry
  *   trace=1       trace syscalls            seed=HEX   entropy from the host
+ *   stdin=1       the runner sends the app's stdin (abi/host.h)
  *   writable=PATH a directory of the image made writable: a tmpfs seeded
  *                 with its contents, copied page by page on first write
  * On the command line, arg= entries are appended to the image's argv and
@@ -30,6 +31,7 @@ struct boot_config {
 	char *writable[BOOT_MAX_WRITABLE];
 	int nwritable;
 	int trace;
+	int stdin_from_host;
 	uint8_t seed[64];
 	size_t seed_len;
 };

@@ -19,6 +19,7 @@
 #include "core/random.h"
 #include "core/stats.h"
 #include "drivers/pic.h"
+#include "drivers/console_input.h"
 #include "fs/devfs.h"
 #include "fs/namei.h"
 #include "fs/open.h"
@@ -160,6 +161,7 @@ void kernel_main(uint32_t start_info_pa)
 		panic("%s names no program to run", UPY_CONFIG_PATH);
 	for (int i = 0; i < cfg.nwritable; i++)
 		make_writable(cfg.writable[i], 5 + (uint32_t)i);
+	console_input_init(cfg.stdin_from_host);
 	open_console_fds();
 	set_cwd(cfg.cwd);
 

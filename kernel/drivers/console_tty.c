@@ -1,29 +1,38 @@
 /*
  * The serial console as a terminal. Output goes to COM1 byte for byte.
- * Input: the runner connects no input to the console, so the terminal
- * always reads end-of-file (like `app < /dev/null`).
+ * Input is the runner's standard input (drivers/console_input.c), or
+ * end-of-file when the runner sends none.
  * The termios state is what the app last set; of its flags only
- * OPOST|ONLCR (turn "\n" into "\r\n") changes what the driver does, and
- * it starts off, so that output reaches the host unchanged.
+ * OPOST|ONLCR (turn "\n" into "\r\n") and ICANON (a read returns one line)
+ * change what the driver does. ONLCR starts off, so that output reaches
+ * the host unchanged; ICANON starts on, as on any terminal.
  */
 #include "drivers/console_tty.h"
 
 #include "core/console.h"
 #include "core/process.h"
+#include "drivers/console_input.h"
 #include "linux/uapi/errno.h"
+#include "linux/uapi/fcntl.h"
 #include "linux/uapi/ioctl.h"
 #include "mm/uaccess.h"
 
 /* The terminal's settings; owned by this driver. */
 static struct linux_termios termios = {
 	.c_cflag = B115200 | CS8 | CREAD | CLOCAL,
+	.c_lflag = ICANON, /* reads return lines; the host terminal edits and echoes them */
 	.c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0 },
 };
 static struct linux_winsize winsize;
 
 static int64_t tty_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
-	return 0;
+	uint8_t chunk[512];
+	int64_t n = console_input_read(chunk, len < sizeof(chunk) ? len : sizeof(chunk),
+				       termios.c_lflag & ICANON, f->flags & O_NONBLOCK);
+	if (n > 0 && copy_to_user(buf, chunk, (size_t)n) < 0)
+		return -EFAULT;
+	return n;
 }
 
 static int64_t tty_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
@@ -72,9 +81,12 @@ static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 		int pid = proc.pid;
 		return copy_to_user(p, &pid, sizeof(pid)) < 0 ? -EFAULT : 0;
 	}
-	case FIONREAD:
+	case FIONREAD: {
+		int waiting = (int)console_input_pending();
+		return copy_to_user(p, &waiting, sizeof(waiting)) < 0 ? -EFAULT : 0;
+	}
 	case TIOCOUTQ: {
-		int zero = 0; /* no input waits; output leaves at once */
+		int zero = 0; /* output leaves at once */
 		return copy_to_user(p, &zero, sizeof(zero)) < 0 ? -EFAULT : 0;
 	}
 	case TCSBRK:
@@ -87,7 +99,7 @@ static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 
 static unsigned tty_poll(struct file *f)
 {
-	return 0x1 | 0x4; /* POLLIN (end-of-file is readable) | POLLOUT */
+	return (console_input_readable(termios.c_lflag & ICANON) ? 0x1 : 0) | 0x4; /* IN|OUT */
 }
 
 const struct file_ops console_tty_ops = {

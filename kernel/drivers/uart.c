@@ -14,12 +14,12 @@
 
 void uart_init(uint16_t port)
 {
-	outb(port + UART_IER, 0x00);  /* no interrupts: we poll */
+	outb(port + UART_IER, 0x00);  /* no interrupts until asked for */
 	outb(port + UART_LCR, 0x80);  /* DLAB on to set the divisor */
 	outb(port + UART_DATA, 0x01); /* 115200 baud */
 	outb(port + UART_IER, 0x00);
 	outb(port + UART_LCR, 0x03);  /* 8N1, DLAB off */
-	outb(port + UART_FCR, 0x07);  /* enable and clear the FIFOs */
+	outb(port + UART_FCR, 0xc7);  /* enable and clear the FIFOs; RX interrupt at 14 bytes */
 	outb(port + UART_MCR, 0x03);  /* DTR, RTS */
 }
 
@@ -42,4 +42,10 @@ int uart_poll_read(uint16_t port)
 	if (!(inb(port + UART_LSR) & LSR_DATA_READY))
 		return -1;
 	return inb(port + UART_DATA);
+}
+
+void uart_rx_interrupt(uint16_t port, bool on)
+{
+	outb(port + UART_IER, on ? 0x01 : 0x00); /* "received data available" */
+	outb(port + UART_MCR, on ? 0x0b : 0x03);  /* OUT2 gates the IRQ line on PCs */
 }

@@ -116,10 +116,19 @@ __attribute__((noreturn)) static void deadlock(void)
 	process_deadlock();
 }
 
+/* Sources outside the VM that may wake a thread (console input); owned by
+ * this file. */
+static int external_wakers;
+
+void sched_external_waker(int delta)
+{
+	external_wakers += delta;
+}
+
 /* Halts until an interrupt; the time counts as idle, not as CPU time. */
 static void idle(void)
 {
-	if (!ktimer_next_deadline())
+	if (!ktimer_next_deadline() && external_wakers == 0)
 		deadlock();
 	arm_timer();
 	uint64_t t0 = rdtsc();

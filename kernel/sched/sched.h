@@ -46,6 +46,9 @@ __attribute__((noreturn)) void sched_exit_thread(void);
 
 /* Called on every return to app code: switches threads if the slice ran out. */
 void sched_preempt_point(void);
+/* Counts a source outside the VM that may wake threads (+1) or one that has
+ * ended (-1): while any exists, all threads blocked is not a deadlock. */
+void sched_external_waker(int delta);
 /* Gives up the CPU to other ready threads (sched_yield). */
 void sched_yield_now(void);
 

@@ -12,6 +12,16 @@ DEBUG_EXIT_PORT = 0xF4
 EXIT_APP = 0x10
 EXIT_PANIC = 0x11
 
+# Frames of the app's stdin, runner to guest on the control port: a type byte,
+# a 16-bit big-endian length, the bytes.
+INPUT_DATA = b"d"
+INPUT_EOF = b"e"
+INPUT_FRAME_MAX = 0xFFFF
+
+
+def input_frame(kind: bytes, data: bytes = b"") -> bytes:
+    return kind + len(data).to_bytes(2, "big") + data
+
 
 def qemu_status(value: int) -> int:
     """The exit status of QEMU after the guest writes `value` to isa-debug-exit."""

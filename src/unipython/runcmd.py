@@ -33,6 +33,7 @@ class RunOptions:
     trace_syscalls: bool = False
     timeout: float | None = None
     icount: bool = False
+    stdin: int | None = None  # a file descriptor to send as the app's stdin
 
 
 def parse_memory(text: str) -> int:
@@ -49,6 +50,8 @@ def kernel_cmdline(opts: RunOptions) -> str:
     tokens += [("env", f"{k}={v}") for k, v in opts.env.items()]
     if opts.trace_syscalls:
         tokens.append(("trace", "1"))
+    if opts.stdin is not None:
+        tokens.append(("stdin", "1"))
     # Entropy for the guest's random numbers, from the host's.
     tokens.append(("seed", secrets.token_hex(32)))
     return format_tokens(tokens)
@@ -62,7 +65,8 @@ def run_image(image: Path, opts: RunOptions, stdout: object = None) -> qemu.VMRe
     if memory < floor:
         raise UserError(f"-m {opts.memory} is too small for this image: it needs at least {floor}M")
     cfg = qemu.VMConfig(image=image, memory_mib=memory, accel=opts.accel,
-                        cmdline=kernel_cmdline(opts), timeout=opts.timeout, icount=opts.icount)
+                        cmdline=kernel_cmdline(opts), timeout=opts.timeout, icount=opts.icount,
+                        stdin=opts.stdin)
     return qemu.boot(cfg, stdout=stdout)  # type: ignore[arg-type]
 
 
@@ -127,6 +131,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         accel=args.accel,
         trace_syscalls=args.trace_syscalls,
         timeout=args.timeout,
+        stdin=sys.stdin.fileno() if sys.stdin is not None else None,
     )
     target = Path(args.target) if args.target else demo_app()
     with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:

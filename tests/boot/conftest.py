@@ -24,9 +24,10 @@ class Run:
     stderr: str
 
 
-def unipython(*args: str, timeout: float = BOOT_TIMEOUT) -> Run:
+def unipython(*args: str, timeout: float = BOOT_TIMEOUT, input: str = "") -> Run:
+    """Runs the CLI; ``input`` is its stdin (and so the app's)."""
     proc = subprocess.run([sys.executable, "-m", "unipython", *args], capture_output=True,
-                          text=True, timeout=timeout + 30, cwd=REPO)
+                          text=True, timeout=timeout + 30, cwd=REPO, input=input)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -41,15 +42,15 @@ Boot = Callable[..., Run]
 
 @pytest.fixture
 def boot(tmp_path: Path) -> Boot:
-    """boot(source, args=(), env={}, run_options=()) builds and runs an app."""
+    """boot(source, args=(), env={}, options=(), input="") builds and runs an app."""
 
     def run(source: str, args: Sequence[str] = (), env: dict[str, str] | None = None,
-            options: Sequence[str] = (), name: str = "app.py") -> Run:
+            options: Sequence[str] = (), name: str = "app.py", input: str = "") -> Run:
         app = tmp_path / name
         app.write_text(textwrap.dedent(source))
         env_args = [a for k, v in (env or {}).items() for a in ("-e", f"{k}={v}")]
         result = unipython("run", "--timeout", str(BOOT_TIMEOUT), *env_args, *options,
-                           str(app), "--", *args)
+                           str(app), "--", *args, input=input)
         assert "QEMU failed" not in result.stderr, result.stderr
         return result
 

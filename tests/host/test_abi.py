@@ -25,3 +25,10 @@ def test_ports_and_exit_codes_match_the_header() -> None:
 
 def test_config_path_matches_the_header() -> None:
     assert defines()["CONFIG_PATH"].strip('"') == cmdline.CONFIG_PATH
+
+
+def test_input_frame_types_match_the_header() -> None:
+    d = defines()
+    assert d["INPUT_DATA"] == "'d'" and abi.INPUT_DATA == b"d"
+    assert d["INPUT_EOF"] == "'e'" and abi.INPUT_EOF == b"e"
+    assert abi.input_frame(abi.INPUT_DATA, b"hi") == b"d\x00\x02hi"

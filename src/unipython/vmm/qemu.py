@@ -3,7 +3,8 @@
 The console (COM1) is QEMU's stdout, so the app's output streams straight to
 ours. The control channel (COM2) is a Unix socket QEMU connects to; a thread
 reads its records: syscall traces are echoed to stderr as they come, the
-rest (exit status, panic, backtrace, statistics) is returned.
+rest (exit status, panic, backtrace, statistics) is returned. The other way,
+another thread sends the app's stdin, when there is one, in input frames.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class VMConfig:
     cmdline: str = ""
     timeout: float | None = None
     icount: bool = False  # -icount shift=0: one instruction per nanosecond
+    stdin: int | None = None  # a file descriptor to send as the app's stdin (stdin=1)
     initrd: Path | None = None  # for booting other kernels on the same machine (bench)
     extra_args: Sequence[str] = ()  # more QEMU arguments, e.g. a TCG plugin
 
@@ -87,10 +89,12 @@ def command(cfg: VMConfig, control_socket: Path, accel: str) -> list[str]:
 class ControlReader(threading.Thread):
     """Reads control records from the guest until QEMU closes the socket."""
 
-    def __init__(self, server: socket.socket, echo: IO[str]) -> None:
+    def __init__(self, server: socket.socket, echo: IO[str], stdin: int | None = None) -> None:
         super().__init__(daemon=True)
         self.server = server
         self.echo = echo
+        self.stdin = stdin
+        self.conn: socket.socket | None = None
         self.records: list[tuple[str, str]] = []
         self.stop = threading.Event()
 
@@ -104,6 +108,7 @@ class ControlReader(threading.Thread):
                 continue
         if conn is None:
             return
+        self.conn = conn
         buf = b""
         with conn:
             while True:
@@ -119,11 +124,30 @@ class ControlReader(threading.Thread):
 
     def _record(self, line: str) -> None:
         key, _, rest = line.rstrip("\r").partition(" ")
-        if key == "trace":
+        if key == "input" and self.stdin is not None:
+            threading.Thread(target=send_input, args=(self.stdin, self.conn), daemon=True).start()
+        elif key == "trace":
             self.echo.write(rest + "\n")
             self.echo.flush()
         elif key:
             self.records.append((key, rest))
+
+
+def send_input(fd: int, conn: socket.socket) -> None:
+    """Sends what can be read from ``fd`` as input frames, then the end-of-file frame.
+
+    A terminal stays in its canonical mode: it edits and echoes lines, and a read
+    returns each line as it is entered (an empty read is Ctrl-D). QEMU takes bytes
+    from the socket only as fast as the guest reads them, so sendall waits then."""
+    try:
+        while True:
+            data = os.read(fd, abi.INPUT_FRAME_MAX)
+            if not data:
+                break
+            conn.sendall(abi.input_frame(abi.INPUT_DATA, data))
+        conn.sendall(abi.input_frame(abi.INPUT_EOF))
+    except OSError:
+        pass  # the VM has ended (or stdin cannot be read: the app sees no more)
 
 
 def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
@@ -135,7 +159,7 @@ def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(str(sock_path))
         server.listen(1)
-        reader = ControlReader(server, trace_out or sys.stderr)
+        reader = ControlReader(server, trace_out or sys.stderr, cfg.stdin)
         reader.start()
         try:
             proc = subprocess.Popen(

@@ -75,3 +75,39 @@ def test_a_read_waits_for_input_that_comes_later(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=BOOT_TIMEOUT)
     assert proc.returncode == 0, err
     assert out == b"ready True\nend 'more'\n"
+
+
+def test_at_a_terminal_lines_go_in_as_typed_and_ctrl_d_ends_input(tmp_path: Path) -> None:
+    import os
+    import pty
+    import select
+
+    app = tmp_path / "app.py"
+    app.write_text("import sys\nname = input('name? ')\nprint('hello', name)\n"
+                   "print('rest', repr(sys.stdin.read()))\n")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: `unipython run` on a terminal, as a user runs it
+        os.chdir(REPO)
+        os.execv(sys.executable, [sys.executable, "-m", "unipython", "run", str(app)])
+    out = b""
+
+    def read_until(text: bytes, seconds: float = BOOT_TIMEOUT) -> None:
+        nonlocal out
+        end = time.monotonic() + seconds
+        while text not in out and time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:  # the child is gone
+                    return
+
+    read_until(b"name? ")
+    os.write(fd, b"world\n")  # the terminal echoes it, as it would for a person
+    read_until(b"hello world\r\n")
+    os.write(fd, b"more\n\x04")
+    read_until(b"rest 'more\\n'")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert b"name? world\r\nhello world\r\n" in out, out
+    assert b"rest 'more\\n'" in out, out
+    assert os.waitstatus_to_exitcode(status) == 0

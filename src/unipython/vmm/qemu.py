@@ -10,6 +10,7 @@ another thread sends the app's stdin, when there is one, in input frames.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -141,7 +142,13 @@ def send_input(fd: int, conn: socket.socket) -> None:
     from the socket only as fast as the guest reads them, so sendall waits then."""
     try:
         while True:
-            data = os.read(fd, abi.INPUT_FRAME_MAX)
+            try:
+                data = os.read(fd, abi.INPUT_FRAME_MAX)
+            except BlockingIOError:
+                # QEMU makes its stdout non-blocking; on a terminal that is the
+                # same open file as our stdin.
+                select.select([fd], [], [])
+                continue
             if not data:
                 break
             conn.sendall(abi.input_frame(abi.INPUT_DATA, data))

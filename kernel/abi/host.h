@@ -44,6 +44,7 @@
 /* Input frames (runner to guest, on the control port). */
 #define UPY_INPUT_DATA 'd' /* bytes for the app's stdin */
 #define UPY_INPUT_EOF 'e'  /* length 0: stdin has ended */
+#define UPY_INPUT_SIGNAL 's' /* length 1: a signal number for the app (Ctrl-C) */
 
 #define UPY_CONFIG_PATH "/.unipython/config"
 

@@ -7,7 +7,8 @@
  * makes room turns it back on. The runner starts sending when the kernel
  * says "input ready" on the control port. The host terminal does the line editing and
  * echo (it stays in its own canonical mode), so the bytes pass through as
- * they are. Without stdin=1 on the command line nothing is sent, and the
+ * they are. A signal frame (Ctrl-C at the host terminal) raises that
+ * signal in the app. Without stdin=1 on the command line nothing is sent, and the
  * input reads end-of-file at once, like `app < /dev/null`.
  */
 #include "drivers/console_input.h"
@@ -37,6 +38,7 @@ static struct {
 	/* The frame being received. */
 	int stage;     /* 0: type, 1: length high, 2: length low, 3: payload */
 	uint8_t type;
+	uint8_t signo; /* of a signal frame */
 	size_t left;
 	struct waitq readers;
 } in;
@@ -72,7 +74,9 @@ static void drain_uart(void)
 				in.ring[(in.head + in.len) % RING_SIZE] = (uint8_t)c;
 				in.len++;
 				got = true;
-			} /* other types carry nothing we keep */
+			} else if (in.type == UPY_INPUT_SIGNAL) {
+				in.signo = (uint8_t)c;
+			}
 			in.left--;
 			break;
 		}
@@ -81,6 +85,10 @@ static void drain_uart(void)
 				in.eof = true;
 				sched_external_waker(-1);
 				got = true;
+			} else if (in.type == UPY_INPUT_SIGNAL && in.signo >= 1 && in.signo <= 64) {
+				/* As a terminal's Ctrl-C reaches a process on Linux. */
+				signal_send_process(in.signo, (struct sig_note){ .code = SI_KERNEL });
+				in.signo = 0;
 			}
 			in.stage = 0;
 		}

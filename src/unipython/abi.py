@@ -16,6 +16,7 @@ EXIT_PANIC = 0x11
 # a 16-bit big-endian length, the bytes.
 INPUT_DATA = b"d"
 INPUT_EOF = b"e"
+INPUT_SIGNAL = b"s"  # one byte: the signal number (Ctrl-C at the terminal)
 INPUT_FRAME_MAX = 0xFFFF
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import select
 import subprocess
 import sys
 import time
@@ -77,37 +79,58 @@ def test_a_read_waits_for_input_that_comes_later(tmp_path: Path) -> None:
     assert out == b"ready True\nend 'more'\n"
 
 
-def test_at_a_terminal_lines_go_in_as_typed_and_ctrl_d_ends_input(tmp_path: Path) -> None:
-    import os
-    import pty
-    import select
+class Terminal:
+    """`unipython run APP` on a pseudo-terminal, as a person at a terminal runs it."""
 
-    app = tmp_path / "app.py"
-    app.write_text("import sys\nname = input('name? ')\nprint('hello', name)\n"
-                   "print('rest', repr(sys.stdin.read()))\n")
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: `unipython run` on a terminal, as a user runs it
-        os.chdir(REPO)
-        os.execv(sys.executable, [sys.executable, "-m", "unipython", "run", str(app)])
-    out = b""
+    def __init__(self, app: Path) -> None:
+        import pty
 
-    def read_until(text: bytes, seconds: float = BOOT_TIMEOUT) -> None:
-        nonlocal out
+        self.out = b""
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.chdir(REPO)
+            os.execv(sys.executable, [sys.executable, "-m", "unipython", "run", str(app)])
+
+    def read_until(self, text: bytes, seconds: float = BOOT_TIMEOUT) -> None:
         end = time.monotonic() + seconds
-        while text not in out and time.monotonic() < end:
-            if select.select([fd], [], [], 0.1)[0]:
+        while text not in self.out and time.monotonic() < end:
+            if select.select([self.fd], [], [], 0.1)[0]:
                 try:
-                    out += os.read(fd, 4096)
+                    self.out += os.read(self.fd, 4096)
                 except OSError:  # the child is gone
                     return
 
+    def wait(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status)
+
+
+def test_at_a_terminal_lines_go_in_as_typed_and_ctrl_d_ends_input(tmp_path: Path) -> None:
+    app = tmp_path / "app.py"
+    app.write_text("import sys\nname = input('name? ')\nprint('hello', name)\n"
+                   "print('rest', repr(sys.stdin.read()))\n")
+    term = Terminal(app)
+    fd, read_until = term.fd, term.read_until
     read_until(b"name? ")
     os.write(fd, b"world\n")  # the terminal echoes it, as it would for a person
     read_until(b"hello world\r\n")
     os.write(fd, b"more\n\x04")
     read_until(b"rest 'more\\n'")
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert b"name? world\r\nhello world\r\n" in out, out
-    assert b"rest 'more\\n'" in out, out
-    assert os.waitstatus_to_exitcode(status) == 0
+    status = term.wait()
+    assert b"name? world\r\nhello world\r\n" in term.out, term.out
+    assert b"rest 'more\\n'" in term.out, term.out
+    assert status == 0
+
+
+def test_ctrl_c_at_a_terminal_is_a_keyboard_interrupt_in_the_app(tmp_path: Path) -> None:
+    app = tmp_path / "app.py"
+    app.write_text("import time\ntry:\n    print('working', flush=True)\n"
+                   "    time.sleep(60)\nexcept KeyboardInterrupt:\n"
+                   "    print('cleaned up after Ctrl-C')\n")
+    term = Terminal(app)
+    term.read_until(b"working")
+    os.write(term.fd, b"\x03")  # the terminal turns it into SIGINT for the runner
+    term.read_until(b"cleaned up after Ctrl-C")
+    assert term.wait() == 0
+    assert b"cleaned up after Ctrl-C" in term.out, term.out

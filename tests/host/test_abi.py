@@ -31,4 +31,5 @@ def test_input_frame_types_match_the_header() -> None:
     d = defines()
     assert d["INPUT_DATA"] == "'d'" and abi.INPUT_DATA == b"d"
     assert d["INPUT_EOF"] == "'e'" and abi.INPUT_EOF == b"e"
+    assert d["INPUT_SIGNAL"] == "'s'" and abi.INPUT_SIGNAL == b"s"
     assert abi.input_frame(abi.INPUT_DATA, b"hi") == b"d\x00\x02hi"

@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +98,7 @@ class ControlReader(threading.Thread):
         self.echo = echo
         self.stdin = stdin
         self.conn: socket.socket | None = None
+        self.signalled = False
         self.records: list[tuple[str, str]] = []
         self.stop = threading.Event()
 
@@ -122,6 +125,18 @@ class ControlReader(threading.Thread):
                     self._record(line.decode("utf-8", "replace"))
         if buf:
             self._record(buf.decode("utf-8", "replace"))
+
+    def send_signal(self, signo: int) -> bool:
+        """Raises signo in the app, once; False if it cannot (no input channel) or
+        has been done already."""
+        if self.conn is None or self.stdin is None or self.signalled:
+            return False
+        self.signalled = True
+        try:
+            self.conn.sendall(abi.input_frame(abi.INPUT_SIGNAL, bytes([signo])))
+        except OSError:
+            return False
+        return True
 
     def _record(self, line: str) -> None:
         key, _, rest = line.rstrip("\r").partition(" ")
@@ -168,19 +183,33 @@ def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
         server.listen(1)
         reader = ControlReader(server, trace_out or sys.stderr, cfg.stdin)
         reader.start()
+        # At a terminal, Ctrl-C is for the app (a KeyboardInterrupt, as for python
+        # itself), not for QEMU: QEMU gets a process group of its own, away from
+        # the terminal's signals, and the runner passes SIGINT on to the guest.
+        interactive = cfg.stdin is not None and (os.isatty(cfg.stdin) or os.isatty(2))
         try:
             proc = subprocess.Popen(
                 command(cfg, sock_path, accel),
                 stdin=subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=subprocess.PIPE,
+                process_group=0 if interactive else None,
             )
         except OSError as exc:
             reader.stop.set()
             raise UserError(f"cannot start QEMU: {exc}") from None
         timed_out = False
+        deadline = None if cfg.timeout is None else time.monotonic() + cfg.timeout
         try:
-            _, err = proc.communicate(timeout=cfg.timeout)
+            while True:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    _, err = proc.communicate(timeout=left)
+                    break
+                except KeyboardInterrupt:
+                    # The first Ctrl-C goes to the app; a second one stops the VM.
+                    if not reader.send_signal(signal.SIGINT):
+                        raise
         except subprocess.TimeoutExpired:
             proc.kill()
             _, err = proc.communicate()

@@ -157,6 +157,11 @@ def send_input(fd: int, conn: socket.socket) -> None:
     from the socket only as fast as the guest reads them, so sendall waits then."""
     try:
         while True:
+            if _in_background(fd):
+                # `unipython run app.py &`: reading the terminal now would stop us
+                # (SIGTTIN); the input waits until the job comes to the foreground.
+                time.sleep(0.2)
+                continue
             try:
                 data = os.read(fd, abi.INPUT_FRAME_MAX)
             except BlockingIOError:
@@ -170,6 +175,14 @@ def send_input(fd: int, conn: socket.socket) -> None:
         conn.sendall(abi.input_frame(abi.INPUT_EOF))
     except OSError:
         pass  # the VM has ended (or stdin cannot be read: the app sees no more)
+
+
+def _in_background(fd: int) -> bool:
+    """Whether fd is a terminal whose foreground process group is not ours."""
+    try:
+        return os.isatty(fd) and os.tcgetpgrp(fd) != os.getpgrp()
+    except OSError:
+        return False
 
 
 def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,

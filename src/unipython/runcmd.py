@@ -120,6 +120,14 @@ def build_for_run(app: Path, workdir: Path, content: Mapping[str, Any]) -> Path:
     return output
 
 
+def _stdin_fd() -> int | None:
+    """Our stdin's file descriptor, which becomes the app's; None if there is none."""
+    try:
+        return sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # closed, or not a file (embedding)
+        return None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from unipython.buildopts import content_options, given
     from unipython.cli import parse_env
@@ -131,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         accel=args.accel,
         trace_syscalls=args.trace_syscalls,
         timeout=args.timeout,
-        stdin=sys.stdin.fileno() if sys.stdin is not None else None,
+        stdin=_stdin_fd(),
     )
     target = Path(args.target) if args.target else demo_app()
     with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:

@@ -2,8 +2,10 @@
  * Sockets: the family-independent part. A socket is an open file whose ops
  * forward to its family's socket_ops (AF_UNIX in net/unix.c, AF_INET and
  * AF_INET6 over loopback in net/inet.c, AF_NETLINK's NETLINK_ROUTE in
- * net/netlink.c; other families fail with EAFNOSUPPORT). The syscalls
- * live in linux/sys_socket.c. Buffers in a struct kmsg are app memory.
+ * net/netlink.c; other families fail with EAFNOSUPPORT). An ioctl the
+ * family does not know may be an interface one (net/dev_ioctl.c). The
+ * syscalls live in linux/sys_socket.c. Buffers in a struct kmsg are app
+ * memory.
  */
 #ifndef UPY_NET_SOCKET_H
 #define UPY_NET_SOCKET_H
@@ -104,6 +106,7 @@ struct socket_ops {
 	int (*getsockopt)(struct socket *s, int level, int name, void *val, size_t *len);
 	unsigned (*poll)(struct socket *s);
 	uint64_t (*poll_generation)(struct socket *s);
+	/* -ENOTTY for a command the family does not know. */
 	int (*ioctl)(struct socket *s, unsigned long cmd, unsigned long arg);
 	void (*release)(struct socket *s);
 };
@@ -127,5 +130,8 @@ int unix_socket_create(int type, int protocol, unsigned file_flags, struct file 
 int unix_socketpair(int type, int protocol, unsigned file_flags, struct file **a, struct file **b);
 int inet_socket_create(int domain, int type, int protocol, unsigned file_flags, struct file **out);
 int netlink_socket_create(int type, int protocol, unsigned file_flags, struct file **out);
+
+/* The interface ioctls (SIOCGIFINDEX...) on a socket of `family`. */
+int netdev_ioctl(int family, unsigned long cmd, unsigned long arg);
 
 #endif

@@ -70,6 +70,29 @@ print("bad scope", err(lambda: socket.getaddrinfo("fe80::1%nope0", 80, socket.AF
 flags = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
 print(socket.getnameinfo(("fe80::1", 80, 0, 1), flags))
 print(socket.getnameinfo(("ff02::1de:c0:face:8D", 1234, 0, 1), flags))
+
+# getifaddrs: lo's link (AF_PACKET) and its two addresses, with netmasks.
+import ctypes
+class sockaddr(ctypes.Structure):
+    _fields_ = [("family", ctypes.c_ushort), ("data", ctypes.c_ubyte * 26)]
+class ifaddrs(ctypes.Structure):
+    pass
+ifaddrs._fields_ = [("next", ctypes.POINTER(ifaddrs)), ("name", ctypes.c_char_p),
+                    ("flags", ctypes.c_uint), ("addr", ctypes.POINTER(sockaddr)),
+                    ("netmask", ctypes.POINTER(sockaddr)), ("broad", ctypes.POINTER(sockaddr)),
+                    ("data", ctypes.c_void_p)]
+def sa(p):
+    return (p.contents.family, bytes(p.contents.data)[:22].hex()) if p else None
+libc = ctypes.CDLL("libc.so.6")
+head = ctypes.POINTER(ifaddrs)()
+print("getifaddrs", libc.getifaddrs(ctypes.byref(head)))
+p = head
+while p:
+    e = p.contents
+    if e.name == b"lo":
+        print(e.name, hex(e.flags), sa(e.addr), sa(e.netmask), sa(e.broad))
+    p = e.next
+libc.freeifaddrs(head)
 """)
 
 

@@ -77,13 +77,13 @@ struct nlsock {
 	bool passcred, pktinfo, no_enobufs, broadcast_error, listen_all_nsid;
 	unsigned sol_flags;  /* SO_REUSEADDR and friends: kept, and reported */
 	struct rtnl_sock rtnl;
-	struct nlsock *next; /* in the list of bound sockets */
+	struct nlsock *next; /* in the list of all netlink sockets */
 	uint64_t generation;
 	struct waitq wq;
 };
 
-/* Bound sockets, any protocol; owned by this file. */
-static struct nlsock *bound;
+/* All netlink sockets, any protocol; owned by this file. */
+static struct nlsock *sockets;
 
 static const struct socket_ops netlink_ops;
 
@@ -107,8 +107,8 @@ static void unref(struct nlsock *n)
 
 static struct nlsock *find_port(int protocol, uint32_t portid)
 {
-	for (struct nlsock *o = bound; o; o = o->next)
-		if (o->protocol == protocol && o->portid == portid)
+	for (struct nlsock *o = sockets; o; o = o->next)
+		if (o->bound && o->protocol == protocol && o->portid == portid)
 			return o;
 	return NULL;
 }
@@ -120,8 +120,6 @@ static int insert(struct nlsock *n, uint32_t portid)
 	n->portid = portid;
 	n->rtnl.portid = portid;
 	n->bound = true;
-	n->next = bound;
-	bound = n;
 	return 0;
 }
 
@@ -345,7 +343,7 @@ static int wait_for_room(struct nlsock *to, bool nonblock)
 static void broadcast(struct nlsock *from, const uint8_t *data, size_t len, uint32_t group,
 		      uint32_t skip)
 {
-	for (struct nlsock *o = bound; o; o = o->next) {
+	for (struct nlsock *o = sockets; o; o = o->next) {
 		if (o->protocol != from->protocol || o->portid == skip ||
 		    !(o->groups >> (group - 1) & 1))
 			continue;
@@ -533,14 +531,10 @@ static int netlink_level_set(struct nlsock *n, int name, int v)
 		n->groups_on = true;
 		if (v == 0 || (uint32_t)v > RTNLGRP_MAX)
 			return -EINVAL;
-		if (name == NETLINK_ADD_MEMBERSHIP) {
-			int rc = autobind(n);
-			if (rc < 0)
-				return rc;
+		if (name == NETLINK_ADD_MEMBERSHIP)
 			n->groups |= (uint64_t)1 << (v - 1);
-		} else {
+		else
 			n->groups &= ~((uint64_t)1 << (v - 1));
-		}
 		return 0;
 	case NETLINK_PKTINFO:
 		n->pktinfo = v != 0;
@@ -733,7 +727,7 @@ static int nl_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
 static void nl_release(struct socket *s)
 {
 	struct nlsock *n = nl_of(s);
-	for (struct nlsock **pp = &bound; *pp; pp = &(*pp)->next) {
+	for (struct nlsock **pp = &sockets; *pp; pp = &(*pp)->next) {
 		if (*pp == n) {
 			*pp = n->next;
 			break;
@@ -783,5 +777,7 @@ int netlink_socket_create(int type, int protocol, unsigned file_flags, struct fi
 		return rc;
 	}
 	n->sock = s;
+	n->next = sockets;
+	sockets = n;
 	return 0;
 }

@@ -50,7 +50,7 @@ SYSCALL_DEFINE(socket, "d:ddd", int family, int type, int protocol)
 {
 	unsigned flags = (unsigned)type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (kind & ~SOCK_TYPE_MASK)
+	if (kind & ~SOCK_TYPE_MASK || kind >= SOCK_MAX)
 		return -EINVAL;
 	struct file *f;
 	int rc;
@@ -62,8 +62,11 @@ SYSCALL_DEFINE(socket, "d:ddd", int family, int type, int protocol)
 	case AF_INET6:
 		rc = inet_socket_create(family, kind, protocol, flags & SOCK_NONBLOCK, &f);
 		break;
+	case AF_NETLINK:
+		rc = netlink_socket_create(kind, protocol, flags & SOCK_NONBLOCK, &f);
+		break;
 	default:
-		return -EAFNOSUPPORT; /* no netlink or packet sockets */
+		return -EAFNOSUPPORT; /* no packet sockets */
 	}
 	return rc < 0 ? rc : install(f, flags);
 }

@@ -49,7 +49,9 @@ static uint64_t sock_generation(struct file *f)
 static int sock_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 {
 	struct socket *s = f->priv;
-	return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+	int rc = s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+	/* As Linux: what the family does not know may be about interfaces. */
+	return rc == -ENOTTY ? netdev_ioctl(s->family, cmd, arg) : rc;
 }
 
 static void sock_release(struct file *f)

@@ -1,9 +1,11 @@
 /*
  * Sockets: the family-independent part. A socket is an open file whose ops
  * forward to its family's socket_ops (AF_UNIX in net/unix.c, AF_INET and
- * AF_INET6 over loopback in net/inet.c; other families fail with
- * EAFNOSUPPORT). The syscalls live in
- * linux/sys_socket.c. Buffers in a struct kmsg are app memory.
+ * AF_INET6 over loopback in net/inet.c, AF_NETLINK's NETLINK_ROUTE in
+ * net/netlink.c; other families fail with EAFNOSUPPORT). An ioctl the
+ * family does not know may be an interface one (net/dev_ioctl.c). The
+ * syscalls live in linux/sys_socket.c. Buffers in a struct kmsg are app
+ * memory.
  */
 #ifndef UPY_NET_SOCKET_H
 #define UPY_NET_SOCKET_H
@@ -26,6 +28,7 @@
 #define SOCK_RAW 3
 #define SOCK_SEQPACKET 5
 #define SOCK_TYPE_MASK 0xf
+#define SOCK_MAX 11 /* types from here to SOCK_TYPE_MASK are invalid */
 #define SOCK_NONBLOCK 04000
 #define SOCK_CLOEXEC 02000000
 
@@ -103,6 +106,7 @@ struct socket_ops {
 	int (*getsockopt)(struct socket *s, int level, int name, void *val, size_t *len);
 	unsigned (*poll)(struct socket *s);
 	uint64_t (*poll_generation)(struct socket *s);
+	/* -ENOTTY for a command the family does not know. */
 	int (*ioctl)(struct socket *s, unsigned long cmd, unsigned long arg);
 	void (*release)(struct socket *s);
 };
@@ -125,5 +129,9 @@ struct socket *socket_of(struct file *f);
 int unix_socket_create(int type, int protocol, unsigned file_flags, struct file **out);
 int unix_socketpair(int type, int protocol, unsigned file_flags, struct file **a, struct file **b);
 int inet_socket_create(int domain, int type, int protocol, unsigned file_flags, struct file **out);
+int netlink_socket_create(int type, int protocol, unsigned file_flags, struct file **out);
+
+/* The interface ioctls (SIOCGIFINDEX...) on a socket of `family`. */
+int netdev_ioctl(int family, unsigned long cmd, unsigned long arg);
 
 #endif

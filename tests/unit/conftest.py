@@ -23,6 +23,8 @@ SOURCES = [
     "lib/civil_time.c",
     "linux/uapi/errno.c",
     "net/inet_addr.c",
+    "net/netdev.c",
+    "net/rtnl_msg.c",
 ]
 
 
@@ -84,6 +86,12 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         "inet_endpoint_write": (sz, [vp, ctypes.c_int, vp]),
         "inet_bindings_clash": (ctypes.c_bool, [vp, vp]),
         "inet_binding_accepts": (ctypes.c_bool, [vp, cp]),
+        "t_rtnl_new": (vp, [ctypes.c_uint32, *[ctypes.c_int] * 4]),
+        "t_rtnl_set_room": (None, [vp, ctypes.c_int]),
+        "t_rtnl_input": (None, [vp, cp, sz]),
+        "t_rtnl_continue": (ctypes.c_int, [vp]),
+        "t_rtnl_dumping": (ctypes.c_int, [vp]),
+        "t_rtnl_take": (ctypes.c_long, [vp, vp, sz]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)

@@ -16,6 +16,7 @@
 #include "mm/buddy.h"
 #include "mm/kmalloc.h"
 #include "mm/vma.h"
+#include "net/rtnl_msg.h"
 
 void *kmalloc(size_t size) { return malloc(size ? size : 1); }
 void *kzalloc(size_t size) { return calloc(1, size ? size : 1); }
@@ -154,4 +155,66 @@ uint64_t t_page_index_drop_from(struct page_index *pi, uint64_t first)
 	dropped_sum = 0;
 	page_index_drop_from(pi, first, count_drop);
 	return dropped_sum;
+}
+
+/* rtnetlink: a socket whose queue is a list the test takes datagrams from;
+ * `room` datagrams fit before the queue is full (ENOBUFS). */
+struct t_dgram {
+	struct t_dgram *next;
+	size_t len;
+	void *data;
+};
+
+struct t_rtnl {
+	struct rtnl_sock s;
+	struct t_dgram *head, **tail;
+	int room;
+};
+
+static int t_deliver(struct rtnl_sock *s, void *dgram, size_t len)
+{
+	struct t_rtnl *t = (struct t_rtnl *)s;
+	if (t->room == 0) {
+		kfree(dgram);
+		return -105; /* ENOBUFS */
+	}
+	t->room--;
+	struct t_dgram *d = calloc(1, sizeof(*d));
+	d->len = len;
+	d->data = dgram;
+	*t->tail = d;
+	t->tail = &d->next;
+	return 0;
+}
+
+struct t_rtnl *t_rtnl_new(uint32_t portid, int strict, int cap_ack, int ext_ack, int admin)
+{
+	struct t_rtnl *t = calloc(1, sizeof(*t));
+	t->s.portid = portid;
+	t->s.strict = strict, t->s.cap_ack = cap_ack, t->s.ext_ack = ext_ack, t->s.admin = admin;
+	t->s.deliver = t_deliver;
+	t->tail = &t->head;
+	t->room = -1;
+	return t;
+}
+
+void t_rtnl_set_room(struct t_rtnl *t, int room) { t->room = room; }
+void t_rtnl_input(struct t_rtnl *t, const void *buf, size_t len) { rtnl_input(&t->s, buf, len); }
+int t_rtnl_continue(struct t_rtnl *t) { return rtnl_dump_continue(&t->s); }
+int t_rtnl_dumping(struct t_rtnl *t) { return t->s.dump.running; }
+
+/* Takes the next queued datagram: its length (copied up to cap), or -1. */
+long t_rtnl_take(struct t_rtnl *t, void *out, size_t cap)
+{
+	struct t_dgram *d = t->head;
+	if (!d)
+		return -1;
+	t->head = d->next;
+	if (!t->head)
+		t->tail = &t->head;
+	memcpy(out, d->data, d->len < cap ? d->len : cap);
+	long len = (long)d->len;
+	kfree(d->data);
+	free(d);
+	return len;
 }

@@ -51,7 +51,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     files = sum(1 for f in result.files if f.kind == "file")
     print(
         f"wrote {result.output}: {format_size(result.total_size)} "
-        f"(kernel {format_size(result.kernel_size)}, "
+        f"(kernel {format_size(result.kernel_size)}"
+        f"{'' if result.networking else ' without networking: the app uses no sockets'}, "
         f"root fs {format_size(result.rootfs_size)}, {files} files)"
     )
     return 0

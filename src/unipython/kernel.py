@@ -37,3 +37,10 @@ def find_kernel() -> Path:
     if not path.is_file():
         raise UserError(f"the kernel build did not produce {path}")
     return path
+
+
+def nonet_variant(kernel: Path) -> Path | None:
+    """The kernel built like ``kernel`` without the network component, if there is
+    one beside it (``make`` builds kernel-nonet.elf next to kernel.elf)."""
+    lean = kernel.with_name(f"{kernel.stem}-nonet{kernel.suffix}")
+    return lean if kernel.suffix == ".elf" and lean.is_file() else None

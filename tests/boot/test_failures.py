@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.boot.conftest import Boot, unipython
@@ -100,3 +103,28 @@ def test_too_little_memory_for_the_image_is_refused(image_of) -> None:
         assert "too small" in str(e)
     else:
         raise AssertionError("8M was accepted")
+
+
+def test_an_app_without_sockets_gets_no_network_stack(tmp_path: Path) -> None:
+    app = tmp_path / "hello.py"
+    app.write_text("print('hi')\n")
+    r = unipython("build", str(app), "-o", str(tmp_path / "hello.img"))
+    assert r.returncode == 0, r.stderr
+    assert "without networking: the app uses no sockets" in r.stdout
+    assert unipython("run", str(tmp_path / "hello.img")).stdout == "hi\n"
+
+
+def test_socket_calls_without_the_network_component_fail_with_enosys(tmp_path: Path) -> None:
+    # The kernel without networking, as an app gets it that the builder sees use no
+    # sockets: its socket syscalls are not there, as on a Linux without CONFIG_NET.
+    app = tmp_path / "app.py"
+    app.write_text("import socket\ntry:\n    socket.socket()\nexcept OSError as e:\n"
+                   "    print(e)\n")
+    lean = Path(__file__).resolve().parents[2] / "kernel" / "build" / "kernel-nonet.elf"
+    proc = subprocess.run([sys.executable, "-m", "unipython", "run", "--trace-syscalls",
+                           str(app)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "UNIPYTHON_KERNEL": str(lean)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "[Errno 38] Function not implemented\n"
+    assert ("socket(0x2, 0x80001, 0, ...) = -1 ENOSYS (Function not implemented) "
+            "[not implemented]") in proc.stderr

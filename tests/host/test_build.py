@@ -416,3 +416,28 @@ def test_an_extra_tree_that_is_not_a_directory_is_a_user_error(
     with pytest.raises(UserError, match="not a directory"):
         build_app(make_app({"hello.py": "print('hello')\n"}),
                   extra_trees=[str(tmp_path / "missing")])
+
+
+def test_an_app_without_sockets_gets_the_kernel_without_networking(
+    make_app: AppMaker, tmp_path: Path, fake_kernel: Path, target_python: Path
+) -> None:
+    kernels = tmp_path / "kernels"
+    kernels.mkdir()
+    full = kernels / "kernel.elf"
+    shutil.copy(fake_kernel, full)
+    lean = kernels / "kernel-nonet.elf"
+    shutil.copy(fake_kernel, lean)
+    with lean.open("ab") as f:
+        f.write(b"lean" * 25)  # tell them apart
+    hello = build(make_app({"a.py": "print(1)\n"}), tmp_path / "a.img", full,
+                  python=target_python)
+    assert (hello.kernel, hello.networking) == (lean, False)
+    embedded = lean.read_bytes()  # all of it but the ELF header, which the image changes
+    assert Image.open(hello.output).data[64:len(embedded)] == embedded[64:]
+    net = build(make_app({"b.py": "import socket\n"}), tmp_path / "b.img", full,
+                python=target_python)
+    assert (net.kernel, net.networking) == (full, True)
+    lean.unlink()  # no variant beside it: the kernel given serves every app
+    alone = build(make_app({"c.py": "print(1)\n"}), tmp_path / "c.img", full,
+                  python=target_python)
+    assert (alone.kernel, alone.networking) == (full, True)

@@ -28,6 +28,7 @@ from unipython.builder.rootfs import align_up
 from unipython.builder.trees import add_tree
 from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
 from unipython.errors import UserError
+from unipython.kernel import nonet_variant
 
 DEFAULT_PYTHON = Path("/usr/bin/python3.11")
 HOME_DIR = DEFAULT_ENV["HOME"]
@@ -44,6 +45,7 @@ class AppPlan:
     plan: Plan
     config: BootConfig
     warnings: list[str]
+    uses_sockets: bool = True  # the app's closure has socket: it needs the network component
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class BuildResult:
     kernel_size: int  # bytes before the rootfs region (kernel ELF + padding)
     rootfs_size: int
     total_size: int
+    kernel: Path = Path()  # the kernel ELF embedded: the one given, or its lean variant
+    networking: bool = True  # whether that kernel has the network component
 
 
 def check_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -204,7 +208,7 @@ def plan_app(
                         writable=[APP_DIR, HOME_DIR])
     uses_sockets = include_stdlib or any(m.name in ("socket", "_socket") for m in modules)
     _add_generated(plan, config, uses_sockets)
-    return AppPlan(plan, config, warnings)
+    return AppPlan(plan, config, warnings, uses_sockets)
 
 
 def build(
@@ -232,10 +236,15 @@ def build(
         raise UserError(f"app file not found: {app}")
     if output.is_dir():
         raise UserError(f"output is a directory: {output}")
-    kernel_bytes = read_kernel(kernel)
+    read_kernel(kernel)  # a clear error for a bad kernel before the long part
     planned = plan_app(app, python=python, env=env, include_modules=include_modules,
                        extra_paths=extra_paths, add=add, include_stdlib=include_stdlib,
                        extra_trees=extra_trees, exclude=exclude, progress=progress)
+    # Only the kernel components the app needs: without sockets, no network stack.
+    lean = None if planned.uses_sockets else nonet_variant(kernel)
+    if lean is not None:
+        kernel = lean
+    kernel_bytes = read_kernel(kernel)
 
     say("writing the image")
     region, files = planned.plan.write()
@@ -248,6 +257,8 @@ def build(
         kernel_size=align_up(len(kernel_bytes)),
         rootfs_size=len(region),
         total_size=len(image),
+        kernel=kernel,
+        networking=lean is None,
     )
 
 

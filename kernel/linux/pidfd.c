@@ -8,6 +8,7 @@
 #include "fs/procfs.h"
 #include "lib/fmt.h"
 #include "linux/fs_args.h"
+#include "linux/pidfd.h"
 #include "linux/signal.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -57,6 +58,11 @@ static struct file *pidfd_file(int fd)
 {
 	struct file *f = fd_file(fd);
 	return f && f->ops == &pidfd_ops && !(f->flags & O_PATH) ? f : NULL;
+}
+
+bool pidfd_is_open(int fd)
+{
+	return pidfd_file(fd) != NULL;
 }
 
 SYSCALL_DEFINE(pidfd_send_signal, "d:fSpx", int pidfd, int s, const struct linux_siginfo *uinfo,

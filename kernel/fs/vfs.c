@@ -93,7 +93,7 @@ void file_put(struct file *f)
 	ASSERT(f->refcount > 0);
 	if (--f->refcount)
 		return;
-	if (f->epoll_watchers)
+	if (f->epoll_items)
 		epoll_file_released(f);
 	if (f->inode) {
 		locks_file_released(f);

@@ -29,6 +29,7 @@ struct inode;
 struct file;
 struct poll_table;
 struct xattr;
+struct epoll_item;
 
 /* Receives one directory entry; returns 0 to go on, < 0 to stop (full). */
 typedef int (*dirent_fn)(void *ctx, const char *name, size_t len, uint64_t ino,
@@ -124,7 +125,7 @@ struct file {
 	unsigned flags;  /* O_ACCMODE and the status flags (O_APPEND, O_NONBLOCK...) */
 	char *path;      /* the path it was opened by, for /proc/self/fd */
 	void *priv;      /* owned by the file's ops */
-	int epoll_watchers; /* epoll instances watching it (linux/epoll.c) */
+	struct epoll_item *epoll_items; /* epoll items watching it (linux/epoll.c) */
 };
 
 /* Inode references. */

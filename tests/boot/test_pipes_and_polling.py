@@ -129,3 +129,37 @@ def test_closing_a_socket_another_thread_selects_on(boot: Boot) -> None:
     """)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "select after close: [([], [], [])]\n"
+
+
+def test_epoll_keeps_many_items_straight(same_as_host: SameAsHost) -> None:
+    # Items found by (fd, file): many of them, removed from the middle, changed,
+    # and dropped when their file is finally closed (not when one dup of it is).
+    same_as_host("""
+        import errno, os, select
+        ep = select.epoll()
+        pipes = [os.pipe() for _ in range(300)]
+        for r, w in pipes:
+            ep.register(r, select.EPOLLIN)
+            ep.register(w, select.EPOLLOUT)
+        def attempt(label, f):
+            try:
+                print(label, f())
+            except OSError as e:
+                print(label, errno.errorcode[e.errno])
+        attempt("again", lambda: ep.register(pipes[10][0], select.EPOLLIN))
+        for r, w in pipes[100:200]:
+            ep.unregister(w)
+        attempt("gone", lambda: ep.unregister(pipes[150][1]))
+        os.write(pipes[3][1], b"x")
+        ep.modify(pipes[4][0], select.EPOLLIN | select.EPOLLOUT)
+        dup = os.dup(pipes[5][1])
+        ep.register(dup, select.EPOLLOUT)
+        os.close(pipes[5][1])          # the file stays open through dup
+        for r, w in pipes[250:]:
+            os.close(r); os.close(w)   # their items go away with their files
+        ready = ep.poll(0, 2000)
+        fds = {fd: ev for fd, ev in ready}
+        print(len(ready), fds[pipes[3][0]] & select.EPOLLIN, dup in fds, pipes[5][1] in fds)
+        os.close(dup)
+        print(len(ep.poll(0, 2000)))
+    """)

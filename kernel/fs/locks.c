@@ -122,19 +122,8 @@ static int lock_range(struct inode *ino, const void *owner, bool flock, int type
 static int range_of(struct file *f, const struct linux_flock *fl, uint64_t *start, uint64_t *end)
 {
 	int64_t base;
-	switch (fl->l_whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (int64_t)f->pos;
-		break;
-	case SEEK_END:
-		base = (int64_t)f->inode->size;
-		break;
-	default:
+	if (file_seek_base(f, fl->l_whence, &base) < 0)
 		return -EINVAL;
-	}
 	int64_t s = base + fl->l_start;
 	if (s < 0)
 		return -EINVAL;

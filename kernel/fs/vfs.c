@@ -7,6 +7,7 @@
 #include "fs/poll.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
+#include "linux/uapi/fcntl.h"
 #include "mm/kmalloc.h"
 
 struct inode *vfs_root;
@@ -150,4 +151,21 @@ void inode_stat(struct inode *ino, struct linux_stat *st)
 	st->st_atim = ino->atime;
 	st->st_mtim = ino->mtime;
 	st->st_ctim = ino->ctime;
+}
+
+int file_seek_base(const struct file *f, int whence, int64_t *base)
+{
+	switch (whence) {
+	case SEEK_SET:
+		*base = 0;
+		return 0;
+	case SEEK_CUR:
+		*base = (int64_t)f->pos;
+		return 0;
+	case SEEK_END:
+		*base = (int64_t)f->inode->size;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

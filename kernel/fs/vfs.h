@@ -139,6 +139,9 @@ void inode_touch(struct inode *ino, bool modified, bool changed);
 struct file *file_new(struct inode *ino, const struct file_ops *ops, unsigned flags);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
+/* The offset a SEEK_SET, SEEK_CUR or SEEK_END position counts from in f
+ * (lseek, record locks); -EINVAL for any other whence. */
+int file_seek_base(const struct file *f, int whence, int64_t *base);
 
 /* The root of the namespace, and mounting a file system on a directory. */
 extern struct inode *vfs_root;

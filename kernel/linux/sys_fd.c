@@ -205,15 +205,6 @@ SYSCALL_DEFINE(lseek, "d:fld", int fd, int64_t off, int whence)
 		return -ESPIPE;
 	int64_t base;
 	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (int64_t)f->pos;
-		break;
-	case SEEK_END:
-		base = (int64_t)f->inode->size;
-		break;
 	case SEEK_DATA:
 		/* No holes are reported: all of a file is data. */
 		if (off < 0 || (uint64_t)off >= f->inode->size)
@@ -226,7 +217,8 @@ SYSCALL_DEFINE(lseek, "d:fld", int fd, int64_t off, int whence)
 		f->pos = f->inode->size;
 		return (long)f->pos;
 	default:
-		return -EINVAL;
+		if (file_seek_base(f, whence, &base) < 0)
+			return -EINVAL;
 	}
 	int64_t pos = base + off;
 	if ((off > 0 && pos < base) || pos < 0)

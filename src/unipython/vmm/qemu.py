@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -98,6 +98,9 @@ class ControlReader(threading.Thread):
         self.echo = echo
         self.stdin = stdin
         self.conn: socket.socket | None = None
+        # Input frames come from the input thread and Ctrl-C from the main thread;
+        # one frame is sent whole before another starts.
+        self.send_lock = threading.Lock()
         self.signalled = False
         self.records: list[tuple[str, str]] = []
         self.stop = threading.Event()
@@ -133,15 +136,21 @@ class ControlReader(threading.Thread):
             return False
         self.signalled = True
         try:
-            self.conn.sendall(abi.input_frame(abi.INPUT_SIGNAL, bytes([signo])))
+            self.send_frame(abi.input_frame(abi.INPUT_SIGNAL, bytes([signo])))
         except OSError:
             return False
         return True
 
+    def send_frame(self, frame: bytes) -> None:
+        assert self.conn is not None
+        with self.send_lock:
+            self.conn.sendall(frame)
+
     def _record(self, line: str) -> None:
         key, _, rest = line.rstrip("\r").partition(" ")
         if key == "input" and self.stdin is not None:
-            threading.Thread(target=send_input, args=(self.stdin, self.conn), daemon=True).start()
+            threading.Thread(target=send_input, args=(self.stdin, self.send_frame),
+                             daemon=True).start()
         elif key == "trace":
             self.echo.write(rest + "\n")
             self.echo.flush()
@@ -149,12 +158,12 @@ class ControlReader(threading.Thread):
             self.records.append((key, rest))
 
 
-def send_input(fd: int, conn: socket.socket) -> None:
+def send_input(fd: int, send: Callable[[bytes], None]) -> None:
     """Sends what can be read from ``fd`` as input frames, then the end-of-file frame.
 
     A terminal stays in its canonical mode: it edits and echoes lines, and a read
     returns each line as it is entered (an empty read is Ctrl-D). QEMU takes bytes
-    from the socket only as fast as the guest reads them, so sendall waits then."""
+    from the socket only as fast as the guest reads them, so a send waits then."""
     try:
         while True:
             if _in_background(fd):
@@ -171,8 +180,8 @@ def send_input(fd: int, conn: socket.socket) -> None:
                 continue
             if not data:
                 break
-            conn.sendall(abi.input_frame(abi.INPUT_DATA, data))
-        conn.sendall(abi.input_frame(abi.INPUT_EOF))
+            send(abi.input_frame(abi.INPUT_DATA, data))
+        send(abi.input_frame(abi.INPUT_EOF))
     except OSError:
         pass  # the VM has ended (or stdin cannot be read: the app sees no more)
 

@@ -82,7 +82,7 @@ static void read_config(struct boot_config *cfg)
 
 /* Mounts over the image's directory `path` a tmpfs seeded with its contents,
  * so the app can change what is there (boot config writable=). */
-static void make_writable(const char *path, uint32_t dev)
+static void mount_writable_copy(const char *path, uint32_t dev)
 {
 	struct walk_result w;
 	int rc = path_walk(vfs_root, path, WALK_FOLLOW | WALK_DIRECTORY, &w);
@@ -160,7 +160,7 @@ void kernel_main(uint32_t start_info_pa)
 	if (!cfg.exec || cfg.argc == 0)
 		panic("%s names no program to run", UPY_CONFIG_PATH);
 	for (int i = 0; i < cfg.nwritable; i++)
-		make_writable(cfg.writable[i], 5 + (uint32_t)i);
+		mount_writable_copy(cfg.writable[i], 5 + (uint32_t)i);
 	console_input_init(cfg.stdin_from_host);
 	open_console_fds();
 	set_cwd(cfg.cwd);

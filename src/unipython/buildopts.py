@@ -20,6 +20,10 @@ def add_content_arguments(p: argparse.ArgumentParser) -> None:
                    help="a directory of third-party packages (e.g. a venv's site-packages): "
                    "searched for imports after the app's directory, and put on the "
                    "image's PYTHONPATH; each package used goes in whole (repeatable)")
+    p.add_argument("--exclude-data", metavar="NAME", action="append", default=[],
+                   help="leave out the data files that stdlib module NAME reads (zoneinfo, "
+                   "ssl, openssl, mimetypes, locale, ...; 'all' for every one), which go in "
+                   "when the module is in the app's closure (repeatable)")
 
 
 def content_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -28,10 +32,12 @@ def content_options(args: argparse.Namespace) -> dict[str, Any]:
         "include_modules": args.include_module,
         "extra_paths": [Path(p) for p in args.path],
         "add": [parse_add(spec) for spec in args.add],
+        "exclude_data": args.exclude_data,
     }
 
 
 def given(args: argparse.Namespace) -> list[str]:
     """The content options given on the command line, as the user wrote them."""
     return [name for name, value in (("--add", args.add), ("--include-module",
-            args.include_module), ("--path", args.path)) if value]
+            args.include_module), ("--path", args.path),
+            ("--exclude-data", args.exclude_data)) if value]

@@ -25,6 +25,7 @@ from unipython.builder.packages import package_files
 from unipython.builder.plan import Plan, source_date_epoch
 from unipython.builder.probe import CompileJob, Target, TargetInfo
 from unipython.builder.rootfs import align_up
+from unipython.builder.stdlib_data import add_stdlib_data, check_exclude_data
 from unipython.builder.trees import add_tree
 from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
 from unipython.errors import UserError
@@ -115,6 +116,7 @@ def plan_app(
     include_stdlib: bool = False,
     extra_trees: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    exclude_data: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> AppPlan:
     """The closure of ``python app``: every file an image of it holds, and the boot
@@ -126,7 +128,9 @@ def plan_app(
     target's whole stdlib in (every file under its stdlib directory, lib-dynload and
     the ``test`` package included, with the shared libraries of every extension
     module); ``extra_trees`` names more host directories to include whole; ``exclude``
-    holds fnmatch patterns of paths in those trees to leave out.
+    holds fnmatch patterns of paths in those trees to leave out. The data files
+    that the closure's stdlib modules read go in too (see stdlib_data.py), but for
+    those named in ``exclude_data`` (or all of them, for ``all``).
     ``extra_paths`` are directories of third-party pure-Python packages: searched
     after the app's directory and before the stdlib, as PYTHONPATH would be. The
     modules the app needs from the i-th go into the image under /.unipython/path/i
@@ -138,6 +142,7 @@ def plan_app(
     say = progress or (lambda _step: None)
     if not app.is_file():
         raise UserError(f"app file not found: {app}")
+    left_out_data = check_exclude_data(exclude_data)
     extra = check_extra_paths(extra_paths)
     extra_dirs = [(path, f"{EXTRA_PATH_DIR}/{i}") for i, path in enumerate(extra)]
     guest_env = {**DEFAULT_ENV, **check_env(env or {})}
@@ -181,6 +186,9 @@ def plan_app(
     for item in add:
         say(f"adding {item.host} as {item.guest}")
         add_to_plan(plan, item)
+    say("adding the data files of the stdlib modules")
+    names = {m.name for m in closure.modules} | set(startup)
+    add_stdlib_data(plan, names, target.data_paths(), left_out_data, exclude)
 
     say("compiling bytecode")
     with tempfile.TemporaryDirectory(prefix="unipython-pyc-") as tmp:
@@ -224,6 +232,7 @@ def build(
     include_stdlib: bool = False,
     extra_trees: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    exclude_data: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the image ``output`` that runs ``python app`` on ``kernel``.
@@ -239,7 +248,8 @@ def build(
     read_kernel(kernel)  # a clear error for a bad kernel before the long part
     planned = plan_app(app, python=python, env=env, include_modules=include_modules,
                        extra_paths=extra_paths, add=add, include_stdlib=include_stdlib,
-                       extra_trees=extra_trees, exclude=exclude, progress=progress)
+                       extra_trees=extra_trees, exclude=exclude, exclude_data=exclude_data,
+                       progress=progress)
     # Only the kernel components the app needs: without sockets, no network stack.
     lean = None if planned.uses_sockets else nonet_variant(kernel)
     if lean is not None:

@@ -166,6 +166,11 @@ class Target:
             missing_includes=raw["missing_includes"],
         )
 
+    def data_paths(self) -> dict[str, list[str]]:
+        """Where the target's stdlib reads its data files (see stdlib_data.py)."""
+        raw = self._probe("data", {})
+        return {str(k): [str(p) for p in v] for k, v in raw.items()}
+
     def compile(self, jobs: list[CompileJob]) -> None:
         """Compile sources to unchecked-hash .pyc files, in the given order."""
         request = {

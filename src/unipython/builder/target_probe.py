@@ -6,6 +6,7 @@ JSON document on stdout. Modes:
   info      the interpreter's paths, version, cache tag and frozen modules
   closure   ModuleFinder over the app (and extra module names) on a given path
   compile   py_compile a list of sources into unchecked-hash .pyc files
+  data      where the stdlib's modules read their data files (see stdlib_data.py)
 
 Everything that depends on the interpreter's own stdlib happens here, so that the
 host-side builder may run under another Python. Keep this file free of dependencies
@@ -188,6 +189,8 @@ def dynamic_imports():
         "socket": ["encodings.idna"],
         "encodings.idna": ["encodings.punycode"],
         "zipfile": ["encodings.cp437"],
+        # zoneinfo falls back to the tzdata package (importlib.resources, by name).
+        "zoneinfo._common": ["tzdata"],
     }
 
 
@@ -268,7 +271,44 @@ def compile_all(request):
     return {"compiled": len(request["jobs"])}
 
 
-MODES = {"info": info, "closure": closure, "compile": compile_all}
+def data_paths(request):
+    """Key of stdlib_data.DATA -> the host paths (files or directories) that the
+    target's stdlib reads for it, as the target computes them; absent ones included
+    (the builder leaves them out)."""
+    stdlib = os.path.dirname(os.__file__)
+    paths = {
+        "zoneinfo": [p for p in (sysconfig.get_config_var("TZPATH") or "").split(os.pathsep) if p],
+        "locale": ["/usr/lib/locale/C.utf8", "/usr/lib/locale/locale-archive"],
+        "platform": ["/etc/os-release", "/usr/lib/os-release"],
+        "readline": ["/etc/inputrc"],
+        "curses": ["/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo"],
+        "mailcap": ["/etc/mailcap", "/usr/etc/mailcap", "/usr/local/etc/mailcap"],
+        "sysconfig": [sysconfig.get_makefile_filename(), sysconfig.get_config_h_filename()],
+        "lib2to3": [os.path.join(stdlib, "lib2to3", name)
+                    for name in sorted(os.listdir(os.path.join(stdlib, "lib2to3")))
+                    if name.endswith((".txt", ".pickle"))]
+        if os.path.isdir(os.path.join(stdlib, "lib2to3")) else [],
+        "ensurepip": [sysconfig.get_config_var("WHEEL_PKG_DIR") or ""],
+    }
+    try:
+        import mimetypes
+        paths["mimetypes"] = list(mimetypes.knownfiles)
+    except ImportError:
+        pass
+    try:
+        import ssl
+        verify = ssl.get_default_verify_paths()
+        paths["ssl"] = [verify.cafile or "", verify.capath or "", verify.openssl_cafile,
+                        verify.openssl_capath]
+        # OpenSSL reads its configuration (Debian's sets the security level) from
+        # OPENSSLDIR, where its default cert.pem is too.
+        paths["openssl"] = [os.path.join(os.path.dirname(verify.openssl_cafile), "openssl.cnf")]
+    except ImportError:
+        pass
+    return {key: [p for p in value if p] for key, value in paths.items()}
+
+
+MODES = {"info": info, "closure": closure, "compile": compile_all, "data": data_paths}
 
 
 def main():

@@ -1,0 +1,92 @@
+"""The data files stdlib modules read go in with those modules, and only with them."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from unipython.builder import BuildResult
+from unipython.builder.plan import Plan
+from unipython.builder.stdlib_data import NAMES, add_stdlib_data, check_exclude_data
+from unipython.errors import UserError
+
+AppMaker = Callable[..., Path]
+Builder = Callable[..., BuildResult]
+
+
+def reasons(result: BuildResult) -> dict[str, str]:
+    return {f.path: f.reason for f in result.files}
+
+
+def fake_root(tmp_path: Path) -> Plan:
+    (tmp_path / "usr/share/zoneinfo/America").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "usr/share/zoneinfo/America/New_York").write_bytes(b"TZif2")
+    (tmp_path / "etc").mkdir(exist_ok=True)
+    (tmp_path / "etc/mime.types").write_text("application/x-thing thing\n")
+    return Plan(root=tmp_path)
+
+
+PATHS = {"zoneinfo": ["/usr/share/zoneinfo", "/usr/lib/zoneinfo"],
+         "mimetypes": ["/etc/mime.types", "/etc/httpd/mime.types"]}
+
+
+def test_data_goes_in_only_with_the_module_that_reads_it(tmp_path: Path) -> None:
+    plan = fake_root(tmp_path)
+    assert add_stdlib_data(plan, {"mimetypes", "os"}, PATHS) == ["mimetypes"]
+    assert "/etc/mime.types" in plan.entries
+    assert not any(p.startswith("/usr/share/zoneinfo") for p in plan.entries)
+    assert plan.entries["/etc/mime.types"].reason.startswith("data of mimetypes: ")
+
+
+def test_a_directory_of_data_goes_in_whole_and_absent_paths_are_skipped(tmp_path: Path) -> None:
+    plan = fake_root(tmp_path)
+    assert add_stdlib_data(plan, {"zoneinfo"}, PATHS) == ["zoneinfo"]
+    assert plan.entries["/usr/share/zoneinfo/America/New_York"].kind == "file"
+    assert "/usr/lib/zoneinfo" not in plan.entries
+
+
+def test_excluded_data_stays_out(tmp_path: Path) -> None:
+    plan = fake_root(tmp_path)
+    assert add_stdlib_data(plan, {"zoneinfo", "mimetypes"}, PATHS,
+                           check_exclude_data(["zoneinfo"])) == ["mimetypes"]
+    assert add_stdlib_data(fake_root(tmp_path), {"zoneinfo", "mimetypes"}, PATHS,
+                           check_exclude_data(["all"])) == []
+
+
+def test_an_unknown_exclude_data_name_is_a_clear_error() -> None:
+    with pytest.raises(UserError, match="--exclude-data 'zonefino': not one of zoneinfo"):
+        check_exclude_data(["zonefino"])
+    assert check_exclude_data(["all"]) == frozenset(NAMES)
+
+
+def test_an_app_using_zoneinfo_ssl_and_mimetypes_gets_the_hosts_data(
+    make_app: AppMaker, build_app: Builder
+) -> None:
+    if not Path("/usr/share/zoneinfo/America/New_York").is_file():
+        pytest.skip("no tzdata on the host")
+    app = make_app({"app.py": "import zoneinfo, ssl, mimetypes, locale\n"})
+    why = reasons(build_app(app))
+    assert why["/usr/share/zoneinfo/America/New_York"].startswith("data of zoneinfo")
+    cafile = ssl.get_default_verify_paths().cafile
+    if cafile:
+        assert why[cafile].startswith("data of _ssl")
+    if Path("/etc/mime.types").is_file():
+        assert why["/etc/mime.types"].startswith("data of mimetypes")
+    if Path("/usr/lib/locale/C.utf8/LC_CTYPE").is_file():
+        assert why["/usr/lib/locale/C.utf8/LC_CTYPE"].startswith("data of locale")
+
+
+def test_hello_world_has_no_stdlib_data(make_app: AppMaker, build_app: Builder) -> None:
+    why = reasons(build_app(make_app({"hello.py": "print('hello')\n"})))
+    assert not [p for p, r in why.items() if r.startswith("data of ")]
+
+
+def test_exclude_data_leaves_the_data_out_of_the_image(
+    make_app: AppMaker, build_app: Builder
+) -> None:
+    app = make_app({"app.py": "import zoneinfo\n"})
+    why = reasons(build_app(app, exclude_data=["zoneinfo"]))
+    assert not any(p.startswith("/usr/share/zoneinfo") for p in why)

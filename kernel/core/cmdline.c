@@ -124,11 +124,8 @@ int boot_config_parse(struct boot_config *cfg, const char *text, size_t len, con
 		} else if (key_is(tok, key_len, "stdin")) {
 			cfg->stdin_from_host = value[0] == '1';
 			kfree(value);
-		} else if (key_is(tok, key_len, "seed")) {
-			size_t n = strlen(value) / 2;
-			cfg->seed_len = n < sizeof(cfg->seed) ? n : sizeof(cfg->seed);
-			for (size_t k = 0; k < cfg->seed_len; k++)
-				cfg->seed[k] = (uint8_t)(hex(value[2 * k]) << 4 | hex(value[2 * k + 1]));
+		} else if (key_is(tok, key_len, "verbose")) {
+			cfg->verbose = value[0] == '1';
 			kfree(value);
 		} else {
 			/* e.g. virtio_mmio.device=..., which QEMU adds: not ours. */

@@ -4,12 +4,15 @@
  * percent-encoded values (src/unipython/cmdline.py writes them).
  *   exec=PATH     the program to run        cwd=PATH   its working directory
  *   arg=VALUE     the next argv entry       env=K=V    an environment entry
- *   trace=1       trace syscalls            seed=HEX   entropy from the host
+ *   trace=1       trace syscalls            verbose=1  say what boot found
  *   stdin=1       the runner sends the app's stdin (abi/host.h)
  *   writable=PATH a directory of the image made writable: a tmpfs seeded
  *                 with its contents, copied page by page on first write
  * On the command line, arg= entries are appended to the image's argv and
  * env= entries override the image's. Unknown keys are reported.
+ * virtio_mmio.device= entries (from the VMM) are drivers/virtio's. There is
+ * no seed: a secret on the host's command line is readable by every local
+ * user (/proc/PID/cmdline); entropy comes from devices (core/random.h).
  */
 #ifndef UPY_CORE_CMDLINE_H
 #define UPY_CORE_CMDLINE_H
@@ -32,8 +35,7 @@ struct boot_config {
 	int nwritable;
 	int trace;
 	int stdin_from_host;
-	uint8_t seed[64];
-	size_t seed_len;
+	int verbose;
 };
 
 /* Adds the tokens of text (len bytes, need not be NUL-terminated) to cfg.

@@ -20,6 +20,7 @@
 #include "core/stats.h"
 #include "drivers/pic.h"
 #include "drivers/console_input.h"
+#include "drivers/virtio/virtio.h"
 #include "fs/devfs.h"
 #include "fs/namei.h"
 #include "fs/open.h"
@@ -137,13 +138,16 @@ void kernel_main(uint32_t start_info_pa)
 	syscall_table_init();
 	vm_fault_init();
 
-	/* The command line first: it may ask for tracing and bring entropy. */
+	/* The command line first: it may ask for tracing. */
 	struct boot_config cmd = { 0 }, cfg = { 0 };
 	const char *why;
 	if (boot_config_parse(&cmd, boot_info.cmdline, strlen(boot_info.cmdline), &why) < 0)
 		panic("bad kernel command line: %s", why);
-	random_init(cmd.seed_len ? cmd.seed : NULL, cmd.seed_len);
 	syscall_trace_enable(cmd.trace);
+	/* Entropy from the CPU, then from the devices (virtio-rng). */
+	random_init();
+	virtio_init(boot_info.cmdline, cmd.verbose);
+	random_report(cmd.verbose);
 
 	extern char __kernel_end[];
 	uint64_t rootfs_pa = virt_to_phys(__kernel_end);

@@ -1,7 +1,5 @@
 #include "core/random.h"
 
-#include <stdbool.h>
-
 #include "arch/x86_64/cpu.h"
 #include "core/console.h"
 #include "lib/chacha20.h"
@@ -11,6 +9,10 @@
  * so earlier output cannot be recomputed from a later state. */
 static uint8_t key[32];
 static uint64_t requests;
+/* RANDOM_SOURCE_* bits credited, and how many inputs were mixed (each
+ * mix uses its own nonce). Owned by this file. */
+static unsigned sources;
+static uint64_t mixes;
 
 static bool hw_random(uint64_t *out, bool seed)
 {
@@ -26,33 +28,91 @@ static bool hw_random(uint64_t *out, bool seed)
 	return false;
 }
 
-void random_init(const uint8_t *host_seed, size_t len)
+/* key = ChaCha20(key ^ chunk) for each 32-byte chunk: a one-way step, so
+ * the key depends on every input bit and reveals none. */
+static void mix(const void *buf, size_t len)
 {
-	uint8_t pool[64] = { 0 };
-	bool strong = false;
-	for (size_t i = 0; host_seed && i < len; i++)
-		pool[i % 32] ^= host_seed[i];
-	strong = host_seed && len >= 16;
+	const uint8_t *in = buf;
+	do {
+		uint8_t k[32], nonce[12] = { 'm', 'i', 'x' }, out[64];
+		memcpy(k, key, 32);
+		for (size_t i = 0; i < 32 && i < len; i++)
+			k[i] ^= in[i];
+		memcpy(nonce + 4, &mixes, sizeof(mixes));
+		mixes++;
+		chacha20_block(k, 0, nonce, out);
+		memcpy(key, out, 32);
+		memset(k, 0, sizeof(k));
+		memset(out, 0, sizeof(out));
+		size_t n = len < 32 ? len : 32;
+		in += n;
+		len -= n;
+	} while (len);
+}
 
-	bool has_rdseed = cpuid(7, 0).ebx & (1u << 18);
-	bool has_rdrand = cpuid(1, 0).ecx & (1u << 30);
-	for (int i = 0; i < 4; i++) {
-		uint64_t v;
-		if ((has_rdseed && hw_random(&v, true)) || (has_rdrand && hw_random(&v, false))) {
-			memcpy(pool + 32 + 8 * i, &v, 8);
-			strong = true;
+void random_add_entropy(const void *buf, size_t len, unsigned source)
+{
+	if (!len)
+		return;
+	mix(buf, len);
+	sources |= source;
+}
+
+static bool cpu_has_rdseed(void)
+{
+	return cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & (1u << 18));
+}
+
+static bool cpu_has_rdrand(void)
+{
+	return cpuid(1, 0).ecx & (1u << 30);
+}
+
+void random_init(void)
+{
+	/* TSC jitter: the time of a few hundred reads of the TSC itself, which
+	 * varies with the host's scheduling and caches. Guessable in part, so it
+	 * is mixed in but credited to no source. */
+	uint64_t jitter[16];
+	for (int i = 0; i < 16; i++) {
+		uint64_t acc = rdtsc();
+		for (int k = 0; k < 16; k++) {
+			uint64_t t0 = rdtsc();
+			uint64_t t1 = rdtsc();
+			acc = acc * 31 + (t1 - t0);
 		}
+		jitter[i] = acc;
 	}
-	uint64_t t = rdtsc();
-	memcpy(pool + 24, &t, 8); /* folded in, but not counted as entropy */
+	mix(jitter, sizeof(jitter));
 
-	/* Mix: one ChaCha20 block keyed by the pool's first half. */
-	uint8_t out[64];
-	chacha20_block(pool, 0, pool + 32, out);
-	for (int i = 0; i < 32; i++)
-		key[i] = out[i] ^ pool[32 + i % 32];
-	if (!strong)
-		kprintf("warning: no entropy source (no host seed, no RDRAND): random numbers are predictable\n");
+	bool rdseed = cpu_has_rdseed(), rdrand = cpu_has_rdrand();
+	for (int i = 0; i < 8; i++) {
+		uint64_t v;
+		if (rdseed && hw_random(&v, true))
+			random_add_entropy(&v, sizeof(v), RANDOM_SOURCE_RDSEED);
+		if (rdrand && hw_random(&v, false))
+			random_add_entropy(&v, sizeof(v), RANDOM_SOURCE_RDRAND);
+		v = 0;
+	}
+}
+
+unsigned random_sources(void)
+{
+	return sources;
+}
+
+void random_report(bool verbose)
+{
+	if (!sources) {
+		kprintf("warning: no entropy source (no virtio-rng device, no RDRAND/RDSEED): "
+			"random numbers come from TSC jitter only and may be guessable\n");
+		return;
+	}
+	if (verbose)
+		kprintf("random: seeded from%s%s%s\n",
+			sources & RANDOM_SOURCE_VIRTIO_RNG ? " virtio-rng" : "",
+			sources & RANDOM_SOURCE_RDSEED ? " RDSEED" : "",
+			sources & RANDOM_SOURCE_RDRAND ? " RDRAND" : "");
 }
 
 void random_bytes(void *out, size_t len)

@@ -25,6 +25,9 @@ SOURCES = [
     "net/inet_addr.c",
     "net/netdev.c",
     "net/rtnl_msg.c",
+    "drivers/virtio/vring.c",
+    "drivers/virtio/mmio_cmdline.c",
+    "drivers/virtio/features.c",
 ]
 
 
@@ -73,7 +76,7 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         "t_config_nwritable": (ctypes.c_int, [vp]),
         "t_config_writable": (cp, [vp, ctypes.c_int]),
         "t_config_trace": (ctypes.c_int, [vp]),
-        "t_config_seed": (sz, [vp, vp]),
+        "t_config_verbose": (ctypes.c_int, [vp]),
         "format": (ctypes.c_int, [cp, sz, cp]),
         "chacha20_block": (None, [cp, ctypes.c_uint32, cp, cp]),
         "days_from_civil": (ctypes.c_int64, [ctypes.c_int64, ctypes.c_uint, ctypes.c_uint]),
@@ -92,6 +95,21 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         "t_rtnl_continue": (ctypes.c_int, [vp]),
         "t_rtnl_dumping": (ctypes.c_int, [vp]),
         "t_rtnl_take": (ctypes.c_long, [vp, vp, sz]),
+        "virtio_mmio_parse_entry": (ctypes.c_int, [cp, sz, vp, ctypes.POINTER(cp)]),
+        "virtio_mmio_next_entry": (ctypes.c_void_p, [cp, sz, ctypes.POINTER(sz), ctypes.POINTER(sz)]),
+        "virtio_negotiate": (ctypes.c_int, [u64, u64, u64, ctypes.POINTER(u64), ctypes.POINTER(u64)]),
+        "vring_bytes": (sz, [ctypes.c_uint]),
+        "t_vring_new": (vp, [ctypes.c_uint]),
+        "t_vring_add": (ctypes.c_int, [vp, vp, ctypes.c_uint, ctypes.c_uint, ctypes.c_size_t]),
+        "t_vring_kick_needed": (ctypes.c_int, [vp]),
+        "t_vring_free": (ctypes.c_uint, [vp]),
+        "t_vring_broken": (ctypes.c_int, [vp]),
+        "t_vring_interrupts": (ctypes.c_int, [vp, ctypes.c_int]),
+        "t_vring_interrupts_wanted": (ctypes.c_int, [vp]),
+        "t_vring_get_used": (ctypes.c_size_t, [vp, ctypes.POINTER(ctypes.c_uint32)]),
+        "t_dev_take": (ctypes.c_int, [vp, *[ctypes.POINTER(ctypes.c_uint32)] * 3, vp, sz]),
+        "t_dev_complete": (None, [vp, ctypes.c_uint32, ctypes.c_uint32]),
+        "t_dev_no_notify": (None, [vp, ctypes.c_int]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)

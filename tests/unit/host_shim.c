@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "core/cmdline.h"
+#include "drivers/virtio/mmio_cmdline.h"
+#include "drivers/virtio/vring.h"
 #include "fs/page_index.h"
 #include "fs/rootfs_image.h"
 #include "loader/elf.h"
@@ -138,11 +140,7 @@ const char *t_config_env(struct boot_config *c, int i) { return c->envp[i]; }
 int t_config_nwritable(struct boot_config *c) { return c->nwritable; }
 const char *t_config_writable(struct boot_config *c, int i) { return c->writable[i]; }
 int t_config_trace(struct boot_config *c) { return c->trace; }
-size_t t_config_seed(struct boot_config *c, uint8_t *out)
-{
-	memcpy(out, c->seed, c->seed_len);
-	return c->seed_len;
-}
+int t_config_verbose(struct boot_config *c) { return c->verbose; }
 
 /* page index: dropped values are summed so tests can see which went. */
 struct page_index *t_page_index_new(void) { return calloc(1, sizeof(struct page_index)); }
@@ -218,3 +216,86 @@ long t_rtnl_take(struct t_rtnl *t, void *out, size_t cap)
 	free(d);
 	return len;
 }
+
+/* virtio: a split ring in malloc'ed memory (physical = virtual), and the
+ * device's side of it, so tests can play the device. */
+struct t_vring {
+	struct vring r;
+	uint16_t dev_avail; /* the next avail entry the device takes */
+	uint16_t dev_used;  /* the device's used index */
+};
+
+static uint64_t identity(const void *va) { return (uint64_t)(uintptr_t)va; }
+
+struct t_vring *t_vring_new(unsigned size)
+{
+	size_t bytes = vring_bytes(size);
+	if (!bytes)
+		return NULL;
+	struct t_vring *t = calloc(1, sizeof(*t));
+	void *mem = aligned_alloc(4096, (bytes + 4095) & ~(size_t)4095);
+	memset(mem, 0, bytes);
+	vring_init(&t->r, mem, size, calloc(size, sizeof(void *)), calloc(size, sizeof(uint16_t)),
+		   identity);
+	return t;
+}
+
+int t_vring_add(struct t_vring *t, const struct virtio_buf *bufs, unsigned n_out, unsigned n_in,
+		uintptr_t token)
+{
+	return vring_add(&t->r, bufs, n_out, n_in, (void *)token);
+}
+
+int t_vring_kick_needed(struct t_vring *t) { return vring_kick_needed(&t->r); }
+unsigned t_vring_free(struct t_vring *t) { return t->r.num_free; }
+int t_vring_broken(struct t_vring *t) { return t->r.broken; }
+int t_vring_interrupts(struct t_vring *t, int on) { return vring_interrupts(&t->r, on); }
+int t_vring_interrupts_wanted(struct t_vring *t)
+{
+	return !(t->r.avail->flags & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+uintptr_t t_vring_get_used(struct t_vring *t, uint32_t *len)
+{
+	return (uintptr_t)vring_get_used(&t->r, len);
+}
+
+/* The device takes the next available chain: returns its head (-1 if none)
+ * and what it holds: readable and writable bytes and the number of
+ * descriptors; the readable bytes are copied to out (up to out_len). */
+int t_dev_take(struct t_vring *t, uint32_t *readable, uint32_t *writable, uint32_t *count,
+	       uint8_t *out, size_t out_len)
+{
+	if (t->dev_avail == t->r.avail->idx)
+		return -1;
+	uint16_t head = t->r.avail->ring[t->dev_avail % t->r.size];
+	t->dev_avail++;
+	*readable = *writable = *count = 0;
+	size_t copied = 0;
+	for (uint16_t d = head;; d = t->r.desc[d].next) {
+		struct vring_desc *desc = &t->r.desc[d];
+		(*count)++;
+		if (desc->flags & VRING_DESC_F_WRITE) {
+			*writable += desc->len;
+		} else {
+			*readable += desc->len;
+			size_t n = desc->len < out_len - copied ? desc->len : out_len - copied;
+			memcpy(out + copied, (void *)(uintptr_t)desc->addr, n);
+			copied += n;
+		}
+		if (!(desc->flags & VRING_DESC_F_NEXT) || *count > t->r.size)
+			break;
+	}
+	return head;
+}
+
+/* The device returns chain `id` (any value, to test a lying device) with len
+ * bytes written. */
+void t_dev_complete(struct t_vring *t, uint32_t id, uint32_t len)
+{
+	t->r.used->ring[t->dev_used % t->r.size] = (struct vring_used_elem){ id, len };
+	t->dev_used++;
+	t->r.used->idx = t->dev_used;
+}
+
+void t_dev_no_notify(struct t_vring *t, int on) { t->r.used->flags = on ? VRING_USED_F_NO_NOTIFY : 0; }

@@ -47,15 +47,13 @@ def test_command_line_appends_arguments_and_overrides_environment(klib):
                            ("env", "HOME=/root"), ("env", "A=1"), ("cwd", "/app")])
     cfg, _ = parse(klib, image)
     cfg, why = parse(klib, format_tokens([("arg", "x y"), ("env", "A=2"), ("trace", "1"),
-                                          ("seed", "00ff10")]) + " virtio_mmio.device=512@0x1000:5",
+                                          ("verbose", "1")]) + " virtio_mmio.device=512@0x1000:5",
                      cfg)
     assert cfg, why
     assert argv(klib, cfg) == ["/p", "/app/a.py", "x y"]
     assert env(klib, cfg) == ["HOME=/root", "A=2"]
     assert klib.t_config_cwd(cfg) == b"/app" and klib.t_config_trace(cfg) == 1
-    seed = ctypes.create_string_buffer(64)
-    n = klib.t_config_seed(cfg, seed)
-    assert seed.raw[:n] == b"\x00\xff\x10"
+    assert klib.t_config_verbose(cfg) == 1
 
 
 def test_malformed_tokens_are_rejected_with_a_reason(klib):

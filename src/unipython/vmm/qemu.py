@@ -43,6 +43,9 @@ class VMConfig:
     stdin: int | None = None  # a file descriptor to send as the app's stdin (stdin=1)
     initrd: Path | None = None  # for booting other kernels on the same machine (bench)
     extra_args: Sequence[str] = ()  # more QEMU arguments, e.g. a TCG plugin
+    # A virtio-rng device: the guest kernel's entropy (with RDRAND/RDSEED), so
+    # no seed travels on the command line, where any local user can read it.
+    virtio_rng: bool = True
 
 
 @dataclass
@@ -82,6 +85,13 @@ def command(cfg: VMConfig, control_socket: Path, accel: str) -> list[str]:
         "-kernel", str(cfg.image),
         "-append", cfg.cmdline,
     ]
+    if cfg.virtio_rng:
+        # On microvm's virtio-mmio bus; QEMU names it on the kernel command line
+        # (virtio_mmio.device=...) and feeds it from the host's getrandom.
+        args += ["-device", "virtio-rng-device"]
+    # QEMU's virtio-mmio transports are legacy (version 1) unless told otherwise;
+    # the kernel speaks virtio 1.x only.
+    args += ["-global", "virtio-mmio.force-legacy=false"]
     if cfg.initrd is not None:
         args += ["-initrd", str(cfg.initrd)]
     if cfg.icount:

@@ -12,6 +12,7 @@ import pytest
 
 from unipython.builder import BuildResult, build
 from unipython.builder.image import Image
+from unipython.builder.plan import source_date_epoch
 from unipython.builder.rootfs import RootFS
 from unipython.cmdline import BootConfig
 from unipython.errors import UserError
@@ -441,3 +442,23 @@ def test_an_app_without_sockets_gets_the_kernel_without_networking(
     alone = build(make_app({"c.py": "print(1)\n"}), tmp_path / "c.img", full,
                   python=target_python)
     assert (alone.kernel, alone.networking) == (full, True)
+
+
+def test_directories_from_the_host_keep_their_mtimes(
+    make_app: AppMaker, build_app: Builder, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "pkg" / "sub").mkdir(parents=True)
+    (site / "pkg" / "__init__.py").write_text("from pkg import sub\n")
+    (site / "pkg" / "sub" / "__init__.py").write_text("")
+    os.utime(site / "pkg" / "sub", (1_600_000_000, 1_600_000_000))
+    os.utime(site / "pkg", (1_500_000_000, 1_500_000_000))
+    result = build_app(make_app({"app.py": "import json, pkg\n"}), extra_paths=[site])
+    fs = rootfs(result.output)
+    assert fs.lookup("/.unipython/path/0/pkg").mtime == 1_500_000_000  # type: ignore[union-attr]
+    assert fs.lookup("/.unipython/path/0/pkg/sub").mtime == 1_600_000_000  # type: ignore[union-attr]
+    for directory in (f"{STDLIB}/json", STDLIB, "/usr/lib"):
+        host = int(Path(directory).stat().st_mtime)
+        assert fs.lookup(directory).mtime == host, directory  # type: ignore[union-attr]
+    made_here = source_date_epoch()  # /app is the builder's own
+    assert fs.lookup("/app").mtime == made_here  # type: ignore[union-attr]

@@ -73,7 +73,7 @@ def add_to_plan(plan: Plan, added: Added) -> None:
 
 def _add_tree(plan: Plan, top: Path, guest_top: str, reason: str) -> None:
     if _free(plan, guest_top, "dir"):
-        plan.add_dir(guest_top, reason)
+        plan.add_dir(guest_top, reason, host=top)
     for dirpath, dirnames, filenames in os.walk(top):
         # The builder compiles the app's modules itself; the host's bytecode would clash.
         if "__pycache__" in dirnames:
@@ -89,7 +89,7 @@ def _add_tree(plan: Plan, top: Path, guest_top: str, reason: str) -> None:
                     plan.add_symlink(guest, os.readlink(host), reason)
             elif stat.S_ISDIR(mode):
                 if _free(plan, guest, "dir"):
-                    plan.add_dir(guest, reason)
+                    plan.add_dir(guest, reason, host=host)
             elif stat.S_ISREG(mode):
                 if _free(plan, guest, "file", host):
                     plan.add_file(guest, host, reason)

@@ -3,6 +3,13 @@
 Host files are added at the path the guest will use; every symlink met on the way goes
 in as a symlink and the file at its real path (see hostfs). The first reason given for a
 path wins, so callers add the most important things first.
+
+Files and directories from the host keep their host mtimes, and so do the directories
+on the way to a host file that stand for a host directory (/usr/lib for a library,
+numpy/_core for a --path package's file): tools such as ``zipfile`` read them and refuse
+dates before 1980. What the builder makes itself (generated files, mount points,
+/.unipython, /app) gets $SOURCE_DATE_EPOCH (else 0), so the same inputs give the same
+bytes.
 """
 
 from __future__ import annotations
@@ -55,6 +62,24 @@ class Plan:
         self.epoch = epoch
         self.root = root  # host root; tests use a fake tree
         self.entries: dict[str, Planned] = {}
+        # Implicit directories (no entry of their own) -> the host directory they stand for.
+        self.host_dirs: dict[str, Path] = {}
+
+    def _note_parents(self, guest: str, host: Path, top: int = 0) -> None:
+        """Remember the host directories that the parents of ``guest`` stand for: those
+        whose names match ``host``'s parents, the first ``top`` levels excepted."""
+        parts = guest.strip("/").split("/")[:-1]
+        host_dir = host.parent
+        while len(parts) > top and host_dir.name == parts[-1]:
+            self.host_dirs.setdefault("/" + "/".join(parts), host_dir)
+            parts.pop()
+            host_dir = host_dir.parent
+
+    def _host_mtime(self, host: Path) -> int:
+        try:
+            return int(host.stat().st_mtime)
+        except OSError:
+            return self.epoch
 
     def _put(self, path: str, item: Planned) -> None:
         old = self.entries.get(path)
@@ -70,6 +95,7 @@ class Plan:
         for link, target in res.symlinks:
             self._put(link, Planned("symlink", f"symlink on the way to {path}", self.epoch,
                                     data=target.encode("utf-8", "surrogateescape")))
+            self._note_parents(link, self.root / link.lstrip("/"))
         return res.real_path
 
     def add_host_file(self, path: str, reason: str) -> str:
@@ -83,23 +109,29 @@ class Plan:
         if not stat.S_ISREG(st.st_mode):
             raise UserError(f"{path}: not a regular file")
         self._put(real, Planned("file", reason, int(st.st_mtime), stat.S_IMODE(st.st_mode), host))
+        self._note_parents(real, host)
         return real
 
     def add_host_dir(self, path: str, reason: str) -> str:
         real = self.host_path(path)
-        self._put(real, Planned("dir", reason, self.epoch))
+        host = self.root / real.lstrip("/")
+        self._put(real, Planned("dir", reason, self._host_mtime(host)))
+        self._note_parents(real, host)
         return real
 
     def add_file(self, path: str, host: Path, reason: str) -> None:
         """Add ``host``'s content at ``path`` as is (no walk on the host: app files)."""
         st = host.stat()
         self._put(path, Planned("file", reason, int(st.st_mtime), stat.S_IMODE(st.st_mode), host))
+        self._note_parents(path, host.absolute(), top=1)  # /app stands for no host dir
 
     def add_generated(self, path: str, data: bytes, reason: str, perm: int = 0o644) -> None:
         self._put(path, Planned("file", reason, self.epoch, perm, data=data))
 
-    def add_dir(self, path: str, reason: str) -> None:
-        self._put(path, Planned("dir", reason, self.epoch))
+    def add_dir(self, path: str, reason: str, host: Path | None = None) -> None:
+        """A directory the builder makes, or one standing for the directory ``host``."""
+        mtime = self.epoch if host is None else self._host_mtime(host)
+        self._put(path, Planned("dir", reason, mtime))
 
     def add_symlink(self, path: str, target: str, reason: str) -> None:
         self._put(path, Planned("symlink", reason, self.epoch,
@@ -122,6 +154,9 @@ class Plan:
         self.add_generated(MANIFEST_PATH, manifest, "this manifest")
         entries.append(FileEntry(MANIFEST_PATH, "file", len(manifest), "this manifest"))
         writer = RootFSWriter(dir_mtime=self.epoch)
+        for path, host in sorted(self.host_dirs.items()):
+            if path not in self.entries:
+                writer.add_dir(path, self._host_mtime(host))
         for path, item in sorted(self.entries.items()):
             if item.kind == "dir":
                 writer.add_dir(path, item.mtime)

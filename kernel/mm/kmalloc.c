@@ -27,10 +27,11 @@ static unsigned size_class(size_t size)
 	return c;
 }
 
+/* size <= KMALLOC_MAX_SIZE, so the loop ends at BUDDY_MAX_ORDER at most. */
 static unsigned order_for(size_t size)
 {
 	unsigned order = 0;
-	while ((PAGE_SIZE << order) < size)
+	while (order < BUDDY_MAX_ORDER && (PAGE_SIZE << order) < size)
 		order++;
 	return order;
 }
@@ -55,6 +56,8 @@ void *kmalloc(size_t size)
 {
 	if (size == 0)
 		size = 1;
+	if (size > KMALLOC_MAX_SIZE)
+		return NULL;
 	if (size > (1ul << (NCLASSES - 1 + MIN_SHIFT))) {
 		unsigned order = order_for(size);
 		uint64_t pa = frame_alloc_order(order);

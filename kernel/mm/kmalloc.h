@@ -5,6 +5,13 @@
 
 #include <stddef.h>
 
+#include "arch/x86_64/memlayout.h"
+#include "mm/buddy.h"
+
+/* The largest allocation: one whole buddy block. A larger size (a wrapped
+ * negative one, a saturated array_size) gets NULL, never a short block. */
+#define KMALLOC_MAX_SIZE (PAGE_SIZE << BUDDY_MAX_ORDER)
+
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void kfree(void *p);

@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/memlayout.h"
 #include "linux/uapi/errno.h"
+#include "mm/user_range.h"
 
 long raw_copy(void *dst, const void *src, size_t n);
 long raw_clear(void *dst, size_t n);
@@ -23,7 +24,7 @@ static bool range_ok(const void *p, size_t n)
 	uint64_t a = (uint64_t)p;
 	if (kernel_pointers_ok && a >= DIRECT_MAP_BASE)
 		return true;
-	return a + n >= a && a + n <= USER_TOP;
+	return user_range_ok(a, n);
 }
 
 int copy_from_user(void *dst, const void *usrc, size_t n)

@@ -38,7 +38,7 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
     out = tmp_path_factory.mktemp("klib") / "libupy_host.so"
     cmd = [
         "gcc", "-std=gnu11", "-O1", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror",
-        "-Wno-unused-parameter", "-fsanitize=undefined", "-fno-sanitize-recover=all",
+        "-Wno-unused-parameter", "-fno-strict-overflow", "-fsanitize=undefined", "-fno-sanitize-recover=all",
         f"-I{KERNEL}", "-o", str(out),
         *(str(KERNEL / s) for s in SOURCES),
         str(Path(__file__).with_name("host_shim.c")),

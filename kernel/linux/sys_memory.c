@@ -1,13 +1,14 @@
 /* Memory syscalls: mmap and friends, brk. */
 #include "arch/x86_64/memlayout.h"
+#include "core/panic.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "linux/uapi/mman.h"
+#include "lib/overflow.h"
 #include "mm/mmap.h"
-
-#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+#include "mm/user_range.h"
 
 SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
 	       int fd, uint64_t off)
@@ -15,8 +16,13 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 	uint32_t type = flags & MAP_TYPE;
 	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
-	if (len == 0 || PAGE_ALIGN(len) < len || (off & (PAGE_SIZE - 1)))
+	/* Linux's order (do_mmap): length 0 and an unaligned offset are
+	 * -EINVAL, a length that rounds up past 2^64 -ENOMEM. */
+	uint64_t pages, file_end;
+	if (len == 0 || (off & (PAGE_SIZE - 1)))
 		return -EINVAL;
+	if (check_page_align_overflow(len, &pages))
+		return -ENOMEM;
 	if (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
 	if (flags & MAP_HUGETLB)
@@ -33,7 +39,10 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 			return -EACCES;
 		if (!f->inode->ops->get_page)
 			return -ENODEV;
-		if (off + PAGE_ALIGN(len) < off)
+		/* Linux checks the end in pages (it cannot wrap on 64 bits) and a
+		 * page past the file's end faults later; the byte offsets of a
+		 * mapping are kept here, so their end must fit: -EOVERFLOW. */
+		if (check_add_overflow(off, pages, &file_end))
 			return -EOVERFLOW;
 	}
 	unsigned how = 0;
@@ -67,12 +76,14 @@ SYSCALL_DEFINE(mprotect, "d:puP", uint64_t addr, uint64_t len, uint32_t prot)
 	return mm_protect(addr, len, prot);
 }
 
+/* Linux answers every brk it cannot serve with the current break. */
 SYSCALL_DEFINE(brk, "x:p", uint64_t addr)
 {
 	struct mm *mm = current_mm;
-	if (addr < mm->brk_start)
+	uint64_t old_end, new_end;
+	if (addr < mm->brk_start || !user_pages_ok(0, addr, &new_end) ||
+	    !user_pages_ok(0, mm->brk, &old_end))
 		return (long)mm->brk;
-	uint64_t old_end = PAGE_ALIGN(mm->brk), new_end = PAGE_ALIGN(addr);
 	if (new_end > old_end) {
 		if (!vma_range_free(mm, old_end, new_end))
 			return (long)mm->brk;
@@ -80,12 +91,20 @@ SYSCALL_DEFINE(brk, "x:p", uint64_t addr)
 			   MAP_AT_FIXED) < 0)
 			return (long)mm->brk;
 	} else if (new_end < old_end) {
-		mm_unmap(new_end, old_end - new_end);
+		if (mm_unmap(new_end, old_end - new_end) < 0)
+			return (long)mm->brk;
 	}
 	mm->brk = addr;
 	return (long)addr;
 }
 
+/*
+ * Every length and address goes through the checked helpers first, as in
+ * Linux's mremap (a length that rounds up to 0, an end past the app's
+ * half: -EINVAL). A move then reserves everything it needs (room for the
+ * areas it adds, the page tables at the destination) before it changes
+ * anything, so it either fails with the old mapping intact or completes.
+ */
 SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_len,
 	       unsigned flags, uint64_t new_addr)
 {
@@ -93,25 +112,35 @@ SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_l
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
-	if ((old & (PAGE_SIZE - 1)) || new_len == 0)
+	if (old & (PAGE_SIZE - 1))
 		return -EINVAL;
-	old_len = PAGE_ALIGN(old_len);
-	new_len = PAGE_ALIGN(new_len);
+	/* Rounding to 0 is Linux's -EINVAL for new_len; an old_len of 0 (a
+	 * "duplicate" of a shared mapping) is not supported: -EINVAL, as
+	 * Linux answers it for private mappings. */
+	if (check_page_align_overflow(old_len, &old_len) || old_len == 0 ||
+	    check_page_align_overflow(new_len, &new_len) || new_len == 0 ||
+	    !user_range_ok(0, new_len))
+		return -EINVAL;
+	if (!user_range_ok(old, old_len))
+		return -EINVAL;
 	struct mm *mm = current_mm;
 	struct vma *v = vma_find(mm, old);
-	if (!v || old + old_len > v->end || old_len == 0)
+	if (!v || old_len > v->end - old)
 		return -EFAULT;
 	struct vma piece = *v;
 
 	if (!(flags & MREMAP_FIXED)) {
 		if (new_len <= old_len) {
-			if (new_len < old_len)
-				mm_unmap(old + new_len, old_len - new_len);
+			if (new_len < old_len) {
+				int rc = mm_unmap(old + new_len, old_len - new_len);
+				if (rc < 0)
+					return rc;
+			}
 			return (long)old;
 		}
 		/* Grow in place when the area ends here and room follows. */
-		if (old + old_len == v->end && old + new_len <= mm->highest &&
-		    vma_range_free(mm, old + old_len, old + new_len)) {
+		if (old + old_len == v->end && user_range_ok(old, new_len) &&
+		    old + new_len <= mm->highest && vma_range_free(mm, old + old_len, old + new_len)) {
 			struct vma ext = piece;
 			ext.start = old + old_len;
 			ext.end = old + new_len;
@@ -128,48 +157,49 @@ SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_l
 		if (!new_addr)
 			return -ENOMEM;
 	} else {
-		if ((new_addr & (PAGE_SIZE - 1)) || new_addr + new_len > mm->highest ||
-		    new_addr < mm->lowest)
+		if ((new_addr & (PAGE_SIZE - 1)) || !user_range_ok(new_addr, new_len) ||
+		    new_addr + new_len > mm->highest || new_addr < mm->lowest)
 			return -EINVAL;
 		if (new_addr < old + old_len && old < new_addr + new_len)
 			return -EINVAL; /* the ranges overlap */
-		mm_unmap(new_addr, new_len);
 	}
-	/* Move: a new area with the same backing, then the pages, then drop
-	 * the old area (its page tables are already empty). */
+	/* Reserve: the target's unmapping, the new area and the old one's
+	 * removal add at most one area each; the destination's page tables. */
 	uint64_t keep = old_len < new_len ? old_len : new_len;
+	int rc = vma_reserve(mm, 3);
+	if (rc == 0)
+		rc = mm_move_prepare(old, keep, new_addr);
+	if (rc < 0)
+		return rc;
+	/* Commit: none of these can fail now; their results are checked all
+	 * the same. The old area goes last, after its pages have moved. */
+	if (flags & MREMAP_FIXED) {
+		rc = mm_unmap(new_addr, new_len);
+		if (rc < 0)
+			return rc;
+	}
 	struct vma moved = piece;
 	moved.start = new_addr;
 	moved.end = new_addr + new_len;
 	moved.offset = piece.offset + (old - piece.start);
 	mm_vma_get(&moved);
-	int rc = vma_insert(mm, &moved);
+	rc = vma_insert(mm, &moved);
 	if (rc < 0) {
 		mm_vma_put(&moved);
 		return rc;
 	}
 	mm_move_pages(old, keep, new_addr);
-	mm_unmap(old, old_len);
+	rc = mm_unmap(old, old_len);
+	if (rc < 0)
+		panic("mremap: the old area did not go after its pages moved (%d)", rc);
 	return (long)new_addr;
 }
 
-SYSCALL_DEFINE(madvise, "d:pud", uint64_t addr, uint64_t len, int advice)
+static bool madvise_known(int advice)
 {
-	if (addr & (PAGE_SIZE - 1))
-		return -EINVAL;
-	uint64_t end = addr + PAGE_ALIGN(len);
-	if (end < addr)
-		return -EINVAL;
 	switch (advice) {
 	case MADV_DONTNEED:
 	case MADV_FREE:
-		for (uint64_t a = addr; a < end;) {
-			struct vma *v = vma_find(current_mm, a);
-			if (!v)
-				return -ENOMEM;
-			a = v->end;
-		}
-		return mm_discard(addr, end);
 	case MADV_NORMAL:
 	case MADV_RANDOM:
 	case MADV_SEQUENTIAL:
@@ -182,10 +212,34 @@ SYSCALL_DEFINE(madvise, "d:pud", uint64_t addr, uint64_t len, int advice)
 	case MADV_NOHUGEPAGE:
 	case MADV_DONTDUMP:
 	case MADV_DODUMP:
-		return 0; /* hints about paging policy; nothing to act on */
+		return true;
 	default:
-		return -EINVAL;
+		return false;
 	}
+}
+
+SYSCALL_DEFINE(madvise, "d:pud", uint64_t addr, uint64_t len, int advice)
+{
+	/* Linux: unknown advice, an unaligned start, a length that rounds up
+	 * past 2^64 are -EINVAL; a range with unmapped parts (anything past the
+	 * app's half) is -ENOMEM, for hints too. */
+	uint64_t pages, end;
+	if (!madvise_known(advice) || (addr & (PAGE_SIZE - 1)) ||
+	    check_page_align_overflow(len, &pages) || check_add_overflow(addr, pages, &end))
+		return -EINVAL;
+	if (end == addr)
+		return 0;
+	if (!user_range_ok(addr, pages))
+		return -ENOMEM;
+	for (uint64_t a = addr; a < end;) {
+		struct vma *v = vma_find(current_mm, a);
+		if (!v)
+			return -ENOMEM;
+		a = v->end;
+	}
+	if (advice == MADV_DONTNEED || advice == MADV_FREE)
+		return mm_discard(addr, end);
+	return 0; /* hints about paging policy; nothing to act on */
 }
 
 SYSCALL_DEFINE(msync, "d:pux", uint64_t addr, uint64_t len, int flags)
@@ -193,7 +247,16 @@ SYSCALL_DEFINE(msync, "d:pux", uint64_t addr, uint64_t len, int flags)
 	if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
 	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		return -EINVAL;
-	uint64_t end = addr + PAGE_ALIGN(len);
+	/* Linux: the length rounds up modulo 2^64 (so 2^64-1 is an empty
+	 * range); an end that wraps is -ENOMEM, and so is one past the app's
+	 * half (nothing is mapped there). */
+	uint64_t pages = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1), end;
+	if (check_add_overflow(addr, pages, &end))
+		return -ENOMEM;
+	if (end == addr)
+		return 0;
+	if (!user_range_ok(addr, pages))
+		return -ENOMEM;
 	for (uint64_t a = addr; a < end;) {
 		struct vma *v = vma_find(current_mm, a);
 		if (!v)

@@ -2,12 +2,14 @@
 
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/paging.h"
+#include "core/panic.h"
 #include "fs/vfs.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/mman.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/pte_prot.h"
+#include "mm/user_range.h"
 
 struct mm *current_mm;
 
@@ -86,14 +88,17 @@ int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
 {
 	struct mm *mm = current_mm;
 	struct inode *ino = f ? f->inode : NULL;
-	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	if (len == 0)
+	if (len == 0 || check_page_align_overflow(len, &len))
 		return -EINVAL;
 	if (how & (MAP_AT_FIXED | MAP_AT_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
-		if (addr < mm->lowest || addr + len < addr || addr + len > mm->highest)
-			return how & MAP_AT_FIXED ? -EPERM : -ENOMEM;
+		/* As Linux's get_unmapped_area: past the top -ENOMEM, below
+		 * mmap_min_addr -EPERM. */
+		if (!user_range_ok(addr, len) || addr + len > mm->highest)
+			return -ENOMEM;
+		if (addr < mm->lowest)
+			return -EPERM;
 		if (!vma_range_free(mm, addr, addr + len)) {
 			if (how & MAP_AT_NOREPLACE)
 				return -EEXIST;
@@ -128,10 +133,8 @@ int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
 
 int mm_unmap(uint64_t start, uint64_t len)
 {
-	if ((start & (PAGE_SIZE - 1)) || len == 0)
-		return -EINVAL;
-	uint64_t end = start + ((len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
-	if (end < start || end > USER_TOP)
+	uint64_t end;
+	if ((start & (PAGE_SIZE - 1)) || len == 0 || !user_pages_ok(start, len, &end))
 		return -EINVAL;
 	return vma_remove(current_mm, start, end, unmap_piece, NULL);
 }
@@ -163,11 +166,12 @@ int mm_protect(uint64_t start, uint64_t len, uint32_t prot)
 {
 	if (start & (PAGE_SIZE - 1))
 		return -EINVAL;
-	uint64_t end = start + ((len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
-	if (end < start || end > USER_TOP)
-		return -ENOMEM;
-	if (end == start)
+	if (len == 0)
 		return 0;
+	/* Linux: a length that rounds up past the top is -ENOMEM. */
+	uint64_t end;
+	if (!user_pages_ok(start, len, &end))
+		return -ENOMEM;
 	int rc = vma_protect(current_mm, start, end, prot);
 	if (rc < 0)
 		return rc;
@@ -186,25 +190,40 @@ int mm_protect(uint64_t start, uint64_t len, uint32_t prot)
 
 int mm_discard(uint64_t start, uint64_t end)
 {
+	if (end < start || !user_range_ok(start, end - start))
+		return -EINVAL;
 	drop_range(start, end);
 	return 0;
 }
 
 struct move_args {
 	uint64_t delta;
-	int failed;
+	int err;
 };
+
+static void prepare_pte(uint64_t va, pte_t *pte, void *arg)
+{
+	struct move_args *m = arg;
+	if (!m->err && !pte_lookup(va + m->delta, true))
+		m->err = -ENOMEM;
+}
+
+int mm_move_prepare(uint64_t old, uint64_t len, uint64_t new_addr)
+{
+	if (!user_range_ok(old, len) || !user_range_ok(new_addr, len))
+		return -EINVAL;
+	struct move_args m = { new_addr - old, 0 };
+	pte_for_each(old, old + len, prepare_pte, &m);
+	return m.err;
+}
 
 static void move_pte(uint64_t va, pte_t *pte, void *arg)
 {
 	struct move_args *m = arg;
-	pte_t *dst = pte_lookup(va + m->delta, true);
-	if (!dst) {
-		m->failed = 1;
-		frame_put(*pte & PTE_ADDR);
-	} else {
-		*dst = *pte;
-	}
+	pte_t *dst = pte_lookup(va + m->delta, false);
+	if (!dst)
+		panic("mremap: no page table at %p after mm_move_prepare", (void *)(va + m->delta));
+	*dst = *pte;
 	*pte = 0;
 	tlb_flush_page(va);
 }

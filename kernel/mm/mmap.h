@@ -36,7 +36,12 @@ int mm_protect(uint64_t start, uint64_t len, uint32_t prot);
 /* Drops the pages of [start, end): anonymous memory reads back as zeros,
  * file mappings re-read the file (MADV_DONTNEED). */
 int mm_discard(uint64_t start, uint64_t end);
-/* Moves the pages of [old, old+len) to new (both ranges page-aligned). */
+/* Moving the pages of [old, old+len) to new_addr (both ranges
+ * page-aligned, app memory, not overlapping) in two steps, so that a move
+ * never fails halfway: mm_move_prepare makes every page table the move
+ * will need (-ENOMEM, with nothing moved, when memory runs out); after it
+ * mm_move_pages cannot fail. */
+int mm_move_prepare(uint64_t old, uint64_t len, uint64_t new_addr);
 void mm_move_pages(uint64_t old, uint64_t len, uint64_t new_addr);
 
 /* The process address space and its setup. */

@@ -72,6 +72,11 @@ static int grow(struct mm *mm, size_t need)
 	return 0;
 }
 
+int vma_reserve(struct mm *mm, size_t extra)
+{
+	return grow(mm, mm->count + extra);
+}
+
 static int insert_at(struct mm *mm, size_t i, const struct vma *v)
 {
 	int rc = grow(mm, mm->count + 1);

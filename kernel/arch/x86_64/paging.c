@@ -60,6 +60,10 @@ pte_t *pte_lookup(uint64_t va, bool create)
 	pte_t *t = boot_pml4;
 	for (int level = 3; level > 0; level--) {
 		pte_t *e = &t[INDEX(va, level)];
+		/* A huge page (the direct map) has no table below it: there is
+		 * no 4 KiB leaf to return, and none may be made inside it. */
+		if (*e & PTE_PS)
+			return NULL;
 		if (!(*e & PTE_P)) {
 			if (!create)
 				return NULL;
@@ -83,12 +87,12 @@ void pte_for_each(uint64_t start, uint64_t end, void (*fn)(uint64_t va, pte_t *p
 		int level = 3;
 		for (; level > 0; level--) {
 			pte_t e = t[INDEX(va, level)];
-			if (!(e & PTE_P))
-				break;
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break; /* nothing to visit, or a huge page: no table */
 			t = table(e);
 		}
 		if (level > 0) {
-			/* Skip the whole range an absent entry at this level covers. */
+			/* Skip the whole range the entry at this level covers. */
 			uint64_t span = 1ull << (12 + 9 * level);
 			va = (va & ~(span - 1)) + span;
 			continue;

@@ -30,11 +30,12 @@ typedef uint64_t pte_t;
 void paging_init(const struct boot_info *bi);
 
 /* The leaf PTE of an app address; with create, page-table pages are added
- * as needed (NULL when memory runs out). Without create, NULL if absent. */
+ * as needed (NULL when memory runs out). Without create, NULL if absent.
+ * NULL, too, for an address inside a huge page (never a 4 KiB leaf). */
 pte_t *pte_lookup(uint64_t va, bool create);
 
 /* Calls fn on every leaf PTE in [start, end) of the app's half that holds
- * a frame (present, or PTE_SOFT_NONE). */
+ * a frame (present, or PTE_SOFT_NONE); huge pages are skipped. */
 void pte_for_each(uint64_t start, uint64_t end, void (*fn)(uint64_t va, pte_t *pte, void *arg),
 		  void *arg);
 

@@ -24,15 +24,20 @@ static int grow(struct fd_table *t, int need)
 	return 0;
 }
 
-static int fd_limit(void)
+/* RLIMIT_NOFILE, never above the hard maximum: every descriptor below it
+ * is a valid int index. */
+static unsigned fd_limit(void)
 {
-	return (int)proc.rlimits[RLIMIT_NOFILE].cur;
+	uint64_t cur = proc.rlimits[RLIMIT_NOFILE].cur;
+	return cur < FD_LIMIT_MAX ? (unsigned)cur : FD_LIMIT_MAX;
 }
 
-int fd_install(struct fd_table *t, struct file *f, int min, bool cloexec)
+int fd_install(struct fd_table *t, struct file *f, unsigned min, bool cloexec)
 {
-	int limit = fd_limit();
-	for (int fd = min; fd < limit; fd++) {
+	unsigned limit = fd_limit();
+	if (min >= limit)
+		return -EINVAL;
+	for (int fd = (int)min; fd < (int)limit; fd++) {
 		if (fd >= t->capacity && grow(t, fd + 1) < 0)
 			return -ENOMEM;
 		if (!t->slots[fd].file) {
@@ -41,13 +46,14 @@ int fd_install(struct fd_table *t, struct file *f, int min, bool cloexec)
 			return fd;
 		}
 	}
-	return min >= limit ? -EINVAL : -EMFILE;
+	return -EMFILE;
 }
 
-int fd_install_at(struct fd_table *t, struct file *f, int fd, bool cloexec)
+int fd_install_at(struct fd_table *t, struct file *f, unsigned ufd, bool cloexec)
 {
-	if (fd < 0 || fd >= fd_limit())
+	if (ufd >= fd_limit())
 		return -EBADF;
+	int fd = (int)ufd;
 	if (grow(t, fd + 1) < 0)
 		return -ENOMEM;
 	struct file *old = t->slots[fd].file;

@@ -241,7 +241,14 @@ SYSCALL_DEFINE(close_range, "d:uux", unsigned first, unsigned last, unsigned fla
 		return -EINVAL;
 	if (first > last)
 		return -EINVAL;
-	for (unsigned fd = first; fd <= last && (int)fd < proc.fds.capacity; fd++) {
+	/* Only descriptors the table can hold: the loop never runs past it
+	 * (nor wraps around at UINT_MAX back to stdio). */
+	unsigned size = (unsigned)proc.fds.capacity;
+	if (first >= size)
+		return 0;
+	if (last >= size)
+		last = size - 1;
+	for (unsigned fd = first; fd <= last; fd++) {
 		struct fd_slot *s = fd_slot(&proc.fds, (int)fd);
 		if (!s)
 			continue;
@@ -268,12 +275,13 @@ static long do_dup3(int oldfd, int newfd, int flags)
 {
 	if (flags & ~O_CLOEXEC)
 		return -EINVAL;
+	if (oldfd == newfd)
+		return -EINVAL;
 	struct file *f = fd_file(oldfd);
 	if (!f)
 		return -EBADF;
-	if (oldfd == newfd)
-		return -EINVAL;
-	int rc = fd_install_at(&proc.fds, file_get(f), newfd, flags & O_CLOEXEC);
+	/* newfd as Linux's unsigned int: "negative" ones are above the limit. */
+	int rc = fd_install_at(&proc.fds, file_get(f), (unsigned)newfd, flags & O_CLOEXEC);
 	if (rc < 0)
 		file_put(f);
 	return rc;
@@ -313,9 +321,9 @@ SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC: {
-		if ((long)arg < 0)
-			return -EINVAL;
-		int rc = fd_install(&proc.fds, file_get(f), (int)arg, cmd == F_DUPFD_CLOEXEC);
+		/* Linux takes the lowest descriptor as an unsigned int and compares
+		 * it with RLIMIT_NOFILE (f_dupfd): 2^31 and above are -EINVAL. */
+		int rc = fd_install(&proc.fds, file_get(f), (unsigned)arg, cmd == F_DUPFD_CLOEXEC);
 		if (rc < 0)
 			file_put(f);
 		return rc;

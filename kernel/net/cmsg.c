@@ -1,19 +1,30 @@
 #include "net/cmsg.h"
 
+#include "lib/overflow.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 
+/*
+ * Linux's walk (for_each_cmsghdr with CMSG_OK, net/core/scm.c): a header
+ * is read only where one fits in what is left of the buffer (CMSG_FIRSTHDR,
+ * CMSG_NXTHDR), else the walk ends; a message whose cmsg_len is smaller
+ * than its header or reaches past msg_controllen is -EINVAL. So c->len is
+ * at most controllen - *off here and the step to the next header cannot
+ * wrap; the checked helpers keep it so whatever controllen is.
+ */
 const struct cmsg *cmsg_next(const struct kmsg *m, size_t *off, int *err)
 {
 	*err = 0;
-	if (!m->control || *off + CMSG_HDR > m->controllen)
+	if (!m->control || *off > m->controllen || m->controllen - *off < CMSG_HDR)
 		return NULL;
 	const struct cmsg *c = (const struct cmsg *)((const uint8_t *)m->control + *off);
-	if (c->len < CMSG_HDR || *off + c->len > m->controllen) {
+	uint64_t step, next;
+	if (c->len < CMSG_HDR || c->len > m->controllen - *off ||
+	    check_align_up_overflow(c->len, 8, &step) || check_add_overflow(*off, step, &next)) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	*off += CMSG_ALIGN(c->len);
+	*off = next;
 	return c;
 }
 

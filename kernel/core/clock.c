@@ -49,14 +49,18 @@ uint64_t clock_tsc_hz(void)
 	return tsc_hz;
 }
 
+/* Both saturate: a deadline centuries away (a sleep of 2**62 s) must stay
+ * far away in TSC ticks, not wrap to a near one. */
 uint64_t clock_ns_to_tsc(uint64_t ns)
 {
-	return (uint64_t)(((unsigned __int128)ns * tsc_hz) / NSEC_PER_SEC);
+	unsigned __int128 t = ((unsigned __int128)ns * tsc_hz) / NSEC_PER_SEC;
+	return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
 }
 
 uint64_t clock_monotonic_to_tsc(uint64_t ns)
 {
-	return tsc_base + clock_ns_to_tsc(ns);
+	uint64_t t;
+	return __builtin_add_overflow(tsc_base, clock_ns_to_tsc(ns), &t) ? UINT64_MAX : t;
 }
 
 uint64_t clock_cpu_ns(void)

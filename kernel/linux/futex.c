@@ -7,7 +7,9 @@
  */
 #include "linux/futex.h"
 
+#include "arch/x86_64/memlayout.h"
 #include "core/clock.h"
+#include "lib/time_conv.h"
 #include "linux/signal.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -80,14 +82,20 @@ static long wait(uint64_t uaddr, uint32_t val, const struct linux_timespec *utim
 		struct linux_timespec ts;
 		if (copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
 			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+		int64_t ns;
+		if (!timespec_to_ns(ts.tv_sec, ts.tv_nsec, &ns))
 			return -EINVAL;
-		int64_t ns = ts.tv_sec * (int64_t)NSEC_PER_SEC + ts.tv_nsec;
-		if (!absolute)
-			ns += (int64_t)clock_monotonic_ns();
-		else if (realtime)
-			ns -= clock_realtime_ns() - (int64_t)clock_monotonic_ns();
-		deadline = ns > 0 ? (uint64_t)ns : 1;
+		if (!absolute) {
+			deadline = time_deadline_after(clock_monotonic_ns(), (uint64_t)ns);
+		} else if (realtime) {
+			/* From the wall clock to the monotonic one; both values are in
+			 * (-2**63, 2**63), so their difference fits an unsigned when the
+			 * time is ahead. */
+			int64_t offset = clock_realtime_ns() - (int64_t)clock_monotonic_ns();
+			deadline = ns > offset ? (uint64_t)ns - (uint64_t)offset : 1;
+		} else {
+			deadline = ns > 0 ? (uint64_t)ns : 1;
+		}
 	}
 	uint32_t cur;
 	if (copy_from_user(&cur, (void *)uaddr, sizeof(cur)) < 0)
@@ -139,18 +147,40 @@ static long wake_op(uint64_t uaddr, int n, uint64_t uaddr2, int n2, uint32_t val
 	return woken;
 }
 
+/* A futex word must be an aligned u32 in the app's half (Linux's
+ * get_futex_key): EINVAL when misaligned, EFAULT outside, even for a wake
+ * that never reads it. */
+static int check_word(uint64_t a, bool shared)
+{
+	if (a & 3)
+		return -EINVAL;
+	if (!is_user_address(a) || !is_user_address(a + 3))
+		return -EFAULT;
+	/* A shared futex's key is its page, which Linux looks up: an unmapped
+	 * word is EFAULT there too. */
+	uint32_t word;
+	if (shared && copy_from_user(&word, (void *)a, sizeof(word)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
 SYSCALL_DEFINE(futex, "d:pdupup", uint32_t *uaddr, int op, uint32_t val,
 	       const struct linux_timespec *timeout, uint32_t *uaddr2, uint32_t val3)
 {
 	uint64_t a = (uint64_t)uaddr;
-	if (a & 3)
-		return -EINVAL;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
+	int rc = check_word(a, shared);
+	if (rc < 0)
+		return rc;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
 	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
 		return -ENOSYS;
 	/* For the requeue and wake-op commands the timeout slot carries a count. */
 	int val2 = (int)(uint64_t)timeout;
+	bool two_words = cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP;
+	if (two_words && (rc = check_word((uint64_t)uaddr2, shared)) < 0)
+		return rc;
 	switch (cmd) {
 	case FUTEX_WAIT:
 		return wait(a, val, timeout, false, false, FUTEX_BITSET_MATCH_ANY);

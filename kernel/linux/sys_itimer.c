@@ -4,6 +4,7 @@
  * stands in for them fires. */
 #include "core/clock.h"
 #include "core/process.h"
+#include "lib/time_conv.h"
 #include "linux/signal.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -36,7 +37,7 @@ static void arm(struct itimer *t)
 	/* CPU time never runs faster than wall time: check again then. */
 	uint64_t now = now_on(t);
 	uint64_t wait = t->due_ns > now ? t->due_ns - now : 0;
-	ktimer_arm(&t->k, clock_monotonic_ns() + wait);
+	ktimer_arm(&t->k, time_deadline_after(clock_monotonic_ns(), wait));
 }
 
 static void fire(struct ktimer *k)
@@ -48,9 +49,9 @@ static void fire(struct ktimer *k)
 	}
 	signal_send_process(t->signo, (struct sig_note){ .code = SI_KERNEL });
 	if (t->interval_ns) {
-		t->due_ns += t->interval_ns;
+		t->due_ns = time_deadline_after(t->due_ns, t->interval_ns);
 		if (t->due_ns <= now_on(t))
-			t->due_ns = now_on(t) + t->interval_ns;
+			t->due_ns = time_deadline_after(now_on(t), t->interval_ns);
 		arm(t);
 	} else {
 		t->due_ns = 0;
@@ -69,15 +70,20 @@ static void init_timers(void)
 	}
 }
 
-static uint64_t tv_ns(const struct linux_timeval *tv)
+/* False for a timeval Linux rejects (timeval_valid); huge ones saturate. */
+static bool tv_ns(const struct linux_timeval *tv, uint64_t *ns)
 {
-	return (uint64_t)tv->tv_sec * NSEC_PER_SEC + (uint64_t)tv->tv_usec * 1000;
+	int64_t v;
+	if (!timeval_to_ns(tv->tv_sec, tv->tv_usec, &v))
+		return false;
+	*ns = (uint64_t)v;
+	return true;
 }
 
 static struct linux_timeval ns_tv(uint64_t ns)
 {
 	/* Round up, so a pending timer never reads as zero (disarmed). */
-	uint64_t us = (ns + 999) / 1000;
+	uint64_t us = ns / 1000 + (ns % 1000 != 0);
 	return (struct linux_timeval){ (int64_t)(us / 1000000), (int64_t)(us % 1000000) };
 }
 
@@ -99,14 +105,12 @@ static long set(int which, const struct linux_itimerval *nv, struct linux_itimer
 	struct itimer *t = &timers[which];
 	if (old)
 		*old = current_value(t);
-	if (nv->it_value.tv_usec < 0 || nv->it_value.tv_usec >= 1000000 ||
-	    nv->it_interval.tv_usec < 0 || nv->it_interval.tv_usec >= 1000000 ||
-	    nv->it_value.tv_sec < 0 || nv->it_interval.tv_sec < 0)
+	uint64_t value, interval;
+	if (!tv_ns(&nv->it_value, &value) || !tv_ns(&nv->it_interval, &interval))
 		return -EINVAL;
 	ktimer_cancel(&t->k);
-	t->interval_ns = tv_ns(&nv->it_interval);
-	uint64_t value = tv_ns(&nv->it_value);
-	t->due_ns = value ? now_on(t) + value : 0;
+	t->interval_ns = interval;
+	t->due_ns = value ? time_deadline_after(now_on(t), value) : 0;
 	if (value)
 		arm(t);
 	return 0;

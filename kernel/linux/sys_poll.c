@@ -1,5 +1,6 @@
 /* Waiting on several descriptors: poll, ppoll, select, pselect6. */
 #include "core/clock.h"
+#include "lib/time_conv.h"
 #include "fs/poll.h"
 #include "lib/string.h"
 #include "linux/fs_args.h"
@@ -131,10 +132,10 @@ static int deadline_ts(const struct linux_timespec *uts, uint64_t *out)
 	struct linux_timespec ts;
 	if (copy_from_user(&ts, uts, sizeof(ts)) < 0)
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+	int64_t ns;
+	if (!timespec_to_ns(ts.tv_sec, ts.tv_nsec, &ns))
 		return -EINVAL;
-	uint64_t ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-	*out = ns ? clock_monotonic_ns() + ns : NOW;
+	*out = ns ? time_deadline_after(clock_monotonic_ns(), (uint64_t)ns) : NOW;
 	return 0;
 }
 
@@ -258,10 +259,10 @@ SYSCALL_DEFINE(select, "d:dpppp", int nfds, uint64_t *readfds, uint64_t *writefd
 		struct linux_timeval tv;
 		if (copy_from_user(&tv, utv, sizeof(tv)) < 0)
 			return -EFAULT;
-		if (tv.tv_sec < 0 || tv.tv_usec < 0)
+		int64_t ns;
+		if (!select_timeval_to_ns(tv.tv_sec, tv.tv_usec, &ns))
 			return -EINVAL;
-		uint64_t ns = (uint64_t)tv.tv_sec * NSEC_PER_SEC + (uint64_t)tv.tv_usec * 1000;
-		deadline = ns ? clock_monotonic_ns() + ns : NOW;
+		deadline = ns ? time_deadline_after(clock_monotonic_ns(), (uint64_t)ns) : NOW;
 	}
 	long rc = do_select(nfds, readfds, writefds, exceptfds, deadline);
 	/* Linux writes back the time that was left. */

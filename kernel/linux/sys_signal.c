@@ -1,5 +1,6 @@
 /* Signal syscalls: dispositions, masks, sending, waiting, returning. */
 #include "core/clock.h"
+#include "lib/time_conv.h"
 #include "core/process.h"
 #include "lib/string.h"
 #include "linux/signal_state.h"
@@ -187,10 +188,10 @@ SYSCALL_DEFINE(rt_sigtimedwait, "d:pppu", const uint64_t *uset, struct linux_sig
 		struct linux_timespec ts;
 		if (copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
 			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+		int64_t ns;
+		if (!timespec_to_ns(ts.tv_sec, ts.tv_nsec, &ns))
 			return -EINVAL;
-		deadline = clock_monotonic_ns() + (uint64_t)ts.tv_sec * NSEC_PER_SEC +
-			   (uint64_t)ts.tv_nsec;
+		deadline = time_deadline_after(clock_monotonic_ns(), (uint64_t)ns);
 	}
 	/* Let the awaited signals through while waiting, without delivering them. */
 	uint64_t saved = current->sigmask;

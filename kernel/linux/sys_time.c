@@ -2,6 +2,7 @@
 #include "core/clock.h"
 #include "core/stats.h"
 #include "lib/string.h"
+#include "lib/time_conv.h"
 #include "mm/frame.h"
 #include "core/process.h"
 #include "sched/sched.h"
@@ -14,6 +15,9 @@
 
 #define CLOCK_RESOLUTION_NS 1 /* the TSC resolves below a nanosecond */
 #define COARSE_RESOLUTION_NS 4000000 /* CONFIG_HZ=250, as Debian's kernel */
+/* Linux's TIME_SETTOD_SEC_MAX: the wall clock may be set no later than 30
+ * years before the nanosecond clock runs out (KTIME_SEC_MAX). */
+#define SETTOD_SEC_MAX (TIME_NS_MAX / TIME_NS_PER_SEC - 30ll * 365 * 86400)
 
 /* CPU time of a thread: what it used before, plus the running slice. */
 static int64_t thread_cpu_ns(struct thread *t)
@@ -51,9 +55,8 @@ static int64_t clock_read(int clock)
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
 	case CLOCK_REALTIME_ALARM:
+	case CLOCK_TAI: /* Linux's TAI offset is 0 until adjtimex sets one */
 		return clock_realtime_ns();
-	case CLOCK_TAI:
-		return clock_realtime_ns() + 37 * (int64_t)NSEC_PER_SEC;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
@@ -99,11 +102,12 @@ SYSCALL_DEFINE(clock_settime, "d:cp", int clock, const struct linux_timespec *ut
 	struct linux_timespec t;
 	if (copy_from_user(&t, uts, sizeof(t)) < 0)
 		return -EFAULT;
-	if (t.tv_nsec < 0 || t.tv_nsec >= (int64_t)NSEC_PER_SEC || t.tv_sec < 0)
+	int64_t ns;
+	if (!timespec_to_ns(t.tv_sec, t.tv_nsec, &ns) || t.tv_sec >= SETTOD_SEC_MAX)
 		return -EINVAL;
 	if (clock != CLOCK_REALTIME)
 		return -EINVAL; /* only the wall clock can be set */
-	clock_set_realtime_ns(t.tv_sec * (int64_t)NSEC_PER_SEC + t.tv_nsec);
+	clock_set_realtime_ns(ns);
 	return 0;
 }
 
@@ -148,18 +152,19 @@ static long sleep_for(int clock, int flags, const struct linux_timespec *ureq,
 	struct linux_timespec req;
 	if (copy_from_user(&req, ureq, sizeof(req)) < 0)
 		return -EFAULT;
-	if (req.tv_nsec < 0 || req.tv_nsec >= (int64_t)NSEC_PER_SEC || req.tv_sec < 0)
+	int64_t want;
+	if (!timespec_to_ns(req.tv_sec, req.tv_nsec, &want))
 		return -EINVAL;
 	if (clock == CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4)))
 		return -EINVAL;
 	int64_t now = clock_read(clock);
 	if (now == -EINVAL)
 		return -EINVAL;
-	int64_t want = req.tv_sec * (int64_t)NSEC_PER_SEC + req.tv_nsec;
+	/* Both are >= 0, so the difference cannot wrap. */
 	int64_t wait = (flags & TIMER_ABSTIME) ? want - now : want;
 	if (wait <= 0)
 		return 0;
-	uint64_t deadline = clock_monotonic_ns() + (uint64_t)wait;
+	uint64_t deadline = time_deadline_after(clock_monotonic_ns(), (uint64_t)wait);
 	if (sleep_until(deadline) == 0)
 		return 0;
 	/* A signal handler interrupted the sleep: say how much was left. */

@@ -21,6 +21,7 @@ SOURCES = [
     "lib/fmt.c",
     "lib/chacha20.c",
     "lib/civil_time.c",
+    "lib/time_conv.c",
     "linux/uapi/errno.c",
     "net/inet_addr.c",
     "net/netdev.c",
@@ -46,6 +47,7 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
     subprocess.run(cmd, check=True)
     lib = ctypes.CDLL(str(out))
     u64, sz, vp, cp = ctypes.c_uint64, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_char_p
+    i64 = ctypes.c_int64
     sig = {
         "t_mm_new": (vp, [u64, u64, u64]),
         "t_vma_insert": (ctypes.c_int, [vp, u64, u64, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_size_t, u64]),
@@ -110,6 +112,10 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         "t_dev_take": (ctypes.c_int, [vp, *[ctypes.POINTER(ctypes.c_uint32)] * 3, vp, sz]),
         "t_dev_complete": (None, [vp, ctypes.c_uint32, ctypes.c_uint32]),
         "t_dev_no_notify": (None, [vp, ctypes.c_int]),
+        "timespec_to_ns": (ctypes.c_bool, [i64, i64, ctypes.POINTER(i64)]),
+        "timeval_to_ns": (ctypes.c_bool, [i64, i64, ctypes.POINTER(i64)]),
+        "select_timeval_to_ns": (ctypes.c_bool, [i64, i64, ctypes.POINTER(i64)]),
+        "time_deadline_after": (u64, [u64, u64]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)

@@ -31,12 +31,62 @@ void lsock_kick(struct lsock *u)
 	poll_notify();
 }
 
+/* Messages whose descriptors are being given back, and whether the loop
+ * below is running; owned by free_msg. Putting a file can close a socket
+ * whose queue holds more files, and so on down a chain an app built: the
+ * loop takes those messages one at a time, so the kernel stack stays flat
+ * however long the chain (Linux defers in-flight files the same way). */
+static struct local_msg *doomed;
+static bool reaping;
+static bool gc_wanted, collecting;
+
+static void collect_garbage(void);
+
 static void free_msg(struct local_msg *m)
 {
-	for (int i = 0; i < m->nfds; i++)
-		file_put(m->fds[i]);
-	kfree(m->fds);
-	kfree(m);
+	m->next = doomed;
+	doomed = m;
+	if (reaping)
+		return;
+	reaping = true;
+	while (doomed) {
+		m = doomed;
+		doomed = m->next;
+		for (int i = 0; i < m->nfds; i++) {
+			local_inflight_remove(m->fds[i]);
+			file_put(m->fds[i]); /* may queue more messages on doomed */
+		}
+		kfree(m->fds);
+		kfree(m);
+	}
+	reaping = false;
+	if (gc_wanted)
+		collect_garbage();
+}
+
+/* Frees the sockets that only in-flight cycles keep (net/local_gc.c), run
+ * when a unix socket is released. Inside the loop above, or inside itself,
+ * it only notes that it is wanted, so that a chain's teardown runs it once. */
+static void collect_garbage(void)
+{
+	if (reaping || collecting) {
+		gc_wanted = true;
+		return;
+	}
+	gc_wanted = false;
+	if (!local_inflight_any())
+		return;
+	collecting = true;
+	struct local_msg *garbage;
+	while ((garbage = local_gc_find_garbage())) {
+		while (garbage) {
+			struct local_msg *m = garbage;
+			garbage = m->next;
+			free_msg(m);
+		}
+	}
+	collecting = false;
+	gc_wanted = false;
 }
 
 void lsock_unref(struct lsock *u)
@@ -399,6 +449,7 @@ static int enqueue(struct lsock *to, const struct kmsg *m, size_t skip, size_t n
 	msg->off = 0;
 	msg->fds = fds;
 	msg->nfds = nfds;
+	local_inflight_add(fds, nfds);
 	msg->from = *from;
 	msg->meta = *meta;
 	if (to->rx_tail)
@@ -596,6 +647,8 @@ static void deliver_rights(struct kmsg *m, struct local_msg *msg, int flags, siz
 {
 	if (!msg->nfds)
 		return;
+	for (int i = 0; i < msg->nfds; i++)
+		local_inflight_remove(msg->fds[i]); /* installed or put below */
 	size_t room = m->controllen > *ctl_used ? m->controllen - *ctl_used : 0;
 	int fit = room >= sizeof(struct cmsg) ? (int)((room - sizeof(struct cmsg)) / sizeof(int)) : 0;
 	if (fit > msg->nfds)
@@ -1024,6 +1077,7 @@ static void local_release(struct socket *s)
 	u->sock = NULL;
 	lsock_kick(u);
 	lsock_unref(u);
+	collect_garbage();
 }
 
 static const struct socket_ops local_ops = {

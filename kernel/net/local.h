@@ -80,6 +80,13 @@ struct lsock {
 	struct linger_opt linger;
 	uint64_t generation;
 	struct waitq wq;
+	/* In flight (net/local_gc.c): how many queued messages carry this
+	 * socket's file, the list of such sockets, and the collector's marks. */
+	int inflight;
+	struct lsock *inflight_next, *inflight_prev;
+	int gc_refs;
+	bool gc_candidate, gc_alive;
+	struct lsock *gc_work;
 	_Alignas(8) uint8_t priv[]; /* the family's state, fam->priv_size bytes */
 };
 
@@ -130,6 +137,16 @@ int lsock_open(struct lsock *u, unsigned file_flags, struct file **out);
 void lsock_pair(struct lsock *a, struct lsock *b);
 /* Wakes whoever waits on or polls `u`. */
 void lsock_kick(struct lsock *u);
+
+/* Descriptors in flight (net/local_gc.c). A queued message's files are
+ * counted when it is queued and uncounted as each leaves the queue. */
+void local_inflight_add(struct file *const *fds, int n);
+void local_inflight_remove(struct file *f);
+bool local_inflight_any(void);
+/* Finds the sockets that only cycles of in-flight messages keep alive (as
+ * Linux's unix_gc), takes the messages off their queues and returns them
+ * as a list for the caller to free; NULL when there is no garbage. */
+struct local_msg *local_gc_find_garbage(void);
 
 static inline bool local_addr_equal(const struct local_addr *a, const struct local_addr *b)
 {

@@ -172,3 +172,15 @@ size_t console_input_pending(void)
 {
 	return in.len;
 }
+
+void console_input_flush(void)
+{
+	in.head = in.len = 0;
+	if (in.rx_off) {
+		/* What the UART holds arrives after the flush: take it now. */
+		in.rx_off = false;
+		uart_rx_interrupt(UPY_CONTROL_PORT, true);
+		drain_uart();
+	}
+	poll_notify();
+}

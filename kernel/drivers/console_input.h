@@ -17,5 +17,7 @@ int64_t console_input_read(uint8_t *buf, size_t len, bool lines, bool nonblock);
 bool console_input_readable(bool lines);
 /* Bytes waiting (FIONREAD). */
 size_t console_input_pending(void);
+/* Discards the bytes received and not read yet (TCFLSH TCIFLUSH). */
+void console_input_flush(void);
 
 #endif

@@ -71,7 +71,11 @@ static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	case TCSETS:
 	case TCSETSW:
 	case TCSETSF:
-		return copy_from_user(&termios, p, sizeof(termios)) < 0 ? -EFAULT : 0;
+		if (copy_from_user(&termios, p, sizeof(termios)) < 0)
+			return -EFAULT;
+		if (cmd == TCSETSF)
+			console_input_flush(); /* tcsetattr(TCSAFLUSH) */
+		return 0;
 	case TIOCGWINSZ:
 		return copy_to_user(p, &winsize, sizeof(winsize)) < 0 ? -EFAULT : 0;
 	case TIOCSWINSZ:
@@ -90,8 +94,13 @@ static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 		return copy_to_user(p, &zero, sizeof(zero)) < 0 ? -EFAULT : 0;
 	}
 	case TCSBRK:
+		return 0; /* output leaves at once: nothing to drain */
 	case TCFLSH:
-		return 0; /* nothing is ever queued to drain or flush */
+		if (arg > TCIOFLUSH)
+			return -EINVAL;
+		if (arg != TCOFLUSH)
+			console_input_flush(); /* output is never queued */
+		return 0;
 	default:
 		return -ENOTTY;
 	}

@@ -396,10 +396,17 @@ static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg, bool 
 	case TIOCNOTTY:
 		return 0; /* one session, one process group: nothing changes */
 	case TCFLSH:
-		if (arg == 0 || arg == 2) /* TCIFLUSH, TCIOFLUSH */
-			flush_input(p);
-		if (arg == 1 || arg == 2)
-			p->output.len = 0;
+		if (arg > TCIOFLUSH)
+			return -EINVAL;
+		/* Each side's input is what the other wrote; its own output is
+		 * already the other side's input, which TCOFLUSH leaves alone,
+		 * as Linux's pty does. */
+		if (arg != TCOFLUSH) {
+			if (master)
+				p->output.len = 0;
+			else
+				flush_input(p);
+		}
 		changed(p);
 		return 0;
 	case TCSBRK:

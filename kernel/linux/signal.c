@@ -198,7 +198,35 @@ struct rt_sigframe {
 bool signal_on_altstack(uint64_t sp)
 {
 	const struct linux_stack *a = &current->altstack;
+	/* As Linux: a stack that disarms itself is never "in use", so a
+	 * handler running on it may take another signal there. */
+	if (a->flags & SS_AUTODISARM)
+		return false;
 	return !(a->flags & SS_DISABLE) && sp > a->sp && sp <= a->sp + a->size;
+}
+
+int32_t signal_altstack_flags(uint64_t sp)
+{
+	const struct linux_stack *a = &current->altstack;
+	int32_t state = (a->flags & SS_DISABLE) ? SS_DISABLE : signal_on_altstack(sp) ? SS_ONSTACK : 0;
+	return state | (a->flags & SS_AUTODISARM);
+}
+
+int signal_set_altstack(const struct linux_stack *s, uint64_t sp)
+{
+	if (signal_on_altstack(sp))
+		return -EPERM;
+	int32_t mode = s->flags & ~SS_AUTODISARM;
+	if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
+		return -EINVAL;
+	if (mode == SS_DISABLE) {
+		current->altstack = (struct linux_stack){ 0, s->flags, 0, 0 };
+		return 0;
+	}
+	if (s->size < MINSIGSTKSZ)
+		return -ENOMEM;
+	current->altstack = (struct linux_stack){ s->sp, s->flags & SS_AUTODISARM, 0, s->size };
+	return 0;
 }
 
 /* Builds the frame and points r at the handler; false if the stack is bad. */
@@ -229,9 +257,7 @@ static bool setup_frame(struct regs *r, int s, const struct k_sigaction *ka,
 	f.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
 	f.uc.uc_stack.sp = alt->sp;
 	f.uc.uc_stack.size = alt->size;
-	f.uc.uc_stack.flags = (alt->flags & SS_DISABLE) ? SS_DISABLE
-				: signal_on_altstack(r->rsp)                 ? SS_ONSTACK
-								      : 0;
+	f.uc.uc_stack.flags = signal_altstack_flags(r->rsp);
 	struct linux_sigcontext *c = &f.uc.uc_mcontext;
 	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
 	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
@@ -252,6 +278,10 @@ static bool setup_frame(struct regs *r, int s, const struct k_sigaction *ka,
 	    copy_to_user(frame, &f, sizeof(f)) < 0)
 		return false;
 
+	/* SS_AUTODISARM: the handler runs with no alternate stack; its
+	 * sigreturn puts back the one saved in the frame. */
+	if (alt->flags & SS_AUTODISARM)
+		current->altstack = (struct linux_stack){ 0, SS_DISABLE, 0, 0 };
 	r->rip = ka->handler;
 	r->rsp = sp;
 	r->rdi = (uint64_t)s;
@@ -360,12 +390,9 @@ long signal_return(struct regs *r)
 		*mxcsr &= 0xffff;
 		fpu_restore(current->xsave);
 	}
-	/* Restore the alternate stack as the frame says (Linux does). */
-	struct linux_stack st = f.uc.uc_stack;
-	if (!(st.flags & SS_DISABLE) && st.size >= 2048)
-		current->altstack = (struct linux_stack){ st.sp, 0, 0, st.size };
-	else if (st.flags & SS_DISABLE)
-		current->altstack = (struct linux_stack){ 0, SS_DISABLE, 0, 0 };
+	/* Restore the alternate stack as the frame says, as sigaltstack would
+	 * from here (Linux's restore_altstack); a refusal keeps the current one. */
+	(void)signal_set_altstack(&f.uc.uc_stack, r->rsp);
 	r->vector = 0; /* not a syscall to restart */
 	return (long)r->rax;
 }

@@ -106,6 +106,8 @@ struct sig_note {
 
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
+#define SS_AUTODISARM ((int32_t)(1u << 31)) /* the handler runs with no alternate stack */
+#define MINSIGSTKSZ 2048
 
 struct thread;
 

@@ -13,7 +13,6 @@
 #define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define MINSIGSTKSZ 2048
 
 SYSCALL_DEFINE(rt_sigaction, "d:Sppu", int s, const struct k_sigaction *act,
 	       struct k_sigaction *oact, size_t sigsetsize)
@@ -74,24 +73,14 @@ SYSCALL_DEFINE(sigaltstack, "d:pp", const struct linux_stack *uss, struct linux_
 {
 	struct linux_stack old = current->altstack;
 	uint64_t sp = syscall_regs()->rsp;
-	if (signal_on_altstack(sp))
-		old.flags = SS_ONSTACK;
+	old.flags = signal_altstack_flags(sp);
 	if (uss) {
 		struct linux_stack s;
 		if (copy_from_user(&s, uss, sizeof(s)) < 0)
 			return -EFAULT;
-		if (signal_on_altstack(sp))
-			return -EPERM;
-		int mode = s.flags & ~(1 << 31); /* SS_AUTODISARM is accepted */
-		if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
-			return -EINVAL;
-		if (mode == SS_DISABLE) {
-			current->altstack = (struct linux_stack){ 0, SS_DISABLE, 0, 0 };
-		} else {
-			if (s.size < MINSIGSTKSZ)
-				return -ENOMEM;
-			current->altstack = (struct linux_stack){ s.sp, 0, 0, s.size };
-		}
+		int rc = signal_set_altstack(&s, sp);
+		if (rc < 0)
+			return rc;
 	}
 	if (uoss && copy_to_user(uoss, &old, sizeof(old)) < 0)
 		return -EFAULT;

@@ -11,6 +11,9 @@
 #define TCSBRK 0x5409
 #define TCXONC 0x540a
 #define TCFLSH 0x540b
+#define TCIFLUSH 0 /* TCFLSH queues */
+#define TCOFLUSH 1
+#define TCIOFLUSH 2
 #define TIOCSCTTY 0x540e
 #define TIOCGPGRP 0x540f
 #define TIOCSPGRP 0x5410

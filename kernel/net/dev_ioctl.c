@@ -121,7 +121,9 @@ static int inet_addr_ioctl(unsigned long cmd, struct ifreq *ifr)
 		v = __builtin_bswap32(v4_mask(a->prefixlen));
 		memcpy(sin.addr, &v, 4);
 		break;
-	default: /* SIOCGIFBRDADDR: lo has no broadcast address */
+	default: /* SIOCGIFBRDADDR: lo has none (zeros), an Ethernet subnet its own */
+		if (netdev_by_name(label, devlen)->flags & IFF_BROADCAST)
+			netdev_v4_broadcast(a, sin.addr);
 		break;
 	}
 	memcpy(ifr->u.raw, &sin, sizeof(sin));

@@ -4,32 +4,83 @@
 
 /* lo as Linux sets it up: no hardware address (six zero bytes), no
  * queueing discipline, an MTU of 64 KiB. */
-static const struct netdev devices[] = {
-	{
-		.index = 1,
-		.name = "lo",
-		.flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_LOWER_UP,
-		.type = ARPHRD_LOOPBACK,
-		.mtu = 65536,
-		.txqlen = 1000,
-		.addr_len = 6,
-		.qdisc = "noqueue",
-	},
+static const struct netdev loopback = {
+	.index = 1,
+	.name = "lo",
+	.flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_LOWER_UP,
+	.type = ARPHRD_LOOPBACK,
+	.mtu = 65536,
+	.txqlen = 1000,
+	.addr_len = 6,
+	.qdisc = "noqueue",
 };
 
-static const struct netdev_addr addrs[] = {
+static const struct netdev_addr loopback_addrs[] = {
 	{ 2, 1, { 127, 0, 0, 1 }, 8, RT_SCOPE_HOST, IFA_F_PERMANENT, "lo" },
 	{ 10, 1, { [15] = 1 }, 128, RT_SCOPE_HOST, IFA_F_PERMANENT, NULL },
 };
+#define N_LOOPBACK_ADDRS (sizeof(loopback_addrs) / sizeof(loopback_addrs[0]))
+
+/* Filled at boot (netdev_reset's state first), read-only afterwards but
+ * for the carrier flags. */
+static struct netdev devices[NETDEV_MAX] = { loopback };
+static size_t n_devices = 1;
+static struct netdev_addr addrs[NETDEV_ADDR_MAX] = { loopback_addrs[0], loopback_addrs[1] };
+static size_t n_addrs = N_LOOPBACK_ADDRS;
+
+void netdev_reset(void)
+{
+	memset(devices, 0, sizeof(devices));
+	memset(addrs, 0, sizeof(addrs));
+	devices[0] = loopback;
+	n_devices = 1;
+	memcpy(addrs, loopback_addrs, sizeof(loopback_addrs));
+	n_addrs = N_LOOPBACK_ADDRS;
+}
+
+struct netdev *netdev_add(const struct netdev *d)
+{
+	if (n_devices == NETDEV_MAX)
+		return NULL;
+	struct netdev *n = &devices[n_devices];
+	*n = *d;
+	n->index = devices[n_devices - 1].index + 1;
+	n_devices++;
+	return n;
+}
+
+int netdev_add_addr(const struct netdev_addr *a)
+{
+	if (n_addrs == NETDEV_ADDR_MAX || !netdev_by_index(a->index))
+		return -1;
+	/* Linux lists an interface's IPv4 addresses before the IPv6 ones of
+	 * all interfaces: keep the IPv4 ones together, ahead of ::1. */
+	size_t at = n_addrs;
+	if (a->family == 2)
+		while (at > 0 && addrs[at - 1].family != 2)
+			at--;
+	memmove(&addrs[at + 1], &addrs[at], (n_addrs - at) * sizeof(addrs[0]));
+	addrs[at] = *a;
+	n_addrs++;
+	return 0;
+}
+
+void netdev_set_carrier(struct netdev *d, bool up)
+{
+	if (up)
+		d->flags |= IFF_RUNNING | IFF_LOWER_UP;
+	else
+		d->flags &= ~(uint32_t)(IFF_RUNNING | IFF_LOWER_UP);
+}
 
 const struct netdev *netdev_at(size_t i)
 {
-	return i < sizeof(devices) / sizeof(devices[0]) ? &devices[i] : NULL;
+	return i < n_devices ? &devices[i] : NULL;
 }
 
 const struct netdev_addr *netdev_addr_at(size_t i)
 {
-	return i < sizeof(addrs) / sizeof(addrs[0]) ? &addrs[i] : NULL;
+	return i < n_addrs ? &addrs[i] : NULL;
 }
 
 const struct netdev *netdev_by_index(int index)

@@ -95,11 +95,15 @@ static void fill_link(struct nlbuf *b, const struct netdev *d, uint16_t flags, u
 	put(b, &ifi, sizeof(ifi));
 	attr_str(b, IFLA_IFNAME, d->name);
 	attr_u32(b, IFLA_TXQLEN, d->txqlen);
-	attr_u8(b, IFLA_OPERSTATE, IF_OPER_UNKNOWN); /* what lo reports */
+	/* lo reports "unknown"; an Ethernet device up or down with its carrier. */
+	uint8_t oper = d->type == ARPHRD_LOOPBACK   ? IF_OPER_UNKNOWN
+		       : (d->flags & IFF_LOWER_UP) ? IF_OPER_UP
+						    : IF_OPER_DOWN;
+	attr_u8(b, IFLA_OPERSTATE, oper);
 	attr_u8(b, IFLA_LINKMODE, 0);
 	attr_u32(b, IFLA_MTU, d->mtu);
-	attr_u32(b, IFLA_MIN_MTU, 0); /* lo sets no bounds */
-	attr_u32(b, IFLA_MAX_MTU, 0);
+	attr_u32(b, IFLA_MIN_MTU, d->min_mtu); /* lo sets no bounds */
+	attr_u32(b, IFLA_MAX_MTU, d->max_mtu);
 	attr_u32(b, IFLA_GROUP, 0);
 	attr_u32(b, IFLA_PROMISCUITY, 0);
 	attr_u32(b, IFLA_NUM_TX_QUEUES, 1);
@@ -136,6 +140,12 @@ static void fill_addr(struct nlbuf *b, const struct netdev_addr *a, uint16_t fla
 	attr(b, IFA_ADDRESS, a->addr, n);
 	if (a->family == AF_INET) {
 		attr(b, IFA_LOCAL, a->addr, n);
+		const struct netdev *d = netdev_by_index(a->index);
+		if (d && (d->flags & IFF_BROADCAST) && a->prefixlen < 31) {
+			uint8_t brd[4];
+			netdev_v4_broadcast(a, brd);
+			attr(b, IFA_BROADCAST, brd, 4);
+		}
 		if (a->label)
 			attr_str(b, IFA_LABEL, a->label);
 		attr_u32(b, IFA_FLAGS, a->flags);

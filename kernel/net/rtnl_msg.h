@@ -114,6 +114,8 @@ struct ifaddrmsg {
 #define IFA_MAX 11 /* Linux 6.1 */
 
 #define IF_OPER_UNKNOWN 0
+#define IF_OPER_DOWN 2
+#define IF_OPER_UP 6
 
 /* A dump in progress: what was asked, and how far the answer got. Linux
  * builds a dump a datagram at a time as the app reads; so does this. */

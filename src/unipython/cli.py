@@ -61,7 +61,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from unipython.builder import inspect_image, print_image_info
 
-    print_image_info(inspect_image(Path(args.image)))
+    from unipython import netconf
+
+    image = Path(args.image)
+    print_image_info(inspect_image(image))
+    if netconf.kernel_has_networking(image):
+        print(f"network (run --net user, the default): {netconf.Network().describe()}")
+    else:
+        print("network: none (the kernel has no network component: loopback only)")
     return 0
 
 

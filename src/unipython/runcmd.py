@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from unipython import abi
+from unipython import abi, netconf
 from unipython.builder.image import Image
 from unipython.cmdline import format_tokens
 from unipython.errors import UserError
@@ -33,6 +33,9 @@ class RunOptions:
     timeout: float | None = None
     icount: bool = False
     stdin: int | None = None  # a file descriptor to send as the app's stdin
+    # "auto": user networking for an image whose kernel has the network
+    # component, none for one without; or "user", "restricted", "none".
+    net: str = "auto"
 
 
 def parse_memory(text: str) -> int:
@@ -44,13 +47,15 @@ def parse_memory(text: str) -> int:
     return n * 1024 if m.group(2).lower() == "g" else n
 
 
-def kernel_cmdline(opts: RunOptions) -> str:
+def kernel_cmdline(opts: RunOptions, network: netconf.Network | None = None) -> str:
     tokens: list[tuple[str, str]] = [("arg", a) for a in opts.args]
     tokens += [("env", f"{k}={v}") for k, v in opts.env.items()]
     if opts.trace_syscalls:
         tokens.append(("trace", "1"))
     if opts.stdin is not None:
         tokens.append(("stdin", "1"))
+    if network is not None:
+        tokens.append(("net", network.kernel_value()))
     # No seed for the guest's random numbers here: a command line is readable by
     # every local user (/proc/PID/cmdline). The VM gets a virtio-rng device.
     return format_tokens(tokens)
@@ -63,9 +68,11 @@ def run_image(image: Path, opts: RunOptions, stdout: object = None) -> qemu.VMRe
     floor = qemu.memory_floor_mib(image)
     if memory < floor:
         raise UserError(f"-m {opts.memory} is too small for this image: it needs at least {floor}M")
+    network = netconf.choose(opts.net, netconf.kernel_has_networking(image))
     cfg = qemu.VMConfig(image=image, memory_mib=memory, accel=opts.accel,
-                        cmdline=kernel_cmdline(opts), timeout=opts.timeout, icount=opts.icount,
-                        stdin=opts.stdin)
+                        cmdline=kernel_cmdline(opts, network), timeout=opts.timeout,
+                        icount=opts.icount, stdin=opts.stdin,
+                        netdev=network.qemu_netdev() if network else None)
     return qemu.boot(cfg, stdout=stdout)  # type: ignore[arg-type]
 
 
@@ -139,6 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         trace_syscalls=args.trace_syscalls,
         timeout=args.timeout,
         stdin=_stdin_fd(),
+        net=args.net,
     )
     target = Path(args.target) if args.target else demo_app()
     with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:
@@ -170,6 +178,11 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
                    help="print every system call, strace-style, on stderr")
     r.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="stop the VM after this long (exit status 124)")
+    r.add_argument("--net", default="auto", choices=list(netconf.MODES),
+                   help="the guest's network: user = QEMU's user networking (eth0 10.0.2.15/24, "
+                        "gateway 10.0.2.2, DNS 10.0.2.3); restricted = the same, isolated from "
+                        "the outside (QEMU restrict=on); none = loopback only (default: user "
+                        "when the app uses sockets, else none)")
     add_content_arguments(r)
     r.add_argument("app_args", nargs="*", metavar="-- ARGS",
                    help="arguments for the app (after --)")

@@ -46,6 +46,8 @@ class VMConfig:
     # A virtio-rng device: the guest kernel's entropy (with RDRAND/RDSEED), so
     # no seed travels on the command line, where any local user can read it.
     virtio_rng: bool = True
+    # A virtio-net device on this -netdev (e.g. "user,id=n0,restrict=on"), or none.
+    netdev: str | None = None
 
 
 @dataclass
@@ -89,6 +91,8 @@ def command(cfg: VMConfig, control_socket: Path, accel: str) -> list[str]:
         # On microvm's virtio-mmio bus; QEMU names it on the kernel command line
         # (virtio_mmio.device=...) and feeds it from the host's getrandom.
         args += ["-device", "virtio-rng-device"]
+    if cfg.netdev is not None:
+        args += ["-netdev", cfg.netdev, "-device", "virtio-net-device,netdev=n0"]
     # QEMU's virtio-mmio transports are legacy (version 1) unless told otherwise;
     # the kernel speaks virtio 1.x only.
     args += ["-global", "virtio-mmio.force-legacy=false"]

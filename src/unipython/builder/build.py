@@ -21,7 +21,7 @@ from unipython.builder.modules import (
     pyc_path,
     unresolved_warnings,
 )
-from unipython.builder.packages import package_files
+from unipython.builder.packages import LEFT_OUT_DIRS, package_files
 from unipython.builder.plan import Plan, source_date_epoch
 from unipython.builder.probe import CompileJob, Target, TargetInfo
 from unipython.builder.rootfs import align_up
@@ -163,7 +163,8 @@ def plan_app(
     app_host = app.resolve()
     app_dir = app_host.parent
     closure = target.closure(
-        app_host, app_dir, [app_dir, *extra, *info.search_path()], list(include_modules)
+        app_host, app_dir, [app_dir, *extra, *info.search_path()], list(include_modules),
+        package_dirs=extra, left_out_dirs=sorted(LEFT_OUT_DIRS),
     )
     if closure.missing_includes:
         raise UserError(f"module not found: {', '.join(closure.missing_includes)} "

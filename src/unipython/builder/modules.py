@@ -60,8 +60,8 @@ def pyc_path(source: str, cache_tag: str) -> str:
 def _reason(importer: str | None) -> str:
     if importer in (None, "__main__"):
         return "imported by app"
-    if importer == "--include-module":
-        return "--include-module"
+    if importer == "--include-module" or " " in importer:
+        return importer  # a root of the scan described ("entry point pytest11 of ...")
     return f"imported by {importer}"
 
 

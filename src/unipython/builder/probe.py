@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,8 @@ class Closure:
     modules: list[FoundModule]
     missing: list[MissingImport]
     missing_includes: list[str]
+    # Test tools not followed (target_probe.TEST_TOOLS) -> a third-party module importing it
+    cut: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -133,9 +135,12 @@ class Target:
         return {name: Path(file) for name, file in raw.items()}
 
     def closure(
-        self, app: Path, app_dir: Path, path: list[Path], include_modules: list[str]
+        self, app: Path, app_dir: Path, path: list[Path], include_modules: list[str],
+        package_dirs: list[Path] | None = None, left_out_dirs: list[str] | None = None,
     ) -> Closure:
-        """ModuleFinder over ``app`` and ``include_modules`` on ``path``.
+        """ModuleFinder over ``app`` and ``include_modules`` on ``path``; then over every
+        module of the packages of ``package_dirs`` that go in whole (but for
+        ``left_out_dirs``), and the modules their distributions' entry points name.
 
         Raises UserError with Python's own report for a syntax error in the app's files.
         """
@@ -146,6 +151,8 @@ class Target:
                 "app_dir": str(app_dir),
                 "path": [str(p) for p in path],
                 "include_modules": include_modules,
+                "package_dirs": [str(p) for p in package_dirs or []],
+                "left_out_dirs": sorted(left_out_dirs or []),
             },
         )
         if "syntax_error" in raw:
@@ -164,6 +171,7 @@ class Target:
             ],
             missing=[MissingImport(m["name"], m["importers"]) for m in raw["missing"]],
             missing_includes=raw["missing_includes"],
+            cut=dict(raw.get("cut", {})),
         )
 
     def data_paths(self) -> dict[str, list[str]]:

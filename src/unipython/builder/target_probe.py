@@ -15,6 +15,7 @@ and of syntax newer than the oldest supported target (3.11).
 
 import _imp
 import ast
+import configparser
 import importlib.machinery
 import json
 import modulefinder
@@ -65,6 +66,36 @@ def is_dev_tool(name):
     return name.partition(".")[0] in DEV_TOOLS
 
 
+# Test and documentation tooling: pandas and numpy import pytest, hypothesis,
+# setuptools or pygments only in their test helpers, doc builders and build hooks.
+# Such an import in a third-party package (of a --path directory) is not followed when
+# it is lazy (in a function body) or made by the package's own test or build tooling
+# (TOOLING_MODULES): following them put pytest, setuptools and pygments into every
+# image of pandas. Followed from the app's own files, --include-module, plugin entry
+# points and the tools themselves; a module-level import elsewhere is followed too
+# (an old package may ask pkg_resources for its version as it loads).
+TEST_TOOLS = frozenset({
+    "pytest", "_pytest", "hypothesis", "_hypothesis_pytestplugin", "setuptools",
+    "pkg_resources", "_distutils_hack", "distutils", "pip", "wheel", "pygments",
+    "sphinx", "docutils", "numpydoc", "IPython", "nose", "asv", "tox", "mypy", "pylint",
+    "coverage",
+})
+TOOLING_MODULES = frozenset({
+    "conftest", "testing", "_testing", "tests", "test", "_pytesttester", "_tester",
+    "distutils", "setup", "_build_utils", "sphinxext", "benchmarks",
+})
+CO_NEWLOCALS = 0x2  # a function's code (its body runs when called), not a module's or class's
+
+# Entry point groups whose consumer loads every installed distribution's entries: when
+# the consumer module is in the closure, those entries of every distribution on the
+# package path are followed (and without it, none), and count as test tools (their own
+# imports of pytest...). Other groups are followed for the distributions in the closure.
+PLUGIN_GROUPS = {"pytest11": "_pytest.config"}
+# Groups never loaded in the app's process: scripts the installer writes, and the
+# build-time plugins of setuptools (setup.py commands and keywords).
+NOT_LOADED_GROUPS = ("console_scripts", "gui_scripts", "distutils.", "setuptools.", "egg_info.")
+
+
 NAMESPACE = "namespace"  # a file_info kind of our own, next to modulefinder's
 
 
@@ -72,9 +103,13 @@ class Finder(modulefinder.ModuleFinder):
     """ModuleFinder that also remembers who first imported each module and the
     syntax errors in the app's own files (ModuleFinder would swallow them)."""
 
-    def __init__(self, path, app_dir):
+    def __init__(self, path, app_dir, package_dirs=()):
         modulefinder.ModuleFinder.__init__(self, path=path)
         self.app_dir = app_dir
+        self.package_dirs = list(package_dirs)
+        self.tool_tops = set(TEST_TOOLS)  # grows with the plugins of PLUGIN_GROUPS
+        self.cut = {}  # test tool not followed -> the third-party module importing it
+        self.lazy = [False]  # whether the code being scanned is in a function body
         self.importer = {}
         self.scanning = []  # names of the modules whose code is being scanned
         self.root_importer = None
@@ -82,10 +117,13 @@ class Finder(modulefinder.ModuleFinder):
 
     def scan_code(self, co, m):
         self.scanning.append(m.__name__)
+        top = co is getattr(m, "__code__", None)
+        self.lazy.append(not top and (self.lazy[-1] or bool(co.co_flags & CO_NEWLOCALS)))
         try:
             modulefinder.ModuleFinder.scan_code(self, co, m)
         finally:
             self.scanning.pop()
+            self.lazy.pop()
 
     def import_module(self, partname, fqname, parent):
         if fqname not in self.modules and fqname not in self.importer:
@@ -96,7 +134,20 @@ class Finder(modulefinder.ModuleFinder):
         if level == 0 and is_dev_tool(name) and caller is not None:
             if self.is_stdlib_module(caller) and not is_dev_tool(caller.__name__):
                 return  # not followed: see DEV_TOOLS
+        if level == 0 and caller is not None and self.is_tool(name) and name not in self.modules:
+            tooling = not TOOLING_MODULES.isdisjoint(caller.__name__.split("."))
+            if (self.is_third_party(caller) and not self.is_tool(caller.__name__)
+                    and (self.lazy[-1] or tooling)):
+                self.cut.setdefault(name.partition(".")[0], caller.__name__)
+                return  # not followed: see TEST_TOOLS
         return modulefinder.ModuleFinder._safe_import_hook(self, name, caller, fromlist, level)
+
+    def is_tool(self, name):
+        return name.partition(".")[0] in self.tool_tops
+
+    def is_third_party(self, module):
+        path = module.__file__
+        return bool(path) and any(in_dir(path, d) for d in self.package_dirs)
 
     def is_stdlib_module(self, module):
         path = module.__file__
@@ -211,10 +262,107 @@ def add_dynamic_imports(finder):
                     pass
 
 
+def top_of(path, directory):
+    """``numpy`` for DIR/numpy/_core/x.py, ``six.py`` for DIR/six.py."""
+    return os.path.relpath(path, directory).split(os.sep)[0]
+
+
+def package_modules(directory, top, left_out):
+    """The module names of every .py file of the package ``directory/top``."""
+    names = []
+    for dirpath, dirnames, filenames in os.walk(os.path.join(directory, top)):
+        dirnames[:] = sorted(d for d in dirnames if d not in left_out and d.isidentifier())
+        rel = os.path.relpath(dirpath, directory).split(os.sep)
+        for name in sorted(filenames):
+            stem, dot, ext = name.rpartition(".")
+            if dot and ext == "py" and stem.isidentifier():
+                parts = rel if stem == "__init__" else rel + [stem]
+                names.append(".".join(parts))
+    return names
+
+
+def record_tops(info_dir):
+    """The top-level names a *.dist-info directory's RECORD lists (``numpy``, ``six.py``)."""
+    try:
+        with open(os.path.join(info_dir, "RECORD"), encoding="utf-8", errors="replace") as f:
+            return {line.split(",", 1)[0].split("/", 1)[0] for line in f}
+    except OSError:
+        return set()
+
+
+def entry_points(info_dir):
+    """(group, module) for each entry of a distribution's entry_points.txt."""
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
+    parser.optionxform = str
+    try:
+        parser.read(os.path.join(info_dir, "entry_points.txt"), encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return []
+    out = []
+    for group in parser.sections():
+        for value in parser[group].values():
+            module = value.split(":", 1)[0].split("[", 1)[0].strip()
+            if module and all(part.isidentifier() for part in module.split(".")):
+                out.append((group, module))
+    return out
+
+
+def safe_import(finder, name, importer):
+    finder.root_importer = importer
+    try:
+        finder.import_hook(name)
+    except Exception:  # a third-party file that does not compile, or a missing module
+        pass
+
+
+def follow_packages(finder, left_out):
+    """Until nothing changes: every module of each package in a package directory that
+    the closure uses (it goes in whole, see packages.py), and the modules named by the
+    entry points of the distributions those packages belong to (and by the plugin
+    entry points of every distribution, for the consumers of PLUGIN_GROUPS)."""
+    done_tops, done_entries = set(), set()
+    dists = [(d, os.path.join(d, n)) for d in finder.package_dirs if os.path.isdir(d)
+             for n in sorted(os.listdir(d)) if n.endswith(".dist-info")]
+    tops_of_dist = {info: record_tops(info) for _, info in dists}
+    while True:
+        tops = set()
+        for module in list(finder.modules.values()):
+            path = module.__file__
+            for d in finder.package_dirs:
+                if path and in_dir(path, d):
+                    tops.add((d, top_of(path, d)))
+                    break
+        entries = []
+        for d, info in dists:
+            name = os.path.basename(info)[: -len(".dist-info")]
+            used = any((d, t) in tops for t in tops_of_dist[info])
+            for group, module in entry_points(info):
+                if group.startswith(NOT_LOADED_GROUPS):
+                    continue
+                consumer = PLUGIN_GROUPS.get(group)  # a known group: only with its consumer
+                if consumer in finder.modules if consumer is not None else used:
+                    entries.append((group, module, name))
+        todo_tops = sorted(tops - done_tops)
+        todo_entries = [e for e in entries if e not in done_entries]
+        if not todo_tops and not todo_entries:
+            return
+        for d, top in todo_tops:
+            done_tops.add((d, top))
+            if os.path.isdir(os.path.join(d, top)):
+                for name in package_modules(d, top, left_out):
+                    safe_import(finder, name, f"part of package {top}, which goes in whole")
+        for group, module, dist in todo_entries:
+            done_entries.add((group, module, dist))
+            if group in PLUGIN_GROUPS:
+                finder.tool_tops.add(module.partition(".")[0])
+            safe_import(finder, module, f"entry point {group} of {dist}")
+        add_dynamic_imports(finder)
+
+
 def closure(request):
     app = request["app"]
     app_dir = request["app_dir"]
-    finder = Finder(request["path"], app_dir)
+    finder = Finder(request["path"], app_dir, request.get("package_dirs", []))
     missing_includes = []
     try:
         finder.run_script(app)
@@ -225,6 +373,7 @@ def closure(request):
             except ImportError:
                 missing_includes.append(name)
         add_dynamic_imports(finder)
+        follow_packages(finder, set(request.get("left_out_dirs", [])))
     except SyntaxError as exc:
         if finder.syntax_error is None:
             finder.syntax_error = syntax_error_record(exc)
@@ -235,7 +384,7 @@ def closure(request):
     for name, module in sorted(finder.modules.items()):
         modules.append({
             "name": name,
-            "file": module.__file__,
+            "file": module_file(module),
             "is_package": module.__path__ is not None,
             "importer": finder.importer.get(name),
         })
@@ -248,7 +397,18 @@ def closure(request):
             if name not in finder.modules and not lazy_attribute(finder, name)
         ],
         "missing_includes": missing_includes,
+        "cut": finder.cut,
     }
+
+
+def module_file(module):
+    """The module's file; for a package ModuleFinder may leave its directory there
+    (mypyc's ``__init__`` extension next to ``__init__.py``): then its ``__init__.py``."""
+    path = module.__file__
+    if path and os.path.isdir(path):
+        init = os.path.join(path, "__init__.py")
+        return init if os.path.isfile(init) else None
+    return path
 
 
 def lazy_attribute(finder, name):

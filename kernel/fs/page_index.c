@@ -50,6 +50,47 @@ int page_index_set(struct page_index *pi, uint64_t idx, uint64_t value)
 	return 0;
 }
 
+uint64_t page_index_take(struct page_index *pi, uint64_t idx)
+{
+	if (pi->height == 0 || idx >= capacity(pi->height))
+		return 0;
+	struct node *n = pi->root;
+	for (int h = pi->height; h > 1 && n; h--)
+		n = n->slot[(idx >> (SHIFT * (h - 1))) & MASK];
+	if (!n)
+		return 0;
+	uint64_t v = (uint64_t)(uintptr_t)n->slot[idx & MASK];
+	n->slot[idx & MASK] = NULL;
+	return v;
+}
+
+/* Frees the empty nodes below n (height h); returns whether n is empty.
+ * Recursion depth is the tree's height (at most 7). */
+static int prune(struct node *n, int h)
+{
+	int empty = 1;
+	for (int i = 0; i < PAGE_INDEX_FANOUT; i++) {
+		if (!n->slot[i])
+			continue;
+		if (h > 1 && prune(n->slot[i], h - 1)) {
+			kfree(n->slot[i]);
+			n->slot[i] = NULL;
+		} else {
+			empty = 0;
+		}
+	}
+	return empty;
+}
+
+void page_index_prune(struct page_index *pi)
+{
+	if (pi->height && prune(pi->root, pi->height)) {
+		kfree(pi->root);
+		pi->root = NULL;
+		pi->height = 0;
+	}
+}
+
 /* Drops what lies at or above `first` below node n (covering `base` on);
  * returns whether n is empty afterwards. */
 static int drop(struct node *n, int h, uint64_t base, uint64_t first, void (*fn)(uint64_t))

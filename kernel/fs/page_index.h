@@ -19,6 +19,12 @@ struct page_index {
 uint64_t page_index_get(const struct page_index *pi, uint64_t idx);
 /* Stores value (non-zero) at idx; -ENOMEM when a node cannot be allocated. */
 int page_index_set(struct page_index *pi, uint64_t idx, uint64_t value);
+/* Values may carry flags in their low 12 bits (they are page addresses);
+ * the index stores and returns them as they are. */
+/* Removes the value at idx (0 when absent) and returns it. */
+uint64_t page_index_take(struct page_index *pi, uint64_t idx);
+/* Frees the nodes that hold no value any more (after page_index_take). */
+void page_index_prune(struct page_index *pi);
 /* Calls fn on every stored value at index >= first and removes it. */
 void page_index_drop_from(struct page_index *pi, uint64_t first, void (*fn)(uint64_t value));
 /* Frees all nodes (values must be dropped first). */

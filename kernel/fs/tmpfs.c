@@ -21,6 +21,7 @@
 #include "fs/permission.h"
 #include "fs/pipe.h"
 #include "fs/xattr.h"
+#include "lib/overflow.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
@@ -476,8 +477,15 @@ static void free_pages_from(struct tmpfs_file *tf, uint64_t first)
 	page_index_drop_from(&tf->pages, first, put_page);
 }
 
+/* A file's size is a loff_t: it never passes INT64_MAX (Linux's
+ * MAX_LFS_FILESIZE), whatever offsets a write or fallocate asks for, so
+ * st_size is never negative. */
+#define TMPFS_MAX_SIZE ((uint64_t)INT64_MAX)
+
 static int tmpfs_truncate(struct inode *ino, uint64_t size)
 {
+	if (size > TMPFS_MAX_SIZE)
+		return -EFBIG;
 	if ((size < ino->size && (ino->seals & F_SEAL_SHRINK)) ||
 	    (size > ino->size && (ino->seals & F_SEAL_GROW)))
 		return -EPERM;
@@ -504,20 +512,48 @@ static int tmpfs_truncate(struct inode *ino, uint64_t size)
 #define FALLOC_FL_KEEP_SIZE 0x01
 #define FALLOC_FL_PUNCH_HOLE 0x02
 
-/* Reserves the pages of [off, off+len) (or frees them: PUNCH_HOLE). */
+/* Marks, in the page index, the pages one fallocate call has added, until
+ * it either succeeds (the marks go) or fails (the marked pages go: a
+ * failed call gives back every page it took, as Linux's shmem_fallocate
+ * undoes its range). Page addresses leave the low bits free. No other
+ * thread runs inside the call, so nobody else sees a mark. */
+#define FALLOC_NEW 0x1ull
+
+/* Clears the marks of [first, end), or with undo drops the marked pages. */
+static void fallocate_finish(struct tmpfs_file *tf, uint64_t first, uint64_t end, bool undo)
+{
+	for (uint64_t idx = first; idx < end; idx++) {
+		uint64_t v = page_index_get(&tf->pages, idx);
+		if (!(v & FALLOC_NEW))
+			continue;
+		page_index_take(&tf->pages, idx);
+		if (undo)
+			frame_put(v & ~FALLOC_NEW);
+		else
+			page_index_set(&tf->pages, idx, v & ~FALLOC_NEW); /* cannot fail: the slot exists */
+	}
+	if (undo)
+		page_index_prune(&tf->pages);
+}
+
+/* Reserves the pages of [off, off+len) (or frees them: PUNCH_HOLE). The
+ * syscall checked that off + len fits in a loff_t. */
 static int tmpfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
 {
 	struct tmpfs_file *tf = file_of(ino);
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
 		return -EOPNOTSUPP;
+	uint64_t end;
+	if (check_add_overflow(off, len, &end) || end > TMPFS_MAX_SIZE)
+		return -EFBIG;
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		if (!(mode & FALLOC_FL_KEEP_SIZE))
 			return -EOPNOTSUPP;
 		if (ino->seals & F_SEAL_WRITE)
 			return -EPERM;
-		for (uint64_t a = off; a < off + len && a < ino->size;) {
+		for (uint64_t a = off; a < end && a < ino->size;) {
 			uint64_t idx = a / PAGE_SIZE, in_page = a % PAGE_SIZE;
-			uint64_t n = PAGE_SIZE - in_page < off + len - a ? PAGE_SIZE - in_page : off + len - a;
+			uint64_t n = PAGE_SIZE - in_page < end - a ? PAGE_SIZE - in_page : end - a;
 			uint64_t pa = 0;
 			if (page_at(tf, idx)) {
 				int rc = page_fill(tf, idx, &pa);
@@ -536,16 +572,28 @@ static int tmpfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t l
 		inode_touch(ino, true, true);
 		return 0;
 	}
-	if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > ino->size && (ino->seals & F_SEAL_GROW))
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size && (ino->seals & F_SEAL_GROW))
 		return -EPERM;
-	for (uint64_t idx = off / PAGE_SIZE; idx * PAGE_SIZE < off + len; idx++) {
+	/* More pages than free memory plus every page in use (an upper bound
+	 * of what the file can already hold) cannot be: no need to try. */
+	uint64_t first = off / PAGE_SIZE, last = (end + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (last - first > frames_free() + frames_total())
+		return -ENOSPC;
+	for (uint64_t idx = first; idx < last; idx++) {
+		if (page_index_get(&tf->pages, idx))
+			continue;
 		uint64_t pa;
 		int rc = page_fill(tf, idx, &pa);
-		if (rc < 0)
+		if (rc == 0 && page_index_set(&tf->pages, idx, pa | FALLOC_NEW) < 0)
+			rc = -ENOSPC; /* not reached: page_fill made the slot */
+		if (rc < 0) {
+			fallocate_finish(tf, first, idx + 1, true);
 			return rc;
+		}
 	}
-	if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > ino->size) {
-		ino->size = off + len;
+	fallocate_finish(tf, first, last, false);
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size) {
+		ino->size = end;
 		inode_touch(ino, true, true);
 	}
 	return 0;
@@ -613,8 +661,12 @@ static int64_t tmpfs_write(struct file *f, const void *buf, size_t len, uint64_t
 		return -EPERM;
 	if (f->flags & O_APPEND)
 		*pos = ino->size;
-	if (*pos + len < *pos)
+	/* Linux's generic_write_check_limits: nothing at or past the largest
+	 * size, a write that would pass it is shortened. */
+	if (*pos >= TMPFS_MAX_SIZE)
 		return -EFBIG;
+	if (len > TMPFS_MAX_SIZE - *pos)
+		len = TMPFS_MAX_SIZE - *pos;
 	if ((ino->seals & F_SEAL_GROW) && *pos + len > ino->size) {
 		if (*pos >= ino->size)
 			return -EPERM;

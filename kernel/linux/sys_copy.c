@@ -2,6 +2,7 @@
  * copy_file_range, splice and tee. All of them copy through a kernel
  * buffer with the files' own read and write operations. */
 #include "fs/pipe.h"
+#include "lib/overflow.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -95,12 +96,16 @@ SYSCALL_DEFINE(sendfile, "d:ffpu", int out_fd, int in_fd, int64_t *uoffset, size
 		return -EINVAL; /* the input must be a file one can seek in */
 	if (out->flags & O_APPEND)
 		return -EINVAL;
+	/* Linux's rw_verify_area on the input, before the count is capped. */
 	if (!uoffset)
-		return transfer(in, NULL, out, NULL, count);
+		return file_range_ok((int64_t)in->pos, count) ? transfer(in, NULL, out, NULL, count)
+							       : -EINVAL;
 	uint64_t off;
 	int rc = get_offset(uoffset, &off);
 	if (rc < 0)
 		return rc;
+	if (!file_range_ok((int64_t)off, count))
+		return -EINVAL;
 	long n = transfer(in, &off, out, NULL, count);
 	if (n >= 0 && (rc = put_offset(uoffset, off)) < 0)
 		return rc;
@@ -125,9 +130,22 @@ SYSCALL_DEFINE(copy_file_range, "d:fpfpux", int fd_in, int64_t *uoff_in, int fd_
 		return rc;
 	if (uoff_out && (rc = get_offset(uoff_out, &out_off)) < 0)
 		return rc;
-	/* Copying a range of a file onto itself must not overlap. */
+	/* Linux's generic_copy_file_checks: offsets plus len must not wrap
+	 * (-EOVERFLOW); the copy ends at the input's end and at the largest
+	 * loff_t; a range of a file copied onto itself must not overlap. */
+	uint64_t in_end, out_end;
+	if (check_add_overflow(in_off, len, &in_end) || check_add_overflow(out_off, len, &out_end))
+		return -EOVERFLOW;
+	uint64_t in_size = in->inode->size;
+	len = in_off >= in_size ? 0 : (len < in_size - in_off ? len : in_size - in_off);
+	if (out_off >= (uint64_t)INT64_MAX)
+		return -EFBIG;
+	if (len > (uint64_t)INT64_MAX - out_off)
+		len = (uint64_t)INT64_MAX - out_off;
 	if (in->inode == out->inode && in_off < out_off + len && out_off < in_off + len)
 		return -EINVAL;
+	if (len == 0)
+		return 0;
 	long n = transfer(in, &in_off, out, &out_off, len);
 	if (n < 0)
 		return n;
@@ -164,6 +182,10 @@ SYSCALL_DEFINE(splice, "d:fpfpux", int fd_in, int64_t *uoff_in, int fd_out, int6
 		return rc;
 	if (uoff_out && (rc = get_offset(uoff_out, &out_off)) < 0)
 		return rc;
+	/* rw_verify_area on the file end: its offset plus len fits a loff_t. */
+	if ((uoff_in && !file_range_ok((int64_t)in_off, len)) ||
+	    (uoff_out && !file_range_ok((int64_t)out_off, len)))
+		return -EINVAL;
 	/* SPLICE_F_NONBLOCK concerns the pipes only. */
 	unsigned in_flags = in->flags, out_flags = out->flags;
 	if (flags & SPLICE_F_NONBLOCK) {

@@ -4,13 +4,16 @@
 #include "fs/dnotify.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
+#include "lib/overflow.h"
 #include "linux/memfd.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "linux/uapi/ioctl.h"
+#include "mm/kmalloc.h"
 #include "mm/uaccess.h"
+#include "mm/user_range.h"
 
 struct iovec {
 	uint64_t base;
@@ -48,10 +51,18 @@ static long do_rw(struct file *f, void *buf, size_t len, uint64_t *pos, bool wri
 		return !write && S_ISDIR(f->inode->mode) ? -EISDIR : -EINVAL;
 	if (rwf & ~RWF_SUPPORTED)
 		return -EOPNOTSUPP;
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
 	if (!pos)
 		pos = &f->pos;
+	/* Linux's access_ok, then its rw_verify_area, before the count is
+	 * capped: a buffer past the app's half is -EFAULT; a count above
+	 * SSIZE_MAX, or one whose end passes the largest loff_t from a file
+	 * position, is -EINVAL (pipes and sockets have no position). */
+	if (!user_range_ok((uint64_t)buf, len))
+		return -EFAULT;
+	if (len > (uint64_t)INT64_MAX || (f->ops->seekable && !file_range_ok((int64_t)*pos, len)))
+		return -EINVAL;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
 	/* Only regular files have an end to append at; pipes and devices
 	 * ignore it, as on Linux. */
 	if (write && (rwf & RWF_APPEND) && S_ISREG(f->inode->mode))
@@ -121,9 +132,12 @@ SYSCALL_DEFINE(pwrite64, "d:fbul", int fd, const void *buf, size_t count, int64_
 }
 
 /* readv/writev family: segment by segment, stopping at a short transfer.
- * off -1 uses and advances the file position. The flags are looked at
- * only when a segment is not empty: Linux returns 0 for an empty transfer
- * before it checks them. */
+ * off -1 uses and advances the file position. As Linux's import_iovec,
+ * the whole vector is read and checked before any data moves (a negative
+ * length is -EINVAL, the total is capped at MAX_RW_COUNT), and so is the
+ * end of the total from the position (rw_verify_area). The flags are
+ * looked at only when a segment is not empty: Linux returns 0 for an empty
+ * transfer before it checks them. */
 static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off, bool write,
 		      int rwf)
 {
@@ -140,26 +154,50 @@ static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off,
 		if (!f)
 			return -EBADF;
 	}
+	if (write ? !writable(f) : !readable(f))
+		return -EBADF;
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
-	long total = 0;
+	size_t bytes = array_size((size_t)iovcnt, sizeof(struct iovec));
+	struct iovec *vec = kmalloc(bytes ? bytes : 1);
+	if (!vec)
+		return -ENOMEM;
+	if (copy_from_user(vec, uiov, bytes) < 0) {
+		kfree(vec);
+		return -EFAULT;
+	}
+	uint64_t total = 0;
 	for (int i = 0; i < iovcnt; i++) {
-		struct iovec v;
-		if (copy_from_user(&v, &uiov[i], sizeof(v)) < 0)
-			return total ? total : -EFAULT;
-		if ((int64_t)v.len < 0)
+		if ((int64_t)vec[i].len < 0) {
+			kfree(vec);
 			return -EINVAL;
-		if (v.len == 0)
+		}
+		if (vec[i].len > MAX_RW_COUNT - total)
+			vec[i].len = MAX_RW_COUNT - total;
+		total += vec[i].len;
+	}
+	uint64_t start = off >= 0 ? pos : f->pos;
+	if (total && f->ops && f->ops->seekable && !file_range_ok((int64_t)start, total)) {
+		kfree(vec);
+		return -EINVAL;
+	}
+	long done = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		if (vec[i].len == 0)
 			continue;
 		uint64_t *p = off >= 0 ? &pos : NULL;
-		rc = do_rw(f, (void *)v.base, v.len, p, write, rwf);
-		if (rc < 0)
-			return total ? total : rc;
-		total += rc;
-		if ((uint64_t)rc < v.len)
+		rc = do_rw(f, (void *)vec[i].base, vec[i].len, p, write, rwf);
+		if (rc < 0) {
+			if (!done)
+				done = rc;
+			break;
+		}
+		done += rc;
+		if ((uint64_t)rc < vec[i].len)
 			break;
 	}
-	return total;
+	kfree(vec);
+	return done;
 }
 
 SYSCALL_DEFINE(readv, "d:fpd", int fd, const struct iovec *iov, int iovcnt)
@@ -437,8 +475,8 @@ SYSCALL_DEFINE(fallocate, "d:fdll", int fd, int mode, int64_t off, int64_t len)
 		return -EISDIR;
 	if (!S_ISREG(f->inode->mode))
 		return S_ISFIFO(f->inode->mode) ? -ESPIPE : -ENODEV;
-	if ((uint64_t)off + (uint64_t)len < (uint64_t)off)
-		return -EFBIG;
+	if (!file_range_ok(off, (uint64_t)len))
+		return -EFBIG; /* off + len past the largest loff_t */
 	if (!f->inode->ops->fallocate)
 		return -EOPNOTSUPP;
 	return f->inode->ops->fallocate(f->inode, mode, (uint64_t)off, (uint64_t)len);

@@ -163,10 +163,13 @@ SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_l
 		if (new_addr < old + old_len && old < new_addr + new_len)
 			return -EINVAL; /* the ranges overlap */
 	}
-	/* Reserve: the target's unmapping, the new area and the old one's
-	 * removal add at most one area each; the destination's page tables. */
+	/* Reserve: unmapping a hole in the middle of an area splits it twice
+	 * before the piece goes (one more area after, two at the peak); so the
+	 * target's unmapping, the new area and the old one's removal need at
+	 * most four more areas than now at any step. And the destination's
+	 * page tables. */
 	uint64_t keep = old_len < new_len ? old_len : new_len;
-	int rc = vma_reserve(mm, 3);
+	int rc = vma_reserve(mm, 4);
 	if (rc == 0)
 		rc = mm_move_prepare(old, keep, new_addr);
 	if (rc < 0)

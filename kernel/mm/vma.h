@@ -53,9 +53,10 @@ struct vma *vma_find(struct mm *mm, uint64_t addr);
 /* The first vma that ends above addr, or NULL. */
 struct vma *vma_find_next(struct mm *mm, uint64_t addr);
 /* Makes room for `extra` more areas than there are now, so that inserts
- * and removals that add at most that many (each insert or split adds one)
- * cannot fail: a call that changes several things reserves first and then
- * never fails halfway (mremap). */
+ * and removals that never have more than that many more at once cannot
+ * fail (an insert adds one; removing a piece from the middle of an area
+ * splits it twice, two at the peak, one after): a call that changes
+ * several things reserves first and then never fails halfway (mremap). */
 int vma_reserve(struct mm *mm, size_t extra);
 /* Inserts a mapping over a free range (the caller unmapped it first);
  * merges it with equal neighbours. Takes over v's inode and file references. */

@@ -4,7 +4,7 @@ host too (same_as_host), so the expected output is what Linux answers."""
 
 from __future__ import annotations
 
-from tests.boot.conftest import SameAsHost
+from tests.boot.conftest import Boot, SameAsHost
 
 # Raw syscalls through ctypes: every argument goes in as a full 64-bit register, so the
 # kernel sees exactly the hostile value (Python's own wrappers would refuse most of them).
@@ -189,3 +189,128 @@ print("still running:", sum(range(100000)))
 """))
     assert "unix stream, cmsg_len 2**64-1: EINVAL" in r.stdout
     assert "tcp, cmsg_len 2**64-8: EINVAL" in r.stdout
+
+
+# Linux's tmpfs is /dev/shm on the host; the guest's /tmp is a tmpfs.
+TMPFS = """
+base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else "/tmp"
+path = os.path.join(base, f"hostile-{os.getpid()}")
+fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.unlink(path)
+"""
+
+
+def test_brk_past_the_top_returns_the_break_and_file_offsets_past_2_to_the_63_fail_as_on_linux(
+        same_as_host: SameAsHost) -> None:
+    r = same_as_host(app(TMPFS + """
+cur = sc(12, 0)
+for v in [M64, 2**64 - 4096, 2**63, 0xffffffff80000000, 0x800000000000, 0x7ffffffff000]:
+    print(f"brk({v:#x}) gives the current break:", sc(12, v) == cur)
+print("brk grows:", sc(12, cur + 65536) == cur + 65536)
+ctypes.memset(cur, 1, 65536)
+print("and shrinks back:", sc(12, cur) == cur)
+junk = [bytes(1000) for _ in range(20000)]
+print("the interpreter keeps running:", len(junk), sum(range(100000)))
+
+buf = ctypes.create_string_buffer(b"xy")
+def pwrite(n, off): return sc(18, fd, ctypes.addressof(buf), n, off)
+def pread(n, off): return sc(17, fd, ctypes.addressof(buf), n, off)
+show("pwrite 1 at 2**63-1", pwrite(1, 2**63 - 1))
+show("pwrite 2 at 2**63-2", pwrite(2, 2**63 - 2))
+show("pwrite 2**63 bytes", pwrite(2**63, 0))
+show("pwrite 2**64-1 bytes", pwrite(M64, 0))
+show("pwrite at -1", pwrite(1, M64))
+print("pwrite 1 at 2**63-2:", pwrite(1, 2**63 - 2), "st_size", os.fstat(fd).st_size)
+show("pread 10 at 2**63-1", pread(10, 2**63 - 1))
+print("pread 1 at 2**63-2:", pread(1, 2**63 - 2), buf.raw[:1])
+show("pread 2**63 bytes", pread(2**63, 0))
+print("lseek to 2**63-1:", os.lseek(fd, 2**63 - 1, os.SEEK_SET) == 2**63 - 1)
+show("write at position 2**63-1", sc(1, fd, ctypes.addressof(buf), 1))
+show("read at position 2**63-1", sc(0, fd, ctypes.addressof(buf), 1))
+show("lseek past 2**63-1", sc(8, fd, 1, os.SEEK_END))
+show("ftruncate -1", sc(77, fd, M64))
+show("fallocate wrapping", sc(285, fd, 0, 2**63 - 4096, 8192))
+show("fallocate at -1", sc(285, fd, 0, M64, 1))
+show("fallocate 0 bytes", sc(285, fd, 0, 0, 0))
+os.ftruncate(fd, 0)
+os.lseek(fd, 0, os.SEEK_SET)
+os.write(fd, b"hello")
+
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+vec = (iovec * 2)(iovec(ctypes.addressof(buf), 2), iovec(ctypes.addressof(buf), 2**63))
+show("pwritev with a 2**63 segment", sc(296, fd, ctypes.addressof(vec), 2, 0))
+show("writev with a 2**63 segment", sc(20, fd, ctypes.addressof(vec), 2))
+vec[1].len = 1
+show("pwritev ending past 2**63-1", sc(296, fd, ctypes.addressof(vec), 2, 2**63 - 3))
+print("nothing was written:", os.pread(fd, 100, 0), os.fstat(fd).st_size)
+
+out = os.open(os.path.join(base, f"hostile-out-{os.getpid()}"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.unlink(os.path.join(base, f"hostile-out-{os.getpid()}"))
+off = ctypes.c_int64(2**63 - 1)
+show("sendfile 10 from 2**63-1", sc(40, out, fd, ctypes.addressof(off), 10))
+off_out = ctypes.c_int64(2**63 - 1)
+off_in = ctypes.c_int64(0)
+show("copy_file_range to 2**63-1", sc(326, fd, ctypes.addressof(off_in), out, ctypes.addressof(off_out), 5, 0))
+off_in.value = 2**63 - 1
+show("copy_file_range 2**63 bytes", sc(326, fd, ctypes.addressof(off_in), out, 0, 2**63, 0))
+show("copy_file_range 2**64-1 bytes", sc(326, fd, 0, out, 0, M64, 0))
+print("copy_file_range from the start:", os.copy_file_range(fd, out, 100, 0, 0), os.pread(out, 10, 0))
+"""))
+    assert "brk(0xffffffffffffffff) gives the current break: True" in r.stdout
+    assert "pwrite 1 at 2**63-1 EINVAL" in r.stdout
+
+
+def test_a_failed_fallocate_of_a_tebibyte_gives_back_every_page(same_as_host: SameAsHost) -> None:
+    r = same_as_host(app(TMPFS + """
+def available():
+    with open("/proc/meminfo") as f:
+        return next(int(l.split()[1]) << 10 for l in f if l.startswith("MemAvailable:"))
+
+before = available()
+for attempt in range(3):
+    try:
+        os.posix_fallocate(fd, 0, 2**40)
+        print("fallocate of 1 TiB worked")
+    except OSError as e:
+        print("fallocate of 1 TiB:", errno.errorcode[e.errno])
+    show("fallocate KEEP_SIZE of 1 TiB", sc(285, fd, 1, 0, 2**40))
+after = available()
+print("size unchanged:", os.fstat(fd).st_size)
+print("memory given back:", after > before - (32 << 20), flush=True)
+# The app can allocate normally afterwards: a third of what is available, touched.
+block = bytearray(min(after // 3, 256 << 20))
+block[::4096] = b"\\x01" * len(block[::4096])
+print("allocated and touched:", sum(block[::4096]) == len(block[::4096]))
+os.posix_fallocate(fd, 0, 1 << 20)
+print("a small fallocate works:", os.fstat(fd).st_size)
+"""))
+    assert "fallocate of 1 TiB: ENOSPC" in r.stdout
+    assert "memory given back: True" in r.stdout
+
+
+def test_a_fallocate_that_runs_out_of_memory_midway_gives_back_what_it_took(boot: Boot) -> None:
+    # Guest only: on the host this would take real memory. Slightly more than is free
+    # passes the kernel's quick bound, so pages are taken until memory runs out; Linux's
+    # answer for a tmpfs that runs out of room is ENOSPC.
+    r = boot(app(TMPFS + """
+def available():
+    with open("/proc/meminfo") as f:
+        return next(int(l.split()[1]) << 10 for l in f if l.startswith("MemAvailable:"))
+
+before = available()
+try:
+    os.posix_fallocate(fd, 0, before + (16 << 20))
+    print("fallocate worked")
+except OSError as e:
+    print("fallocate past free memory:", errno.errorcode[e.errno])
+after = available()
+print("memory given back:", after > before - (8 << 20), before >> 20, after >> 20)
+block = bytearray(after // 3)
+block[::4096] = b"\\x01" * len(block[::4096])
+print("allocated and touched:", sum(block[::4096]) == len(block[::4096]))
+"""))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "fallocate past free memory: ENOSPC" in r.stdout
+    assert "memory given back: True" in r.stdout, r.stdout
+    assert "allocated and touched: True" in r.stdout

@@ -4,6 +4,7 @@
  * signatures. Compiled with those kernel sources into a shared library by
  * conftest.py.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,55 @@
 #include "drivers/virtio/vring.h"
 #include "fs/page_index.h"
 #include "fs/rootfs_image.h"
+#include "lib/overflow.h"
 #include "loader/elf.h"
 #include "mm/buddy.h"
 #include "mm/kmalloc.h"
+#include "mm/user_range.h"
 #include "mm/vma.h"
 #include "net/rtnl_msg.h"
 
-void *kmalloc(size_t size) { return malloc(size ? size : 1); }
-void *kzalloc(size_t size) { return calloc(1, size ? size : 1); }
-void kfree(void *p) { free(p); }
+/* The heap counts live blocks (leak checks) and can be told to fail
+ * (t_heap_fail: every allocation returns NULL while it is set). */
+static long heap_live;
+static int heap_fail;
+void *kmalloc(size_t size)
+{
+	void *p = heap_fail ? NULL : malloc(size ? size : 1);
+	heap_live += p != NULL;
+	return p;
+}
+void *kzalloc(size_t size)
+{
+	void *p = heap_fail ? NULL : calloc(1, size ? size : 1);
+	heap_live += p != NULL;
+	return p;
+}
+void kfree(void *p)
+{
+	heap_live -= p != NULL;
+	free(p);
+}
+long t_heap_live(void) { return heap_live; }
+void t_heap_fail(int fail) { heap_fail = fail; }
+
+/* lib/overflow.h and mm/user_range.h are header-only: wrappers for ctypes. */
+bool t_check_add(uint64_t a, uint64_t b, uint64_t *out) { return check_add_overflow(a, b, out); }
+bool t_check_sub(uint64_t a, uint64_t b, uint64_t *out) { return check_sub_overflow(a, b, out); }
+bool t_check_mul(uint64_t a, uint64_t b, uint64_t *out) { return check_mul_overflow(a, b, out); }
+bool t_check_add_s64(int64_t a, int64_t b, int64_t *out) { return check_add_overflow(a, b, out); }
+bool t_check_align_up(uint64_t x, uint64_t align, uint64_t *out)
+{
+	return check_align_up_overflow(x, align, out);
+}
+bool t_check_page_align(uint64_t x, uint64_t *out) { return check_page_align_overflow(x, out); }
+size_t t_array_size(size_t n, size_t size) { return array_size(n, size); }
+size_t t_size_add(size_t a, size_t b) { return size_add(a, b); }
+size_t t_struct_size(size_t h, size_t n, size_t e) { return struct_size_of(h, n, e); }
+bool t_file_range_ok(int64_t off, uint64_t len) { return file_range_ok(off, len); }
+bool t_user_range_ok(uint64_t addr, uint64_t len) { return user_range_ok(addr, len); }
+bool t_user_pages_ok(uint64_t addr, uint64_t len, uint64_t *end) { return user_pages_ok(addr, len, end); }
+uint64_t t_user_top(void) { return USER_TOP; }
 
 /* vma: inode references are counted so tests can check for leaks. */
 static long refs;
@@ -147,6 +188,9 @@ struct page_index *t_page_index_new(void) { return calloc(1, sizeof(struct page_
 
 static uint64_t dropped_sum;
 static void count_drop(uint64_t v) { dropped_sum += v; }
+
+uint64_t t_page_index_take(struct page_index *pi, uint64_t idx) { return page_index_take(pi, idx); }
+void t_page_index_prune(struct page_index *pi) { page_index_prune(pi); }
 
 uint64_t t_page_index_drop_from(struct page_index *pi, uint64_t first)
 {

@@ -56,6 +56,30 @@ def test_protect_of_a_hole_changes_nothing_and_says_enomem(klib):
     assert areas(klib, mm) == before
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 80))
+def test_after_vma_reserve_of_four_mremaps_three_steps_cannot_fail(klib, count):
+    # mremap's plan: unmap a hole in the target, insert the moved area, remove the middle
+    # of the old one. A hole in the middle of an area splits it twice before the piece
+    # goes, so the count peaks at four above the start. With that room reserved no
+    # allocation is needed (the heap is made to fail) and every step succeeds.
+    mm = klib.t_mm_new(LO, HI, TOP)
+    for i in range(count):  # areas that do not merge: every other page, alternating prot
+        assert klib.t_vma_insert(mm, LO + 2 * i * PAGE, LO + (2 * i + 1) * PAGE, 1 + i % 2, 2, 0, 0) == 0
+    big = LO + 2 * count * PAGE
+    assert klib.t_vma_insert(mm, big, big + 6 * PAGE, 3, 2, 0, 0) == 0
+    assert klib.vma_reserve(mm, 4) == 0
+    klib.t_heap_fail(1)
+    try:
+        assert klib.vma_remove(mm, big + PAGE, big + 2 * PAGE, None, None) == 0
+        assert klib.t_vma_insert(mm, big + PAGE, big + 2 * PAGE, 1, 0, 0, 0) == 0
+        assert klib.vma_remove(mm, big + 3 * PAGE, big + 4 * PAGE, None, None) == 0
+        assert klib.t_mm_count(mm) == count + 4
+    finally:
+        klib.t_heap_fail(0)
+    check_invariants(klib, mm)
+
+
 def test_free_ranges_are_found_top_down_below_mmap_top(klib):
     mm = klib.t_mm_new(LO, HI, TOP)
     first = klib.vma_find_free(mm, 2 * PAGE, 0)

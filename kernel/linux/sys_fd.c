@@ -134,7 +134,8 @@ SYSCALL_DEFINE(pwrite64, "d:fbul", int fd, const void *buf, size_t count, int64_
 /* readv/writev family: segment by segment, stopping at a short transfer.
  * off -1 uses and advances the file position. As Linux's import_iovec,
  * the whole vector is read and checked before any data moves (a negative
- * length is -EINVAL, the total is capped at MAX_RW_COUNT), and so is the
+ * length is -EINVAL, then a segment outside the app's half -EFAULT, the
+ * total is capped at MAX_RW_COUNT), and so is the
  * end of the total from the position (rw_verify_area). The flags are
  * looked at only when a segment is not empty: Linux returns 0 for an empty
  * transfer before it checks them. */
@@ -166,11 +167,17 @@ static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off,
 		kfree(vec);
 		return -EFAULT;
 	}
-	uint64_t total = 0;
 	for (int i = 0; i < iovcnt; i++) {
 		if ((int64_t)vec[i].len < 0) {
 			kfree(vec);
 			return -EINVAL;
+		}
+	}
+	uint64_t total = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		if (!user_range_ok(vec[i].base, vec[i].len)) {
+			kfree(vec);
+			return -EFAULT;
 		}
 		if (vec[i].len > MAX_RW_COUNT - total)
 			vec[i].len = MAX_RW_COUNT - total;
@@ -258,8 +265,8 @@ SYSCALL_DEFINE(lseek, "d:fld", int fd, int64_t off, int whence)
 		if (file_seek_base(f, whence, &base) < 0)
 			return -EINVAL;
 	}
-	int64_t pos = base + off;
-	if ((off > 0 && pos < base) || pos < 0)
+	int64_t pos;
+	if (check_add_overflow(base, off, &pos) || pos < 0)
 		return -EINVAL;
 	f->pos = (uint64_t)pos;
 	return pos;

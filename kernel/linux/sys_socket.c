@@ -7,11 +7,13 @@
 #include "linux/uapi/fcntl.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
+#include "mm/user_range.h"
 #include "net/socket.h"
 
 #define SOCKADDR_MAX 128
 #define UIO_MAXIOV 1024
 #define CONTROL_MAX 65536
+#define MAX_RW_COUNT 0x7ffff000ul /* Linux caps one transfer at this */
 
 struct user_msghdr {
 	void *name;
@@ -239,9 +241,21 @@ static long msg_in(struct kmsg *k, struct msg_buffers *b, const struct user_msgh
 		return -ENOMEM;
 	if (copy_from_user(b->iov, m->iov, sizeof(struct iovec_user) * m->iovlen) < 0)
 		return -EFAULT;
+	/* As Linux's import_iovec: a negative length is -EINVAL, a segment
+	 * outside the app's half -EFAULT, and the lengths are cut so that
+	 * their total is at most MAX_RW_COUNT, so no sum of them wraps
+	 * further down. */
 	for (uint64_t i = 0; i < m->iovlen; i++)
 		if ((int64_t)b->iov[i].len < 0)
 			return -EINVAL;
+	uint64_t total = 0;
+	for (uint64_t i = 0; i < m->iovlen; i++) {
+		if (!user_range_ok(b->iov[i].base, b->iov[i].len))
+			return -EFAULT;
+		if (b->iov[i].len > MAX_RW_COUNT - total)
+			b->iov[i].len = MAX_RW_COUNT - total;
+		total += b->iov[i].len;
+	}
 	k->iov = b->iov;
 	k->iovlen = m->iovlen;
 	if (m->control && m->controllen) {

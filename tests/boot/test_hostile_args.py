@@ -314,3 +314,43 @@ print("allocated and touched:", sum(block[::4096]) == len(block[::4096]))
     assert "fallocate past free memory: ENOSPC" in r.stdout
     assert "memory given back: True" in r.stdout, r.stdout
     assert "allocated and touched: True" in r.stdout
+
+
+def test_iovec_lengths_that_add_up_past_2_to_the_64_get_linux_answers_on_sockets_and_files(
+        same_as_host: SameAsHost) -> None:
+    r = same_as_host(app("""
+import socket
+
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+class msghdr(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                ("iov", ctypes.POINTER(iovec)), ("iovlen", ctypes.c_size_t),
+                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                ("flags", ctypes.c_int)]
+
+def sendmsg(sock, lens):
+    vec = (iovec * len(lens))(*[iovec(None, n) for n in lens])
+    m = msghdr(None, 0, vec, len(lens), None, 0, 0)
+    return sc(46, sock.fileno(), ctypes.addressof(m), 0)
+
+# Four segments of 2**62 add up to 2**64, which wraps to 0 unless the lengths are cut.
+for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+    a, b = socket.socketpair(socket.AF_UNIX, kind)
+    b.setblocking(False)
+    show(f"{kind.name}: four segments of 2**62 from NULL", sendmsg(a, [2**62] * 4))
+    show(f"{kind.name}: 2**63-1 twice from NULL", sendmsg(a, [2**63 - 1] * 2))
+    show(f"{kind.name}: a negative one", sendmsg(a, [1, 2**63]))
+    try:
+        print("nothing arrived:", b.recv(10))
+    except BlockingIOError:
+        print("nothing arrived: EAGAIN")
+null = os.open("/dev/null", os.O_WRONLY)
+vec = (iovec * 4)(*[iovec(None, 2**62)] * 4)
+show("writev to /dev/null, four segments of 2**62", sc(20, null, ctypes.addressof(vec), 4))
+vec[3].len = 2**63
+show("writev to /dev/null, and a negative one", sc(20, null, ctypes.addressof(vec), 4))
+print("still running:", sum(range(100000)))
+"""))
+    assert "SOCK_STREAM: four segments of 2**62 from NULL EFAULT" in r.stdout

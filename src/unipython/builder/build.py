@@ -21,6 +21,7 @@ from unipython.builder.modules import (
     pyc_path,
     unresolved_warnings,
 )
+from unipython.builder.observe import OBSERVED_PATH, observe_app, observed_json
 from unipython.builder.packages import LEFT_OUT_DIRS, package_files
 from unipython.builder.plan import Plan, source_date_epoch
 from unipython.builder.probe import CompileJob, Target, TargetInfo
@@ -117,6 +118,7 @@ def plan_app(
     extra_trees: Sequence[str] = (),
     exclude: Sequence[str] = (),
     exclude_data: Sequence[str] = (),
+    observe: bool = False,
     progress: Progress | None = None,
 ) -> AppPlan:
     """The closure of ``python app``: every file an image of it holds, and the boot
@@ -130,7 +132,8 @@ def plan_app(
     module); ``extra_trees`` names more host directories to include whole; ``exclude``
     holds fnmatch patterns of paths in those trees to leave out. The data files
     that the closure's stdlib modules read go in too (see stdlib_data.py), but for
-    those named in ``exclude_data`` (or all of them, for ``all``).
+    those named in ``exclude_data`` (or all of them, for ``all``). ``observe`` runs
+    the app once on the host and records what it imports and opens (see observe.py).
     ``extra_paths`` are directories of third-party pure-Python packages: searched
     after the app's directory and before the stdlib, as PYTHONPATH would be. The
     modules the app needs from the i-th go into the image under /.unipython/path/i
@@ -187,6 +190,13 @@ def plan_app(
     for item in add:
         say(f"adding {item.host} as {item.guest}")
         add_to_plan(plan, item)
+    if observe:
+        say("running the app on the host (--observe)")
+        places = [(app_dir, APP_DIR), *extra_dirs]
+        seen = observe_app(python, app_host, app_dir, [app_dir, *extra, *info.search_path()],
+                           guest_env)
+        plan.add_generated(OBSERVED_PATH, observed_json(seen, places),
+                           "what the app imported and opened on the host (--observe)")
     say("adding the data files of the stdlib modules")
     names = {m.name for m in closure.modules} | set(startup)
     add_stdlib_data(plan, names, target.data_paths(), left_out_data, exclude)
@@ -234,6 +244,7 @@ def build(
     extra_trees: Sequence[str] = (),
     exclude: Sequence[str] = (),
     exclude_data: Sequence[str] = (),
+    observe: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the image ``output`` that runs ``python app`` on ``kernel``.
@@ -250,7 +261,7 @@ def build(
     planned = plan_app(app, python=python, env=env, include_modules=include_modules,
                        extra_paths=extra_paths, add=add, include_stdlib=include_stdlib,
                        extra_trees=extra_trees, exclude=exclude, exclude_data=exclude_data,
-                       progress=progress)
+                       observe=observe, progress=progress)
     # Only the kernel components the app needs: without sockets, no network stack.
     lean = None if planned.uses_sockets else nonet_variant(kernel)
     if lean is not None:

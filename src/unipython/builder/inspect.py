@@ -10,6 +10,8 @@ from rich.table import Table
 
 from unipython.builder.image import Image
 from unipython.builder.manifest import MANIFEST_PATH, FileEntry, load_manifest
+from unipython.builder.observe import OBSERVED_PATH
+from unipython.builder.observed_report import ClosureReport, compare, load_observed
 from unipython.cmdline import CONFIG_PATH, BootConfig
 from unipython.errors import UserError
 
@@ -22,6 +24,7 @@ class ImageInfo:
     total_size: int
     files: list[FileEntry]  # files and symlinks, and the directories the manifest names
     config: BootConfig | None
+    observed: ClosureReport | None = None  # built with --observe
 
 
 def inspect_image(path: Path) -> ImageInfo:
@@ -54,7 +57,13 @@ def inspect_image(path: Path) -> ImageInfo:
         config = BootConfig.parse(fs.read(CONFIG_PATH).decode("ascii"))
     except (FileNotFoundError, ValueError):
         pass
-    return ImageInfo(path, image.kernel_size, fs.size, image.total_size, files, config)
+    observed = None
+    try:
+        observed = compare(files, load_observed(fs.read(OBSERVED_PATH)))
+    except (FileNotFoundError, ValueError):
+        pass
+    return ImageInfo(path, image.kernel_size, fs.size, image.total_size, files, config,
+                     observed)
 
 
 def format_size(size: int) -> str:
@@ -93,3 +102,30 @@ def print_image_info(info: ImageInfo, console: Console | None = None) -> None:
     if info.config is not None:
         console.print(f"runs:   {' '.join(info.config.argv)}  (cwd {info.config.cwd})",
                       highlight=False)
+    if info.observed is not None:
+        print_closure_report(info.observed, console)
+
+
+def print_closure_report(report: ClosureReport, console: Console) -> None:
+    """The static closure against the --observe run on the host."""
+    how = ("stopped after its time" if report.timed_out
+           else f"exit status {report.returncode}")
+    console.print(f"static closure: {report.static_count} module files, "
+                  f"{format_size(report.static_bytes)}", highlight=False)
+    console.print(f"observed:       {report.imported_count} of them imported by the run on "
+                  f"the host ({how}), {format_size(report.imported_bytes)}", highlight=False)
+    if report.unused_by_top:
+        table = Table(title="in the image, never imported by that run (largest first)",
+                      title_justify="left")
+        table.add_column("package", overflow="fold")
+        table.add_column("files", justify="right")
+        table.add_column("size", justify="right")
+        for top, count, size in report.unused_by_top[:15]:
+            table.add_row(top, str(count), format_size(size))
+        console.print(table)
+    if report.missing_modules:
+        console.print("imported on the host, not in the image (--include-module them): "
+                      + ", ".join(report.missing_modules), highlight=False)
+    if report.missing_files:
+        console.print("opened on the host, not in the image (data to --add, or files the "
+                      "app made): " + ", ".join(report.missing_files[:20]), highlight=False)

@@ -94,6 +94,8 @@ def test_test_tools_imported_lazily_by_third_party_packages_stay_out(
         "pkg_resources/__init__.py": "",
         "lib/__init__.py": "def test():\n    import pytest\n",
         "lib/conftest.py": "import pytest\n",  # the package's own test tooling
+        "lib/util/__init__.py": "",
+        "lib/util/_test_decorators.py": "import pytest\n",  # test tooling by its name
         "lib/docs.py": "def highlight():\n    import pygments\n",
         "old/__init__.py": "import pkg_resources\n",  # at import time: needed
     })

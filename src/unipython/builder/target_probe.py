@@ -21,6 +21,7 @@ import json
 import modulefinder
 import os
 import py_compile
+import re
 import sys
 import sysconfig
 import traceback
@@ -84,6 +85,14 @@ TOOLING_MODULES = frozenset({
     "conftest", "testing", "_testing", "tests", "test", "_pytesttester", "_tester",
     "distutils", "setup", "_build_utils", "sphinxext", "benchmarks",
 })
+TOOLING_PATTERN = re.compile(r"_?(test|tests|testing|conftest)(_\w*)?|\w*_tests?")
+
+
+def is_tooling_part(part):
+    """``conftest``, ``_testing``, ``_test_decorators`` (pandas.util's), ``foo_tests``."""
+    return part in TOOLING_MODULES or TOOLING_PATTERN.fullmatch(part) is not None
+
+
 CO_NEWLOCALS = 0x2  # a function's code (its body runs when called), not a module's or class's
 
 # Entry point groups whose consumer loads every installed distribution's entries: when
@@ -135,7 +144,7 @@ class Finder(modulefinder.ModuleFinder):
             if self.is_stdlib_module(caller) and not is_dev_tool(caller.__name__):
                 return  # not followed: see DEV_TOOLS
         if level == 0 and caller is not None and self.is_tool(name) and name not in self.modules:
-            tooling = not TOOLING_MODULES.isdisjoint(caller.__name__.split("."))
+            tooling = any(is_tooling_part(part) for part in caller.__name__.split("."))
             if (self.is_third_party(caller) and not self.is_tool(caller.__name__)
                     and (self.lazy[-1] or tooling)):
                 self.cut.setdefault(name.partition(".")[0], caller.__name__)

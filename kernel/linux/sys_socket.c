@@ -397,6 +397,35 @@ SYSCALL_DEFINE(recvmsg, "d:fpx", int fd, struct user_msghdr *umsg, int flags)
 	return rc;
 }
 
+/* struct mmsghdr: a msghdr and the bytes sent or received for it. */
+struct user_mmsghdr {
+	struct user_msghdr hdr;
+	uint32_t len;
+	uint32_t pad;
+};
+
+/* sendmmsg(2): as many messages as go, in order (glibc's resolver sends its
+ * A and AAAA queries with one call). The first one's error is the call's;
+ * after that, the count sent so far. */
+SYSCALL_DEFINE(sendmmsg, "d:fpux", int fd, struct user_mmsghdr *uvec, uint32_t vlen, int flags)
+{
+	if (vlen > UIO_MAXIOV)
+		vlen = UIO_MAXIOV;
+	uint32_t sent = 0;
+	for (; sent < vlen; sent++) {
+		struct user_msghdr m;
+		if (copy_from_user(&m, &uvec[sent].hdr, sizeof(m)) < 0)
+			return sent ? (long)sent : -EFAULT;
+		long rc = send_msg(fd, &m, flags);
+		if (rc < 0)
+			return sent ? (long)sent : rc;
+		uint32_t len = (uint32_t)rc;
+		if (copy_to_user(&uvec[sent].len, &len, sizeof(len)) < 0)
+			return sent ? (long)sent : -EFAULT;
+	}
+	return (long)sent;
+}
+
 SYSCALL_DEFINE(setsockopt, "d:fddpu", int fd, int level, int name, const void *uval,
 	       uint32_t len)
 {

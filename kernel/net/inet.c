@@ -15,6 +15,7 @@
 #include "linux/uapi/errno.h"
 #include "net/cmsg.h"
 #include "net/inet_addr.h"
+#include "net/ip_stack.h"
 #include "net/local.h"
 
 #define IPPROTO_IP 0
@@ -25,8 +26,10 @@
 
 #define IP_TOS 1
 #define IP_TTL 2
+#define IP_RECVERR 11
 #define IP_RECVTTL 12
 #define IP_RECVTOS 13
+#define IPV6_RECVERR 25
 #define IPV6_RECVHOPLIMIT 51
 #define IPV6_HOPLIMIT 52
 #define IPV6_RECVTCLASS 66
@@ -64,6 +67,10 @@ static const struct int_opt int_opts[] = {
 	{ IPPROTO_IP, IP_TTL, 1, 255, 64, false },
 	{ IPPROTO_IP, IP_RECVTTL, 0, 1, 0, true },
 	{ IPPROTO_IP, IP_RECVTOS, 0, 1, 0, true },
+	/* ICMP errors reach an unconnected UDP socket too (as SO_ERROR; there
+	 * is no MSG_ERRQUEUE yet). glibc's resolver sets it. */
+	{ IPPROTO_IP, IP_RECVERR, 0, 1, 0, true },
+	{ IPPROTO_IPV6, IPV6_RECVERR, 0, 1, 0, true },
 	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, 0, 255, 64, false },
 	{ IPPROTO_IPV6, IPV6_TCLASS, 0, 255, 0, false },
 	{ IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 0, 1, 0, true },
@@ -85,6 +92,10 @@ static const struct int_opt int_opts[] = {
 struct inet_sock {
 	struct lsock *next; /* in the list of sockets holding a port */
 	bool v6only;
+	/* A UDP socket with a port while there is a network device: a
+	 * datagram from outside may wake its reader, so all threads waiting
+	 * is no deadlock (sched_external_waker). */
+	bool net_waker;
 	int opt[N_INT_OPTS];
 };
 
@@ -170,6 +181,10 @@ static int take_port(struct lsock *u, const uint8_t addr[16], uint16_t port)
 	u->addr.len = sizeof(*e);
 	isk(u)->next = bound;
 	bound = u;
+	if (ether_eth0 && u->type == SOCK_DGRAM) {
+		isk(u)->net_waker = true;
+		sched_external_waker(+1);
+	}
 	return 0;
 }
 
@@ -182,6 +197,95 @@ static int autobind(struct lsock *u)
 	return take_port(u, any, 0);
 }
 
+/* --- off this machine: UDP over IPv4 through eth0 (net/ip_stack.c) --- */
+
+static int opt(const struct lsock *u, int level, int name);
+
+static bool is_eth_address(const uint8_t a[16])
+{
+	return inet_is_v4(a) && ip_is_local_address(a + 12);
+}
+
+/* May a datagram of u go to the non-loopback address a? Only UDP over
+ * IPv4 leaves the machine so far: TCP and IPv6 to other hosts stay
+ * unreachable. */
+static bool goes_out(const struct lsock *u, const uint8_t a[16])
+{
+	if (u->type != SOCK_DGRAM || u->protocol != IPPROTO_UDP || !inet_is_v4(a))
+		return false;
+	if (u->domain == AF_INET6 && isk(u)->v6only)
+		return false;
+	return ip_route_ok(a + 12);
+}
+
+static void v4_endpoint(struct local_addr *out, const uint8_t v4[4], uint16_t port)
+{
+	struct inet_endpoint *e = (struct inet_endpoint *)out->bytes;
+	memset(e, 0, sizeof(*e));
+	e->addr[10] = e->addr[11] = 0xff;
+	memcpy(e->addr + 12, v4, 4);
+	e->port = port;
+	out->len = sizeof(*e);
+}
+
+static int inet_send_remote(struct lsock *u, const struct local_addr *dest,
+			    const struct local_addr *src, const uint8_t *data, size_t len,
+			    const struct local_meta *meta)
+{
+	const struct inet_endpoint *d = ep_of(dest), *s = ep_of(src);
+	return ip_send_udp(s->addr + 12, s->port, d->addr + 12, d->port, data, len,
+			   (uint8_t)meta->hops, (uint8_t)meta->tclass);
+}
+
+bool inet_udp_deliver(const uint8_t src[4], uint16_t sport, const uint8_t dst[4], uint16_t dport,
+		      const uint8_t *data, size_t len, uint8_t ttl, uint8_t tos)
+{
+	struct local_addr from, to;
+	v4_endpoint(&from, src, sport);
+	v4_endpoint(&to, dst, dport);
+	const uint8_t *dst16 = ep_of(&to)->addr;
+	struct lsock *best = NULL;
+	int best_score = -1;
+	for (struct lsock *o = bound; o; o = isk(o)->next) {
+		struct inet_binding b = binding(o, ep(o)->addr);
+		if (o->type != SOCK_DGRAM || o->protocol != IPPROTO_UDP || ep(o)->port != dport ||
+		    !o->sock || !inet_binding_accepts(&b, dst16))
+			continue;
+		bool connected = o->state == L_CONNECTED;
+		if (connected && !local_addr_equal(&o->peer_addr, &from))
+			continue; /* a connected UDP socket hears only its peer */
+		/* As Linux's compute_score: a bound address and a peer count. */
+		int score = (inet_is_any(ep(o)->addr) ? 0 : 2) + (connected ? 4 : 0) +
+			    (o->domain == AF_INET ? 1 : 0);
+		if (score > best_score) {
+			best = o;
+			best_score = score;
+		}
+	}
+	if (!best)
+		return false;
+	struct local_meta meta = { ttl, tos };
+	lsock_deliver(best, data, len, &from, &meta);
+	return true;
+}
+
+void inet_udp_refused(const uint8_t src[4], uint16_t sport, const uint8_t dst[4], uint16_t dport)
+{
+	struct local_addr peer;
+	v4_endpoint(&peer, dst, dport);
+	for (struct lsock *o = bound; o; o = isk(o)->next) {
+		/* Only a connected socket hears of it, or one that asked (IP_RECVERR). */
+		bool recverr = opt(o, IPPROTO_IP, IP_RECVERR) ||
+			       (o->domain == AF_INET6 && opt(o, IPPROTO_IPV6, IPV6_RECVERR));
+		if (o->type == SOCK_DGRAM && o->protocol == IPPROTO_UDP && ep(o)->port == sport &&
+		    ((o->state == L_CONNECTED && local_addr_equal(&o->peer_addr, &peer)) ||
+		     (o->state != L_CONNECTED && recverr))) {
+			o->err = ECONNREFUSED;
+			lsock_kick(o);
+		}
+	}
+}
+
 /* --- the family's part --- */
 
 static int inet_bind(struct lsock *u, const void *sa, size_t len)
@@ -192,8 +296,8 @@ static int inet_bind(struct lsock *u, const void *sa, size_t len)
 		return rc;
 	if (has_port(u))
 		return -EINVAL;
-	if (!inet_is_any(e.addr) && !inet_is_loopback(e.addr))
-		return -EADDRNOTAVAIL; /* lo's addresses are the only ones here */
+	if (!inet_is_any(e.addr) && !inet_is_loopback(e.addr) && !is_eth_address(e.addr))
+		return -EADDRNOTAVAIL; /* lo's and eth0's addresses are the only ones here */
 	if (u->domain == AF_INET6 && inet_is_v4(e.addr) && isk(u)->v6only)
 		return -EINVAL;
 	if (e.port && e.port < PRIVILEGED_PORTS && !cred_capable())
@@ -211,7 +315,7 @@ static int inet_parse(struct lsock *u, const void *sa, size_t len, struct local_
 		return -EINVAL;
 	if (inet_is_any(e->addr)) /* "this host": Linux sends it to loopback */
 		inet_loopback_for(e->addr, e->addr);
-	if (!inet_is_loopback(e->addr))
+	if (!inet_is_loopback(e->addr) && !goes_out(u, e->addr))
 		return -ENETUNREACH;
 	if (u->domain == AF_INET6 && inet_is_v4(e->addr) && isk(u)->v6only)
 		return -ENETUNREACH;
@@ -229,6 +333,15 @@ static int inet_find(struct lsock *u, const struct local_addr *dest, struct lsoc
 	/* The flow starts from loopback; a connected TCP socket is named so. */
 	*src = u->addr;
 	struct inet_endpoint *s = (struct inet_endpoint *)src->bytes;
+	if (!inet_is_loopback(d->addr)) {
+		/* Out through eth0, from its address. */
+		uint8_t local[4];
+		if (inet_is_any(s->addr) && ip_local_address(local))
+			v4_endpoint(src, local, s->port);
+		else if (!is_eth_address(s->addr))
+			return -EINVAL; /* bound to loopback: no route from there */
+		return LOCAL_REMOTE;
+	}
 	if (inet_is_any(s->addr))
 		inet_loopback_for(d->addr, s->addr);
 	if (u->type == SOCK_STREAM)
@@ -276,6 +389,10 @@ static size_t inet_format(const struct lsock *viewer, const struct local_addr *a
 
 static void inet_release(struct lsock *u)
 {
+	if (isk(u)->net_waker) {
+		isk(u)->net_waker = false;
+		sched_external_waker(-1);
+	}
 	for (struct lsock **pp = &bound; *pp; pp = &isk(*pp)->next) {
 		if (*pp == u) {
 			*pp = isk(u)->next;
@@ -467,6 +584,7 @@ static const struct local_family inet_family = {
 	.parse = inet_parse,
 	.find = inet_find,
 	.listen = inet_listen,
+	.send_remote = inet_send_remote,
 	.inherit = inet_inherit,
 	.format = inet_format,
 	.meta_defaults = inet_meta_defaults,

@@ -487,18 +487,19 @@ static int stream_target(struct lsock *u, const struct kmsg *m, int flags)
 }
 
 /* Where a datagram goes: *to is NULL when it is to vanish (UDP to nobody,
- * or to a socket connected elsewhere). */
+ * or to a socket connected elsewhere). LOCAL_REMOTE: it leaves through a
+ * network device, to *remote. */
 static int dgram_target(struct lsock *u, const struct kmsg *m, size_t total, struct lsock **to,
-			struct local_addr *src)
+			struct local_addr *src, struct local_addr *remote)
 {
 	int rc;
 	*to = NULL;
 	if (m->name && m->namelen) {
-		struct local_addr dest;
-		rc = u->fam->parse(u, m->name, m->namelen, &dest);
+		rc = u->fam->parse(u, m->name, m->namelen, remote);
 		if (rc == 0)
-			rc = u->fam->find(u, &dest, to, src);
+			rc = u->fam->find(u, remote, to, src);
 	} else if (u->fam->inet && u->state == L_CONNECTED) {
+		*remote = u->peer_addr;
 		rc = u->fam->find(u, &u->peer_addr, to, src);
 	} else if (u->peer) {
 		*to = u->peer;
@@ -507,6 +508,8 @@ static int dgram_target(struct lsock *u, const struct kmsg *m, size_t total, str
 	} else {
 		rc = u->fam->inet ? -EDESTADDRREQ : -ENOTCONN;
 	}
+	if (rc == LOCAL_REMOTE)
+		return u->shut_wr ? -EPIPE : total > u->fam->max_dgram ? -EMSGSIZE : rc;
 	if (rc == 0 && (*to)->type != u->type)
 		rc = -EPROTOTYPE;
 	if (rc == 0 && u->shut_wr)
@@ -566,6 +569,48 @@ static int64_t recv_urgent(struct lsock *u, struct kmsg *m, int flags)
 	return 1;
 }
 
+/* A datagram out through the family's network device. */
+static int64_t send_remote(struct lsock *u, const struct kmsg *m, size_t total,
+			   const struct local_addr *remote, const struct local_addr *src,
+			   const struct local_meta *meta)
+{
+	uint8_t *buf = kmalloc(total ? total : 1);
+	if (!buf)
+		return -ENOMEM;
+	int rc = gather(m, 0, buf, total);
+	if (rc == 0)
+		rc = u->fam->send_remote(u, remote, src, buf, total, meta);
+	kfree(buf);
+	return rc < 0 ? rc : (int64_t)total;
+}
+
+int lsock_deliver(struct lsock *to, const void *data, size_t n, const struct local_addr *from,
+		  const struct local_meta *meta)
+{
+	if (to->rx_bytes && to->rx_bytes + n > to->rcvbuf)
+		return -ENOBUFS; /* UDP drops what finds no room */
+	struct local_msg *msg = kmalloc(sizeof(*msg) + n);
+	if (!msg)
+		return -ENOMEM;
+	memcpy(msg->data, data, n);
+	msg->next = NULL;
+	msg->mark = false;
+	msg->len = n;
+	msg->off = 0;
+	msg->fds = NULL;
+	msg->nfds = 0;
+	msg->from = *from;
+	msg->meta = *meta;
+	if (to->rx_tail)
+		to->rx_tail->next = msg;
+	else
+		to->rx_head = msg;
+	to->rx_tail = msg;
+	to->rx_bytes += n;
+	lsock_kick(to);
+	return 0;
+}
+
 static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool nonblock)
 {
 	struct lsock *u = lsock_of(s);
@@ -584,8 +629,13 @@ static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool n
 	int rc = stream ? stream_target(u, m, flags) : 0;
 	if (rc == 0)
 		rc = take_control(u, m, &fds, &nfds, &meta);
+	struct local_addr remote;
 	if (rc == 0 && !stream)
-		rc = dgram_target(u, m, total, &to, &src);
+		rc = dgram_target(u, m, total, &to, &src, &remote);
+	if (rc == LOCAL_REMOTE) {
+		drop_rights(fds, nfds);
+		return send_remote(u, m, total, &remote, &src, &meta);
+	}
 	if (rc == 0 && stream && u->peer_gone && u->fam->inet) {
 		/* The closed peer answers with RST; the next send breaks. */
 		u->reset = true;

@@ -107,10 +107,16 @@ struct local_family {
 	/* Finds the socket named `dest` for a connect or send, naming `u`
 	 * first if the family must (an inet socket gets a port); *src is the
 	 * name the receiver sees as the sender's. -ECONNREFUSED when nobody
-	 * is there. */
+	 * is there; LOCAL_REMOTE when dest is off this machine (a datagram
+	 * then goes to send_remote). */
 	int (*find)(struct lsock *u, const struct local_addr *dest, struct lsock **target,
 		    struct local_addr *src);
 	int (*listen)(struct lsock *u);
+	/* A datagram find() said is for a network device (LOCAL_REMOTE):
+	 * sends it from src to dest. May be NULL for a family without one. */
+	int (*send_remote)(struct lsock *u, const struct local_addr *dest,
+			   const struct local_addr *src, const uint8_t *data, size_t len,
+			   const struct local_meta *meta);
 	/* A connection's server end starts with its listener's options. */
 	void (*inherit)(struct lsock *server, const struct lsock *listener);
 	/* Writes `a` as a sockaddr for a socket of `viewer`'s domain. */
@@ -127,6 +133,13 @@ struct local_family {
 	int (*getsockopt)(struct lsock *u, int level, int name, void *val, size_t *len);
 	void (*release)(struct lsock *u);
 };
+
+#define LOCAL_REMOTE 1
+
+/* Queues a datagram that came from a network device on `to` (dropped
+ * with -ENOBUFS when the receive buffer is full). */
+int lsock_deliver(struct lsock *to, const void *data, size_t n, const struct local_addr *from,
+		  const struct local_meta *meta);
 
 /* A new socket end of `fam`, with no file yet (one reference). */
 struct lsock *lsock_new(const struct local_family *fam, int domain, int type, int protocol);

@@ -3,6 +3,8 @@ that tells the kernel its address, gateway and name server (kernel/net/netconf.h
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,61 @@ NETWORK_SYMBOL = "ether_input"
 
 
 @dataclass(frozen=True)
+class Forward:
+    """-p [HOSTIP:]HOSTPORT:GUESTPORT/udp: QEMU's hostfwd from the host into the guest."""
+
+    host_ip: str
+    host_port: int
+    guest_port: int
+    proto: str
+
+    def qemu_hostfwd(self) -> str:
+        return f"hostfwd={self.proto}:{self.host_ip}:{self.host_port}-:{self.guest_port}"
+
+
+def _port(text: str, what: str, value: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise UserError(f"bad -p {value!r}: {what} {text!r} is not a port (1-65535)")
+    return int(text)
+
+
+def parse_publish(value: str) -> Forward:
+    """Parses -p [HOSTIP:]HOSTPORT:GUESTPORT[/udp] (host loopback unless HOSTIP says)."""
+    spec, _, proto = value.partition("/")
+    proto = proto or "tcp"
+    if proto not in ("udp", "tcp"):
+        raise UserError(f"bad -p {value!r}: the protocol is udp (or tcp, not supported yet)")
+    parts = spec.split(":")
+    if len(parts) == 2:
+        host_ip, (host, guest) = "127.0.0.1", parts
+    elif len(parts) == 3:
+        host_ip, host, guest = parts
+        try:
+            ipaddress.IPv4Address(host_ip)
+        except ValueError:
+            raise UserError(f"bad -p {value!r}: {host_ip!r} is not an IPv4 address") from None
+    else:
+        raise UserError(f"bad -p {value!r} (use [HOSTIP:]HOSTPORT:GUESTPORT/udp)")
+    fwd = Forward(host_ip, _port(host, "host port", value), _port(guest, "guest port", value),
+                  proto)
+    if proto == "tcp":
+        raise UserError(f"-p {value}: TCP into the guest is not supported yet (only UDP "
+                        f"runs over the network device so far): use HOSTPORT:GUESTPORT/udp")
+    return fwd
+
+
+def check_free(fwd: Forward) -> None:
+    """A clear error now for a host port that is taken (QEMU's would be obscure)."""
+    kind = socket.SOCK_DGRAM if fwd.proto == "udp" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, kind) as s:
+        try:
+            s.bind((fwd.host_ip, fwd.host_port))
+        except OSError as e:
+            raise UserError(f"-p: cannot use host {fwd.proto.upper()} port "
+                            f"{fwd.host_ip}:{fwd.host_port}: {e.strerror}") from None
+
+
+@dataclass(frozen=True)
 class Network:
     """QEMU's user networking (slirp) with its defaults: the guest is 10.0.2.15/24,
     the gateway (the host) 10.0.2.2, the DNS forwarder 10.0.2.3."""
@@ -27,13 +84,15 @@ class Network:
     prefixlen: int = 24
     gateway: str = "10.0.2.2"
     dns: str = "10.0.2.3"
+    forwards: tuple[Forward, ...] = ()
 
     def kernel_value(self) -> str:
         return f"{self.address}/{self.prefixlen},gw={self.gateway},dns={self.dns}"
 
     def qemu_netdev(self) -> str:
         return (f"user,id=n0,net=10.0.2.0/24,host={self.gateway},dns={self.dns},"
-                f"restrict={'on' if self.restricted else 'off'}")
+                f"restrict={'on' if self.restricted else 'off'}"
+                + "".join(f",{f.qemu_hostfwd()}" for f in self.forwards))
 
     def describe(self) -> str:
         how = "QEMU user networking" + (", restricted" if self.restricted else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 import tempfile
@@ -36,6 +37,7 @@ class RunOptions:
     # "auto": user networking for an image whose kernel has the network
     # component, none for one without; or "user", "restricted", "none".
     net: str = "auto"
+    publish: Sequence[netconf.Forward] = ()  # -p: host ports forwarded into the guest
 
 
 def parse_memory(text: str) -> int:
@@ -69,6 +71,12 @@ def run_image(image: Path, opts: RunOptions, stdout: object = None) -> qemu.VMRe
     if memory < floor:
         raise UserError(f"-m {opts.memory} is too small for this image: it needs at least {floor}M")
     network = netconf.choose(opts.net, netconf.kernel_has_networking(image))
+    if opts.publish:
+        if network is None:
+            raise UserError("-p needs a network: not with --net none or an app without sockets")
+        for fwd in opts.publish:
+            netconf.check_free(fwd)
+        network = dataclasses.replace(network, forwards=tuple(opts.publish))
     cfg = qemu.VMConfig(image=image, memory_mib=memory, accel=opts.accel,
                         cmdline=kernel_cmdline(opts, network), timeout=opts.timeout,
                         icount=opts.icount, stdin=opts.stdin,
@@ -147,6 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         stdin=_stdin_fd(),
         net=args.net,
+        publish=[netconf.parse_publish(v) for v in args.publish],
     )
     target = Path(args.target) if args.target else demo_app()
     with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:
@@ -183,6 +192,10 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
                         "gateway 10.0.2.2, DNS 10.0.2.3); restricted = the same, isolated from "
                         "the outside (QEMU restrict=on); none = loopback only (default: user "
                         "when the app uses sockets, else none)")
+    r.add_argument("-p", "--publish", action="append", default=[],
+                   metavar="[HOSTIP:]HOSTPORT:GUESTPORT/udp",
+                   help="forward a host UDP port (on 127.0.0.1 unless HOSTIP says) to the "
+                        "guest (repeatable)")
     add_content_arguments(r)
     r.add_argument("app_args", nargs="*", metavar="-- ARGS",
                    help="arguments for the app (after --)")

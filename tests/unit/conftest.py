@@ -28,6 +28,7 @@ SOURCES = [
     "net/netconf.c",
     "net/ether.c",
     "net/arp.c",
+    "net/ipv4.c",
     "net/rtnl_msg.c",
     "drivers/virtio/vring.c",
     "drivers/virtio/mmio_cmdline.c",

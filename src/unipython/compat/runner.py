@@ -16,6 +16,7 @@ from pathlib import Path
 from unipython.compat.hostpty import run_on_pty
 from unipython.compat.image import GUEST_MAIN, IGNORE_FILE, TEST_ENV
 from unipython.compat.junit import Counts, JunitError, counts_from_output
+from unipython.netconf import kernel_has_networking
 from unipython.runcmd import SIGNAL_NAMES, RunOptions, run_image
 from unipython.vmm.qemu import VMResult
 
@@ -90,8 +91,11 @@ def _finish(output: str, seconds: float, status: int | None, problem: str | None
 
 def run_guest(image: Path, module: str, settings: RunSettings) -> Run:
     """Boot ``image`` once to run ``module``."""
+    # The guest has its eth0, but QEMU lets nothing it sends leave this machine
+    # (restrict=on): CPython's tests must not reach outside hosts.
     opts = RunOptions(args=regrtest_args(module, settings), memory=settings.memory,
-                      accel=settings.accel, timeout=settings.timeout)
+                      accel=settings.accel, timeout=settings.timeout,
+                      net="restricted" if kernel_has_networking(image) else "none")
     with tempfile.TemporaryFile(prefix="unipython-compat-") as out:
         start = time.monotonic()
         result = run_image(image, opts, stdout=out)

@@ -3,9 +3,12 @@
 #include "core/panic.h"
 #include "core/random.h"
 #include "drivers/console_tty.h"
+#include "drivers/hwrng.h"
 #include "drivers/pty.h"
 #include "fs/tmpfs.h"
+#include "lib/string.h"
 #include "linux/uapi/errno.h"
+#include "linux/uapi/fcntl.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 
@@ -45,6 +48,32 @@ static int64_t random_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 	return (int64_t)done;
 }
 
+/* /dev/hwrng, as Linux's: blocking reads fill the whole buffer, a signal
+ * ends them early (with what was read, or EINTR), a non-blocking read takes
+ * what the device has now (EAGAIN for nothing). */
+static int64_t hwrng_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	const struct hwrng *rng = hwrng_get();
+	bool nonblock = f->flags & O_NONBLOCK;
+	uint8_t chunk[64];
+	size_t done = 0;
+	while (done < len) {
+		size_t want = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		int64_t n = rng->read(chunk, want, nonblock);
+		if (n < 0) {
+			memset(chunk, 0, sizeof(chunk));
+			return done ? (int64_t)done : n;
+		}
+		if (copy_to_user((char *)buf + done, chunk, (size_t)n) < 0) {
+			memset(chunk, 0, sizeof(chunk));
+			return done ? (int64_t)done : -EFAULT;
+		}
+		done += (size_t)n;
+	}
+	memset(chunk, 0, sizeof(chunk));
+	return (int64_t)done;
+}
+
 static unsigned always_ready(struct file *f)
 {
 	return 0x1 | 0x4; /* POLLIN | POLLOUT */
@@ -54,6 +83,7 @@ static const struct file_ops null_ops = { .read = null_read, .write = sink_write
 static const struct file_ops zero_ops = { .read = zero_read, .write = sink_write, .poll = always_ready, .seekable = true };
 static const struct file_ops full_ops = { .read = zero_read, .write = full_write, .poll = always_ready, .seekable = true };
 static const struct file_ops random_ops = { .read = random_read, .write = sink_write, .poll = always_ready };
+static const struct file_ops hwrng_ops = { .read = hwrng_read };
 
 static const struct inode_ops device_inode_ops = { 0 };
 
@@ -82,6 +112,8 @@ struct superblock *devfs_new(void)
 	add_device(sb, "full", MKDEV(1, 7), 0666, &full_ops);
 	add_device(sb, "random", MKDEV(1, 8), 0666, &random_ops);
 	add_device(sb, "urandom", MKDEV(1, 9), 0666, &random_ops);
+	if (hwrng_get())
+		add_device(sb, "hwrng", MKDEV(10, 183), 0600, &hwrng_ops);
 	add_device(sb, "console", MKDEV(5, 1), 0600, &console_tty_ops);
 	add_device(sb, "tty", MKDEV(5, 0), 0666, &console_tty_ops);
 	add_device(sb, "ptmx", MKDEV(5, 2), 0666, &ptmx_ops);

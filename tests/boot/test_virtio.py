@@ -145,3 +145,47 @@ def test_a_legacy_virtio_mmio_device_is_named_and_skipped(image_of, tmp_path: Pa
     assert result.exit_status == 0, console
     assert "is a legacy virtio-mmio device (version 1), which unipython does not support" in console
     assert "rng (device ID 4)" not in console and "seeded from virtio-rng" not in console
+
+
+HWRNG_APP = """
+import os, threading, time
+try:
+    fd = os.open("/dev/hwrng", os.O_RDONLY)
+except FileNotFoundError:
+    print("no /dev/hwrng")
+    raise SystemExit(0)
+st = os.fstat(fd)
+print("node", os.major(st.st_rdev), os.minor(st.st_rdev), oct(st.st_mode & 0o7777))
+data = os.read(fd, 100000)  # about 1600 requests, each finished by an interrupt
+print("read", len(data), len(set(data)) == 256)
+chunks = []
+def reader():
+    chunks.append(os.read(fd, 5000))
+threads = [threading.Thread(target=reader) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print("threads", sorted(len(c) for c in chunks), len(set(chunks)))
+os.set_blocking(fd, False)
+sizes = set()
+for _ in range(200):  # EAGAIN until the device answers, then its bytes
+    try:
+        sizes.add(len(os.read(fd, 64)))
+    except BlockingIOError:
+        time.sleep(0.001)
+print("nonblocking", sizes == {64})
+"""
+
+
+def test_dev_hwrng_reads_sleep_until_the_device_interrupts(image_of, tmp_path: Path) -> None:
+    result, console = boot(image_of(HWRNG_APP), tmp_path, cmdline="")
+    assert result.exit_status == 0, console
+    assert console.splitlines() == ["node 10 183 0o600", "read 100000 True",
+                                    "threads [5000, 5000, 5000, 5000] 4", "nonblocking True"]
+
+
+def test_without_a_device_there_is_no_dev_hwrng(image_of, tmp_path: Path) -> None:
+    result, console = boot(image_of(HWRNG_APP), tmp_path, cmdline="", virtio_rng=False)
+    assert result.exit_status == 0, console
+    assert console.splitlines() == ["no /dev/hwrng"]

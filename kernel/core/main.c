@@ -20,6 +20,7 @@
 #include "core/stats.h"
 #include "drivers/pic.h"
 #include "drivers/console_input.h"
+#include "drivers/console_tty.h"
 #include "drivers/virtio/virtio.h"
 #include "fs/devfs.h"
 #include "fs/namei.h"
@@ -107,6 +108,8 @@ static void open_console_fds(void)
 		if (vfs_open(vfs_root, "/dev/console", fd == 0 ? O_RDONLY : O_WRONLY, 0, &f) < 0 ||
 		    fd_install(&proc.fds, f, fd, false) != fd)
 			panic("cannot open /dev/console");
+		if (fd == 2)
+			console_tty_make_stderr(f);
 	}
 }
 

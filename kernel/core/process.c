@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/console.h"
 #include "core/stats.h"
+#include "drivers/console_out.h"
 #include "lib/string.h"
 #include "mm/mmap.h"
 
@@ -30,6 +31,7 @@ void process_init(void)
 
 void process_exit(int status)
 {
+	console_out_drain();
 	stats_report();
 	control_record("exit %d", status & 0xff);
 	machine_exit(UPY_EXIT_APP);
@@ -37,6 +39,7 @@ void process_exit(int status)
 
 void process_kill(int signo)
 {
+	console_out_drain();
 	stats_report();
 	control_record("killed %d", signo);
 	machine_exit(UPY_EXIT_APP);
@@ -44,6 +47,7 @@ void process_kill(int signo)
 
 void process_deadlock(void)
 {
+	console_out_drain();
 	stats_report();
 	control_record("deadlock");
 	machine_exit(UPY_EXIT_APP);

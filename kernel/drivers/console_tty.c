@@ -1,5 +1,7 @@
 /*
- * The serial console as a terminal. Output goes to COM1 byte for byte.
+ * The console as a terminal. Output goes to the app's output ports when
+ * the VMM attached them (drivers/console_out.h: stdout and stderr apart),
+ * else to COM1, byte for byte.
  * Input is the runner's standard input (drivers/console_input.c), or
  * end-of-file when the runner sends none.
  * The termios state is what the app last set; of its flags only
@@ -12,6 +14,7 @@
 #include "core/console.h"
 #include "core/process.h"
 #include "drivers/console_input.h"
+#include "drivers/console_out.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "linux/uapi/ioctl.h"
@@ -35,31 +38,47 @@ static int64_t tty_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 	return n;
 }
 
+/* Marks the open file of descriptor 2 at boot: its output is stderr. */
+static const char stderr_mark;
+
+void console_tty_make_stderr(struct file *f)
+{
+	f->priv = (void *)&stderr_mark;
+}
+
 static int64_t tty_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 {
-	char chunk[256];
+	char chunk[2048];
+	unsigned stream = f->priv == &stderr_mark ? CONSOLE_STDERR : CONSOLE_STDOUT;
 	bool onlcr = (termios.c_oflag & (OPOST | ONLCR)) == (OPOST | ONLCR);
 	size_t done = 0;
-	while (done < len) {
+	int64_t rc = 0;
+	while (done < len && rc >= 0) {
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-		if (copy_from_user(chunk, (const char *)buf + done, n) < 0)
-			return done ? (int64_t)done : -EFAULT;
+		if (copy_from_user(chunk, (const char *)buf + done, n) < 0) {
+			rc = -EFAULT;
+			break;
+		}
 		if (!onlcr) {
-			console_write(chunk, n);
+			rc = console_out_write(stream, chunk, n);
 		} else {
 			size_t start = 0;
-			for (size_t i = 0; i < n; i++) {
+			for (size_t i = 0; i < n && rc >= 0; i++) {
 				if (chunk[i] == '\n') {
-					console_write(chunk + start, i - start);
-					console_write("\r\n", 2);
+					rc = console_out_write(stream, chunk + start, i - start);
+					if (rc >= 0)
+						rc = console_out_write(stream, "\r\n", 2);
 					start = i + 1;
 				}
 			}
-			console_write(chunk + start, n - start);
+			if (rc >= 0)
+				rc = console_out_write(stream, chunk + start, n - start);
 		}
-		done += n;
+		if (rc >= 0)
+			done += n;
 	}
-	return (int64_t)done;
+	console_out_push(stream);
+	return done ? (int64_t)done : rc;
 }
 
 static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg)

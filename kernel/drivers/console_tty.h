@@ -6,4 +6,7 @@
 
 extern const struct file_ops console_tty_ops;
 
+/* Makes f (the boot's descriptor 2) write the app's stderr stream. */
+void console_tty_make_stderr(struct file *f);
+
 #endif

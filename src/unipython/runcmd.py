@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import re
 import sys
 import tempfile
@@ -63,8 +64,11 @@ def kernel_cmdline(opts: RunOptions, network: netconf.Network | None = None) -> 
     return format_tokens(tokens)
 
 
-def run_image(image: Path, opts: RunOptions, stdout: object = None) -> qemu.VMResult:
-    """Boots an image; the app's console output goes to stdout (default: ours)."""
+def run_image(image: Path, opts: RunOptions, stdout: object = None,
+              stderr: object = None) -> qemu.VMResult:
+    """Boots an image; the app's stdout goes to stdout and its stderr to stderr
+    (default: ours). When both are the same file (a terminal, ``2>&1``) the two
+    streams share one console port and keep the order the app wrote them in."""
     Image.open(image)  # a clear error for a file that is not a good image
     memory = parse_memory(opts.memory)
     floor = qemu.memory_floor_mib(image)
@@ -81,7 +85,17 @@ def run_image(image: Path, opts: RunOptions, stdout: object = None) -> qemu.VMRe
                         cmdline=kernel_cmdline(opts, network), timeout=opts.timeout,
                         icount=opts.icount, stdin=opts.stdin,
                         netdev=network.qemu_netdev() if network else None)
-    return qemu.boot(cfg, stdout=stdout)  # type: ignore[arg-type]
+    out_fd = qemu.fd_of(stdout, 1)  # type: ignore[arg-type]
+    err_fd = qemu.fd_of(stderr, 2)  # type: ignore[arg-type]
+    cfg.console_ports = 1 if _same_file(out_fd, err_fd) else 2
+    return qemu.boot(cfg, stdout=stdout, stderr=stderr)  # type: ignore[arg-type]
+
+
+def _same_file(a: int, b: int) -> bool:
+    try:
+        return os.path.samestat(os.fstat(a), os.fstat(b))
+    except OSError:
+        return a == b
 
 
 def report(result: qemu.VMResult, image: Path) -> int:

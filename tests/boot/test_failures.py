@@ -51,8 +51,8 @@ def test_segfault_in_the_app_kills_it_with_sigsegv_after_faulthandler_reports(bo
         ctypes.string_at(0)
     """)
     assert r.returncode == 128 + 11, r.stdout + r.stderr
-    assert "about to crash" in r.stdout
-    assert "Fatal Python error: Segmentation fault" in r.stdout
+    assert r.stdout == "about to crash\n"
+    assert "Fatal Python error: Segmentation fault" in r.stderr
     assert "the app was killed by SIGSEGV" in r.stderr
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.boot.conftest import REPO
-
 from unipython.runcmd import RunOptions, kernel_cmdline
 from unipython.vmm import accel as accel_mod
 from unipython.vmm import qemu

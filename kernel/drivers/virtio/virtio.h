@@ -1,7 +1,7 @@
 /*
  * virtio 1.x devices: the one public interface of the virtio component
- * (drivers/virtio/), for the device drivers that sit on it (rng today;
- * net, blk, 9p, console, pmem next). The transport is MMIO (QEMU's microvm,
+ * (drivers/virtio/), for the device drivers that sit on it (rng and
+ * console today; net, blk, 9p, pmem next). The transport is MMIO (QEMU's microvm,
  * Firecracker); a PCI transport would come in behind the same interface.
  *
  * Discovery. virtio_init() reads the `virtio_mmio.device=SIZE@ADDR:IRQ`
@@ -55,10 +55,24 @@
  *   virtio_queue_poll(q, timeout_ns) spins until used buffers come (0) or
  *       the time is up (-ETIMEDOUT): for boot, before there are threads.
  *   virtio_queue_interrupts(q, on) turns used-buffer interrupts on or off
- *       (VIRTQ_AVAIL_F_NO_INTERRUPT): a driver
- *       under load polls with them off and turns them back on before it
- *       sleeps; turning them on returns true when buffers came meanwhile
- *       (take them before sleeping).
+ *       (VIRTQ_AVAIL_F_NO_INTERRUPT): a driver under load polls with them
+ *       off and turns them back on before it sleeps; turning them on returns
+ *       true when buffers came meanwhile (take them before sleeping).
+ * A buffer belongs to the device from virtio_queue_add until its token comes
+ * back from virtio_queue_get_used: a thread that a signal wakes from
+ * virtio_queue_wait must leave it in flight (rng.c hands it to the next
+ * reader).
+ *
+ * For the drivers to come (the patterns rng.c and console.c show):
+ *   net: post the RX buffers before virtio_device_ready; the RX queue's
+ *       callback takes used ones (interrupt context) and wakes the socket
+ *       layer's waiters; TX reclaims used buffers before each send and sleeps
+ *       only when the ring is full, with interrupts off otherwise (console.c).
+ *       MAC and link status: virtio_config_read, config_changed.
+ *   blk: one request = header (out), data (out or in), status byte (in);
+ *       the thread sleeps in virtio_queue_wait until its token comes back.
+ *   9p: one request = the T-message (out) and room for the R-message (in).
+ * Queue indices go up to VIRTIO_MAX_QUEUES - 1 (raise it for multiqueue net).
  *
  * Everything here runs with interrupts off (kernel context) except the
  * callbacks, which run in the interrupt handler: so no locks.

@@ -98,7 +98,7 @@ def run_guest(image: Path, module: str, settings: RunSettings) -> Run:
                       net="restricted" if kernel_has_networking(image) else "none")
     with tempfile.TemporaryFile(prefix="unipython-compat-") as out:
         start = time.monotonic()
-        result = run_image(image, opts, stdout=out)
+        result = run_image(image, opts, stdout=out, stderr=out)  # one stream, as on the host's pty
         seconds = time.monotonic() - start
         out.seek(0)
         output = out.read().decode("utf-8", "replace")

@@ -30,6 +30,7 @@ from unipython.vmm import accel as accel_mod
 
 QEMU = "qemu-system-x86_64"
 INSTALL_HINT = "install it with: sudo apt-get install qemu-system-x86"
+STREAM_NAMES = ("stdout", "stderr")  # console port 1, 2: org.unipython.NAME
 
 
 @dataclass
@@ -48,6 +49,10 @@ class VMConfig:
     virtio_rng: bool = True
     # A virtio-net device on this -netdev (e.g. "user,id=n0,restrict=on"), or none.
     netdev: str | None = None
+    # virtio-console ports for the app's output: 0 = none, it goes to the serial
+    # console with the kernel's messages (QEMU's stdout); 1 = stdout and stderr
+    # through one port, in the order the app wrote them; 2 = stdout and stderr apart.
+    console_ports: int = 0
 
 
 @dataclass
@@ -71,7 +76,9 @@ def find_qemu() -> str:
     return path
 
 
-def command(cfg: VMConfig, control_socket: Path, accel: str) -> list[str]:
+def command(cfg: VMConfig, control_socket: Path, accel: str,
+            port_sockets: Sequence[Path] = ()) -> list[str]:
+    """QEMU's arguments; port_sockets: one Unix socket per console port (cfg.console_ports)."""
     machine = "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on,acpi=off"
     args = [
         find_qemu(),
@@ -93,6 +100,17 @@ def command(cfg: VMConfig, control_socket: Path, accel: str) -> list[str]:
         args += ["-device", "virtio-rng-device"]
     if cfg.netdev is not None:
         args += ["-netdev", cfg.netdev, "-device", "virtio-net-device,netdev=n0"]
+    if port_sockets:
+        # One virtio-serial device whose ports, named for the stream they carry, are
+        # sockets the runner reads (port 0 is for a virtconsole, whose output QEMU
+        # drops when the reader is slow; these ports wait for it). With only the
+        # stdout port the kernel sends stderr through it too, in the order written.
+        args += ["-device", f"virtio-serial-device,id=vser,max_ports={len(port_sockets) + 1}"]
+        for nr, (path, name) in enumerate(zip(port_sockets, STREAM_NAMES[:len(port_sockets)],
+                                                  strict=True), start=1):
+            args += ["-chardev", f"socket,id=out{nr},path={path}",
+                     "-device", f"virtserialport,bus=vser.0,nr={nr},chardev=out{nr},"
+                                f"name=org.unipython.{name}"]
     # QEMU's virtio-mmio transports are legacy (version 1) unless told otherwise;
     # the kernel speaks virtio 1.x only.
     args += ["-global", "virtio-mmio.force-legacy=false"]
@@ -172,6 +190,54 @@ class ControlReader(threading.Thread):
             self.records.append((key, rest))
 
 
+class OutputCopier(threading.Thread):
+    """Copies what the guest writes to one console port (a socket QEMU connects to)
+    to a file descriptor, until QEMU closes the socket."""
+
+    def __init__(self, server: socket.socket, fd: int) -> None:
+        super().__init__(daemon=True)
+        self.server = server
+        self.fd = fd
+        self.stop = threading.Event()
+        self.broken = False  # the descriptor took no more (e.g. EPIPE): the rest is dropped
+
+    def run(self) -> None:
+        self.server.settimeout(0.1)
+        conn = None
+        while conn is None and not self.stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except TimeoutError:
+                continue
+        if conn is None:
+            return
+        conn.settimeout(None)
+        with conn:
+            while chunk := conn.recv(1 << 18):
+                self._write(chunk)
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view and not self.broken:
+            try:
+                view = view[os.write(self.fd, view):]
+            except BlockingIOError:
+                # QEMU makes its stdout non-blocking; a terminal or pipe we share
+                # with it is then non-blocking for us too.
+                select.select([], [self.fd], [])
+            except OSError:
+                self.broken = True
+
+
+def fd_of(target: IO[bytes] | int | None, default: int) -> int:
+    """The file descriptor an output target writes to (None: ours, ``default``)."""
+    if target is None:
+        return default
+    if isinstance(target, int):
+        return target
+    return target.fileno()
+
+
 def send_input(fd: int, send: Callable[[bytes], None]) -> None:
     """Sends what can be read from ``fd`` as input frames, then the end-of-file frame.
 
@@ -209,8 +275,10 @@ def _in_background(fd: int) -> bool:
 
 
 def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
-         trace_out: IO[str] | None = None) -> VMResult:
-    """Boots cfg.image and waits for the VM to end."""
+         trace_out: IO[str] | None = None, stderr: IO[bytes] | int | None = None) -> VMResult:
+    """Boots cfg.image and waits for the VM to end. The app's stdout goes to stdout
+    (QEMU's own stdout, also the kernel's messages); with two console ports its
+    stderr goes to stderr (default: ours)."""
     accel = accel_mod.choose(cfg.accel)
     with tempfile.TemporaryDirectory(prefix="unipython-") as tmp:
         sock_path = Path(tmp) / "control.sock"
@@ -219,13 +287,23 @@ def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
         server.listen(1)
         reader = ControlReader(server, trace_out or sys.stderr, cfg.stdin)
         reader.start()
+        port_paths = [Path(tmp) / f"port{nr}.sock" for nr in range(cfg.console_ports)]
+        copiers = []
+        for nr, path in enumerate(port_paths):
+            port_server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            port_server.bind(str(path))
+            port_server.listen(1)
+            target = fd_of(stdout, 1) if nr == 0 else fd_of(stderr, 2)
+            copiers.append(OutputCopier(port_server, target))
+        for copier in copiers:
+            copier.start()
         # At a terminal, Ctrl-C is for the app (a KeyboardInterrupt, as for python
         # itself), not for QEMU: QEMU gets a process group of its own, away from
         # the terminal's signals, and the runner passes SIGINT on to the guest.
         interactive = cfg.stdin is not None and (os.isatty(cfg.stdin) or os.isatty(2))
         try:
             proc = subprocess.Popen(
-                command(cfg, sock_path, accel),
+                command(cfg, sock_path, accel, port_paths),
                 stdin=subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=subprocess.PIPE,
@@ -233,6 +311,8 @@ def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
             )
         except OSError as exc:
             reader.stop.set()
+            for copier in copiers:
+                copier.stop.set()
             raise UserError(f"cannot start QEMU: {exc}") from None
         timed_out = False
         deadline = None if cfg.timeout is None else time.monotonic() + cfg.timeout
@@ -258,6 +338,11 @@ def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
             reader.stop.set()
             reader.join(timeout=5)
             server.close()
+            # QEMU has ended: the ports' sockets give what is left, then end.
+            for copier in copiers:
+                copier.stop.set()
+                copier.join(timeout=60)
+                copier.server.close()
     return _result(proc.returncode, reader.records, err.decode("utf-8", "replace"),
                    timed_out, accel)
 

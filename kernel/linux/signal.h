@@ -29,8 +29,10 @@
 #define SIGCHLD 17
 #define SIGCONT 18
 #define SIGSTOP 19
+#define SIGXFSZ 25
 #define SIGVTALRM 26
 #define SIGPROF 27
+#define SIGIO 29
 
 #define SIG_DFL 0
 #define SIG_IGN 1

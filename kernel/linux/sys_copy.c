@@ -4,6 +4,7 @@
 #include "fs/pipe.h"
 #include "lib/overflow.h"
 #include "linux/fs_args.h"
+#include "linux/fsize_limit.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
@@ -45,8 +46,11 @@ static long transfer(struct file *in, uint64_t *in_pos, struct file *out, uint64
 		}
 		int64_t put = 0;
 		while (put < got) {
-			int64_t w = out->ops->write(out, buf + put, (size_t)(got - put),
-						    out_pos ? out_pos : &out->pos);
+			uint64_t *at = out_pos ? out_pos : &out->pos;
+			size_t n = (size_t)(got - put);
+			int64_t w = fsize_limit_write(out, *at, &n);
+			if (w == 0)
+				w = out->ops->write(out, buf + put, n, at);
 			if (w <= 0) {
 				/* What was read but not written is lost to a non-seekable input. */
 				if (in->ops->seekable) {

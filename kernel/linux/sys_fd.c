@@ -7,6 +7,7 @@
 #include "lib/overflow.h"
 #include "linux/memfd.h"
 #include "linux/fs_args.h"
+#include "linux/fsize_limit.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
@@ -67,6 +68,11 @@ static long do_rw(struct file *f, void *buf, size_t len, uint64_t *pos, bool wri
 	 * ignore it, as on Linux. */
 	if (write && (rwf & RWF_APPEND) && S_ISREG(f->inode->mode))
 		*pos = f->inode->size;
+	if (write) {
+		long rc = fsize_limit_write(f, *pos, &len);
+		if (rc < 0)
+			return rc;
+	}
 	/* NOWAIT borrows O_NONBLOCK for this one call: every file that can
 	 * block honors it (regular files never block), and a call that does
 	 * not block is not preempted, so no other thread sees the flag. */
@@ -466,6 +472,9 @@ SYSCALL_DEFINE(ftruncate, "d:fl", int fd, int64_t length)
 		return -EPERM;
 	if (!f->inode->ops->truncate)
 		return -EINVAL;
+	long rc = fsize_limit_resize(f->inode, (uint64_t)length);
+	if (rc < 0)
+		return rc;
 	return f->inode->ops->truncate(f->inode, (uint64_t)length);
 }
 
@@ -486,6 +495,10 @@ SYSCALL_DEFINE(fallocate, "d:fdll", int fd, int mode, int64_t off, int64_t len)
 		return -EFBIG; /* off + len past the largest loff_t */
 	if (!f->inode->ops->fallocate)
 		return -EOPNOTSUPP;
+	/* Checked with FALLOC_FL_KEEP_SIZE too, as Linux's tmpfs does. */
+	long rc = fsize_limit_resize(f->inode, (uint64_t)off + (uint64_t)len);
+	if (rc < 0)
+		return rc;
 	return f->inode->ops->fallocate(f->inode, mode, (uint64_t)off, (uint64_t)len);
 }
 

@@ -5,6 +5,7 @@
 #include "fs/open.h"
 #include "fs/permission.h"
 #include "core/cred.h"
+#include "linux/fsize_limit.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
@@ -531,7 +532,8 @@ SYSCALL_DEFINE(truncate, "d:sl", const char *path, int64_t length)
 		rc = -EINVAL;
 	else if (ino->sb->readonly)
 		rc = -EROFS;
-	else if ((rc = inode_permission(ino, MAY_WRITE)) == 0)
+	else if ((rc = inode_permission(ino, MAY_WRITE)) == 0 &&
+		 (rc = (int)fsize_limit_resize(ino, (uint64_t)length)) == 0)
 		rc = ino->ops->truncate ? ino->ops->truncate(ino, (uint64_t)length) : -EINVAL;
 	inode_put(ino);
 	return rc;

@@ -128,6 +128,8 @@ SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_l
 	if (!v || old_len > v->end - old)
 		return -EFAULT;
 	struct vma piece = *v;
+	if (new_len > old_len && !mm_may_expand(mm, new_len - old_len, piece.prot, piece.flags, 0, 0))
+		return -ENOMEM; /* RLIMIT_AS, RLIMIT_DATA */
 
 	if (!(flags & MREMAP_FIXED)) {
 		if (new_len <= old_len) {

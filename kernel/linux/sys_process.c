@@ -5,6 +5,7 @@
 #include "lib/string.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
+#include "mm/mmap.h"
 #include "mm/uaccess.h"
 #include "linux/uapi/stat.h"
 #include "sched/sched.h"
@@ -183,6 +184,11 @@ static long rlimit_set(int resource, const struct rlimit64 *r)
 	if (resource == RLIMIT_NOFILE && r->max > FD_LIMIT_MAX)
 		return -EPERM;
 	proc.rlimits[resource] = *r;
+	/* The address space enforces these itself (mm_may_expand). */
+	if (resource == RLIMIT_AS)
+		current_mm->as_limit = r->cur;
+	else if (resource == RLIMIT_DATA)
+		current_mm->data_limit = r->cur;
 	return 0;
 }
 

@@ -35,7 +35,41 @@ void mm_setup(struct mm *mm)
 	 * faults; mmap placement starts below a 128 MiB stack gap. */
 	mm_init(mm, 0x10000, USER_TOP, USER_STACK_TOP - (128ul << 20));
 	mm->stack_top = USER_STACK_TOP;
+	mm->as_limit = mm->data_limit = UINT64_MAX;
 	current_mm = mm;
+}
+
+static bool is_data(uint32_t prot, uint32_t vma_flags)
+{
+	return (prot & PROT_WRITE) && !(vma_flags & (VMA_SHARED | VMA_STACK));
+}
+
+bool mm_may_expand(const struct mm *mm, uint64_t grow, uint32_t prot, uint32_t vma_flags,
+		   uint64_t skip_start, uint64_t skip_end)
+{
+	if (mm->as_limit == UINT64_MAX && mm->data_limit == UINT64_MAX)
+		return true; /* the common case costs nothing */
+	uint64_t total = 0, data = 0;
+	for (size_t i = 0; i < mm->count; i++) {
+		const struct vma *v = &mm->vmas[i];
+		uint64_t size = v->end - v->start;
+		uint64_t lo = v->start > skip_start ? v->start : skip_start;
+		uint64_t hi = v->end < skip_end ? v->end : skip_end;
+		if (lo < hi)
+			size -= hi - lo;
+		total += size;
+		if (is_data(v->prot, v->flags))
+			data += size;
+	}
+	/* Whole pages, as Linux compares them; the sums cannot wrap (the
+	 * app's half is 2^47 bytes). */
+	uint64_t page_mask = ~(uint64_t)(PAGE_SIZE - 1);
+	if (grow > (mm->as_limit & page_mask) || total > (mm->as_limit & page_mask) - grow)
+		return false;
+	if (is_data(prot, vma_flags) &&
+	    (grow > (mm->data_limit & page_mask) || data > (mm->data_limit & page_mask) - grow))
+		return false;
+	return true;
 }
 
 /* Beyond this many pages one full TLB flush is cheaper than one invlpg per
@@ -99,6 +133,8 @@ int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
 			return -ENOMEM;
 		if (addr < mm->lowest)
 			return -EPERM;
+		if (!mm_may_expand(mm, len, prot, vma_flags, addr, addr + len))
+			return -ENOMEM;
 		if (!vma_range_free(mm, addr, addr + len)) {
 			if (how & MAP_AT_NOREPLACE)
 				return -EEXIST;
@@ -107,6 +143,8 @@ int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
 				return rc;
 		}
 	} else {
+		if (!mm_may_expand(mm, len, prot, vma_flags, 0, 0))
+			return -ENOMEM;
 		addr = vma_find_free(mm, len, addr & ~(PAGE_SIZE - 1));
 		if (!addr)
 			return -ENOMEM;

@@ -44,6 +44,13 @@ int mm_discard(uint64_t start, uint64_t end);
 int mm_move_prepare(uint64_t old, uint64_t len, uint64_t new_addr);
 void mm_move_pages(uint64_t old, uint64_t len, uint64_t new_addr);
 
+/* Whether the address space may grow by `grow` bytes of an area with
+ * prot and vma_flags, where the areas in [skip_start, skip_end) are about
+ * to be replaced: RLIMIT_AS counts every area, RLIMIT_DATA the private
+ * writable ones that are not the stack (Linux's may_expand_vm). */
+bool mm_may_expand(const struct mm *mm, uint64_t grow, uint32_t prot, uint32_t vma_flags,
+		   uint64_t skip_start, uint64_t skip_end);
+
 /* The process address space and its setup. */
 extern struct mm *current_mm;
 void mm_setup(struct mm *mm);

@@ -35,6 +35,9 @@ struct mm {
 	uint64_t mmap_top;        /* top-down placement starts below this */
 	uint64_t brk_start, brk;
 	uint64_t stack_top;
+	/* RLIMIT_AS and RLIMIT_DATA in bytes (UINT64_MAX: none), checked by
+	 * mm_may_expand; set by setrlimit. */
+	uint64_t as_limit, data_limit;
 };
 
 /* Called for every piece of a mapping being removed, before it goes. */

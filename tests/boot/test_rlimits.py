@@ -1,5 +1,6 @@
 """Resource limits enforced as Linux enforces them: RLIMIT_FSIZE (SIGXFSZ, then EFBIG or a
-short write) on every call that grows a regular file."""
+short write) on every call that grows a regular file; RLIMIT_AS and RLIMIT_DATA on every mmap,
+brk and mremap that grows the address space (ENOMEM, so Python raises MemoryError)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,45 @@ def test_fsize_limit_default_action_kills_with_sigxfsz(boot: Boot, tmp_path: Pat
     assert r.returncode == 128 + 25, r.stdout + r.stderr
     assert r.stdout.startswith("at the limit\n") and "not reached" not in r.stdout
     assert "SIGXFSZ" in r.stderr or "signal 25" in r.stderr
+
+
+def test_address_space_and_data_limits_fail_growth_with_enomem(same_as_host: SameAsHost) -> None:
+    r = same_as_host(r"""
+        import errno, mmap, resource
+
+        def vm(field):
+            for line in open("/proc/self/status"):
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+
+        def attempt(what, fn):
+            try:
+                fn()
+                print(what, "ok")
+            except MemoryError:
+                print(what, "MemoryError")
+            except OSError as e:
+                print(what, errno.errorcode[e.errno])
+
+        MiB = 1 << 20
+        print("setrlimit AS", resource.setrlimit(resource.RLIMIT_AS, (vm("VmSize") + 64 * MiB, resource.RLIM_INFINITY)))
+        attempt("bytearray 256 MiB", lambda: bytearray(256 * MiB))
+        attempt("mmap 256 MiB", lambda: mmap.mmap(-1, 256 * MiB))
+        attempt("mmap 16 MiB", lambda: mmap.mmap(-1, 16 * MiB).close())
+        attempt("bytearray 16 MiB", lambda: bytearray(16 * MiB))
+        m = mmap.mmap(-1, 16 * MiB)
+        attempt("mremap grow past", lambda: m.resize(512 * MiB))
+        attempt("mremap grow within", lambda: m.resize(20 * MiB))
+        m.close()
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        attempt("mmap 256 MiB unlimited", lambda: mmap.mmap(-1, 256 * MiB).close())
+
+        print("setrlimit DATA", resource.setrlimit(resource.RLIMIT_DATA, (vm("VmData") + 32 * MiB, resource.RLIM_INFINITY)))
+        attempt("data: bytearray 128 MiB", lambda: bytearray(128 * MiB))
+        attempt("data: private writable mmap 128 MiB", lambda: mmap.mmap(-1, 128 * MiB, flags=mmap.MAP_PRIVATE))
+        attempt("data: shared mmap 128 MiB", lambda: mmap.mmap(-1, 128 * MiB, flags=mmap.MAP_SHARED).close())
+        attempt("data: read-only mmap 128 MiB", lambda: mmap.mmap(-1, 128 * MiB, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ).close())
+        attempt("data: bytearray 4 MiB", lambda: bytearray(4 * MiB))
+    """)
+    assert "bytearray 256 MiB MemoryError" in r.stdout
+    assert "data: private writable mmap 128 MiB ENOMEM" in r.stdout

@@ -8,6 +8,7 @@ static struct waitq pollers;
 void poll_notify(void)
 {
 	sched_wake(&pollers, -1);
+	fasync_notify();
 }
 
 int poll_wait_any(uint64_t deadline_ns)

@@ -30,6 +30,10 @@ int poll_wait_any(uint64_t deadline_ns);
 /* Drops a file that is finally closed from every epoll interest list
  * (linux/epoll.c). */
 void epoll_file_released(struct file *f);
+/* Signal-driven I/O (linux/fasync.c): poll_notify() tells it readiness may
+ * have changed; a file finally closed is forgotten. */
+void fasync_notify(void);
+void fasync_file_released(struct file *f);
 
 /* The ready mask of a file: its poll op, or always readable and writable. */
 unsigned file_poll(struct file *f);

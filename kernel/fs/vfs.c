@@ -96,6 +96,7 @@ void file_put(struct file *f)
 		return;
 	if (f->epoll_items)
 		epoll_file_released(f);
+	fasync_file_released(f);
 	if (f->inode) {
 		locks_file_released(f);
 		dnotify_file_released(f);

@@ -5,6 +5,7 @@
 #include "fs/locks.h"
 #include "fs/pipe.h"
 #include "lib/overflow.h"
+#include "linux/fasync.h"
 #include "linux/memfd.h"
 #include "linux/fs_args.h"
 #include "linux/fsize_limit.h"
@@ -386,9 +387,14 @@ SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
 		return 0;
 	case F_GETFL:
 		return f->flags;
-	case F_SETFL:
+	case F_SETFL: {
+		unsigned old = f->flags;
 		f->flags = (f->flags & ~(unsigned)SETFL_MASK) | ((unsigned)arg & SETFL_MASK);
-		return 0;
+		int rc = fasync_set_flags(f, fd, old);
+		if (rc < 0)
+			f->flags = old;
+		return rc;
+	}
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
@@ -399,8 +405,33 @@ SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
 		return record_lock(f, F_SETLK, (struct linux_flock *)arg, true);
 	case F_OFD_SETLKW:
 		return record_lock(f, F_SETLKW, (struct linux_flock *)arg, true);
-	case F_GETOWN:
-		return 0;
+	case F_GETOWN: {
+		int type, pid;
+		fasync_get_owner(f, &type, &pid);
+		return type == F_OWNER_PGRP ? -pid : pid;
+	}
+	case F_SETOWN: {
+		/* As Linux's f_setown: negative is a process group. */
+		int who = (int)arg;
+		if (who == INT32_MIN)
+			return -EINVAL;
+		return fasync_set_owner(f, who < 0 ? F_OWNER_PGRP : F_OWNER_PID, who < 0 ? -who : who);
+	}
+	case F_GETOWN_EX: {
+		struct { int32_t type, pid; } own;
+		fasync_get_owner(f, &own.type, &own.pid);
+		return copy_to_user((void *)arg, &own, sizeof(own)) < 0 ? -EFAULT : 0;
+	}
+	case F_SETOWN_EX: {
+		struct { int32_t type, pid; } own;
+		if (copy_from_user(&own, (void *)arg, sizeof(own)) < 0)
+			return -EFAULT;
+		return fasync_set_owner(f, own.type, own.pid);
+	}
+	case F_SETSIG:
+		return fasync_set_signal(f, arg);
+	case F_GETSIG:
+		return fasync_get_signal(f);
 	case F_NOTIFY:
 		return dnotify_set(f, arg);
 	case F_ADD_SEALS:

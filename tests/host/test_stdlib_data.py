@@ -90,3 +90,17 @@ def test_exclude_data_leaves_the_data_out_of_the_image(
     app = make_app({"app.py": "import zoneinfo\n"})
     why = reasons(build_app(app, exclude_data=["zoneinfo"]))
     assert not any(p.startswith("/usr/share/zoneinfo") for p in why)
+
+
+def test_the_tzdata_package_on_a_path_comes_with_zoneinfo(
+    make_app: AppMaker, build_app: Builder, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    (site / "tzdata" / "zoneinfo").mkdir(parents=True)
+    (site / "tzdata" / "__init__.py").write_text("")
+    (site / "tzdata" / "zoneinfo" / "UTC").write_bytes(b"TZif2")
+    why = reasons(build_app(make_app({"app.py": "import zoneinfo\n"}), extra_paths=[site]))
+    assert why["/.unipython/path/0/tzdata/__init__.py"] == "imported by zoneinfo._common"
+    assert "/.unipython/path/0/tzdata/zoneinfo/UTC" in why
+    other = reasons(build_app(make_app({"app.py": "import json\n"}, "src2"), extra_paths=[site]))
+    assert "/.unipython/path/0/tzdata/__init__.py" not in other

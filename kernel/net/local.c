@@ -431,6 +431,18 @@ static void drop_rights(struct file **fds, int n)
 		file_put(fds[i]);
 	kfree(fds);
 }
+/* Queues msg (n bytes of data) at the end of to's receive queue and wakes its readers. */
+static void lsock_append(struct lsock *to, struct local_msg *msg, size_t n)
+{
+	if (to->rx_tail)
+		to->rx_tail->next = msg;
+	else
+		to->rx_head = msg;
+	to->rx_tail = msg;
+	to->rx_bytes += n;
+	lsock_kick(to);
+}
+
 
 static int enqueue(struct lsock *to, const struct kmsg *m, size_t skip, size_t n,
 		   struct file **fds, int nfds, const struct local_addr *from,
@@ -452,13 +464,7 @@ static int enqueue(struct lsock *to, const struct kmsg *m, size_t skip, size_t n
 	local_inflight_add(fds, nfds);
 	msg->from = *from;
 	msg->meta = *meta;
-	if (to->rx_tail)
-		to->rx_tail->next = msg;
-	else
-		to->rx_head = msg;
-	to->rx_tail = msg;
-	to->rx_bytes += n;
-	lsock_kick(to);
+	lsock_append(to, msg, n);
 	return 0;
 }
 
@@ -601,13 +607,7 @@ int lsock_deliver(struct lsock *to, const void *data, size_t n, const struct loc
 	msg->nfds = 0;
 	msg->from = *from;
 	msg->meta = *meta;
-	if (to->rx_tail)
-		to->rx_tail->next = msg;
-	else
-		to->rx_head = msg;
-	to->rx_tail = msg;
-	to->rx_bytes += n;
-	lsock_kick(to);
+	lsock_append(to, msg, n);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "linux/uapi/fcntl.h"
 #include "linux/uapi/mman.h"
 #include "lib/overflow.h"
+#include "mm/commit.h"
 #include "mm/mmap.h"
 #include "mm/user_range.h"
 
@@ -53,6 +54,8 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 	if (flags & MAP_POPULATE)
 		how |= MAP_AT_POPULATE;
 	uint32_t vflags = shared ? VMA_SHARED : 0;
+	if (flags & (MAP_NORESERVE | MAP_STACK))
+		vflags |= VMA_NORESERVE;
 	if (flags & MAP_32BIT && !(how & (MAP_AT_FIXED | MAP_AT_NOREPLACE))) {
 		/* Below 2 GiB, as Linux places MAP_32BIT mappings. */
 		uint64_t top = current_mm->mmap_top;
@@ -147,10 +150,16 @@ SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_l
 			ext.start = old + old_len;
 			ext.end = old + new_len;
 			ext.offset = piece.offset + (ext.start - piece.start);
+			uint64_t grown = (new_len - old_len) / PAGE_SIZE;
+			if ((ext.flags & VMA_ACCOUNT) && !mm_commit(mm, grown))
+				return -ENOMEM;
 			mm_vma_get(&ext);
 			int rc = vma_insert(mm, &ext);
-			if (rc < 0)
+			if (rc < 0) {
 				mm_vma_put(&ext);
+				if (ext.flags & VMA_ACCOUNT)
+					mm_uncommit(mm, grown);
+			}
 			return rc < 0 ? rc : (long)old;
 		}
 		if (!(flags & MREMAP_MAYMOVE))
@@ -171,26 +180,33 @@ SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_l
 	 * most four more areas than now at any step. And the destination's
 	 * page tables. */
 	uint64_t keep = old_len < new_len ? old_len : new_len;
+	/* The moved area is charged in full now; the old one gives its charge
+	 * back when it goes, so only growth must fit. */
+	bool charged = piece.flags & VMA_ACCOUNT;
+	if (charged && new_len > old_len && !mm_commit(mm, (new_len - old_len) / PAGE_SIZE))
+		return -ENOMEM;
+	if (charged)
+		mm_commit_force(mm, keep / PAGE_SIZE);
 	int rc = vma_reserve(mm, 4);
 	if (rc == 0)
 		rc = mm_move_prepare(old, keep, new_addr);
-	if (rc < 0)
-		return rc;
 	/* Commit: none of these can fail now; their results are checked all
 	 * the same. The old area goes last, after its pages have moved. */
-	if (flags & MREMAP_FIXED) {
+	if (rc == 0 && (flags & MREMAP_FIXED))
 		rc = mm_unmap(new_addr, new_len);
-		if (rc < 0)
-			return rc;
-	}
 	struct vma moved = piece;
 	moved.start = new_addr;
 	moved.end = new_addr + new_len;
 	moved.offset = piece.offset + (old - piece.start);
-	mm_vma_get(&moved);
-	rc = vma_insert(mm, &moved);
+	if (rc == 0) {
+		mm_vma_get(&moved);
+		rc = vma_insert(mm, &moved);
+		if (rc < 0)
+			mm_vma_put(&moved);
+	}
 	if (rc < 0) {
-		mm_vma_put(&moved);
+		if (charged)
+			mm_uncommit(mm, new_len / PAGE_SIZE);
 		return rc;
 	}
 	mm_move_pages(old, keep, new_addr);

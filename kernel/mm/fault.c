@@ -53,6 +53,13 @@ static void fault_around(const struct vma *v, uint64_t va)
 	}
 }
 
+/* A private frame now holds a page of v: it backs v's charge, if any. */
+static void charge(const struct vma *v, uint64_t pa)
+{
+	if (v->flags & VMA_ACCOUNT)
+		frame_charge(pa);
+}
+
 #define ANON_AHEAD_PAGES 7
 
 /* Memory is mostly touched in ascending order (heaps, arenas, stacks grow
@@ -71,6 +78,7 @@ static void anon_fault_ahead(const struct vma *v, uint64_t va)
 		uint64_t pa = frame_alloc_zeroed();
 		if (!pa)
 			break;
+		charge(v, pa);
 		*next = pa | pte_prot(v->prot, true);
 	}
 }
@@ -83,6 +91,7 @@ static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
 		pa = frame_alloc_zeroed();
 		if (!pa)
 			return -ENOMEM;
+		charge(v, pa);
 		*pte = pa | pte_prot(v->prot, true);
 		anon_fault_ahead(v, va);
 		return 0;
@@ -95,6 +104,7 @@ static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
 		rc = copy_page(file_pa, &pa);
 		if (rc < 0)
 			return rc;
+		charge(v, pa);
 		*pte = pa | pte_prot(v->prot, true);
 		return 0;
 	}
@@ -129,6 +139,7 @@ static int make_writable(struct vma *v, uint64_t va, pte_t *pte)
 		int rc = copy_page(pa, &copy);
 		if (rc < 0)
 			return rc;
+		charge(v, copy);
 		frame_put(pa);
 		*pte = copy | pte_prot(v->prot, true);
 	}

@@ -133,8 +133,21 @@ static void release(uint64_t pfn, unsigned order)
 	buddy_free(&buddy, pfn, order);
 }
 
+/* The tag of a charged frame; kmalloc's tags stay below it. */
+#define TAG_CHARGED 0xff
+static uint64_t charged_frames;
+
+static void uncharge(uint64_t pfn)
+{
+	if (tags[pfn] == TAG_CHARGED) {
+		tags[pfn] = 0;
+		charged_frames--;
+	}
+}
+
 void frame_free_order(uint64_t pa, unsigned order)
 {
+	uncharge(pa >> PAGE_SHIFT);
 	refs[pa >> PAGE_SHIFT] = 0;
 	release(pa >> PAGE_SHIFT, order);
 }
@@ -157,8 +170,24 @@ void frame_put(uint64_t pa)
 	if (!managed(pa))
 		return;
 	ASSERT(refs[pa >> PAGE_SHIFT] > 0);
-	if (--refs[pa >> PAGE_SHIFT] == 0)
+	if (--refs[pa >> PAGE_SHIFT] == 0) {
+		uncharge(pa >> PAGE_SHIFT);
 		release(pa >> PAGE_SHIFT, 0);
+	}
+}
+
+void frame_charge(uint64_t pa)
+{
+	if (managed(pa) && tags[pa >> PAGE_SHIFT] != TAG_CHARGED) {
+		ASSERT(tags[pa >> PAGE_SHIFT] == 0);
+		tags[pa >> PAGE_SHIFT] = TAG_CHARGED;
+		charged_frames++;
+	}
+}
+
+uint64_t frames_charged(void)
+{
+	return charged_frames;
 }
 
 int frame_is_exclusive(uint64_t pa)

@@ -27,6 +27,12 @@ void frame_put(uint64_t pa);
 /* True when pa is allocator memory with exactly one reference. */
 int frame_is_exclusive(uint64_t pa);
 
+/* A private page of a charged area (mm/commit.h) counts as backing the
+ * charge while it exists: charge it once it holds the area's data (it is
+ * uncounted when its last reference goes). */
+void frame_charge(uint64_t pa);
+uint64_t frames_charged(void);
+
 /* One byte per frame for the owner of the frame to remember what it is
  * (kmalloc records its size class there). */
 uint8_t *frame_tag(uint64_t pa);

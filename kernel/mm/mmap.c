@@ -6,6 +6,7 @@
 #include "fs/vfs.h"
 #include "linux/uapi/errno.h"
 #include "linux/uapi/mman.h"
+#include "mm/commit.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/pte_prot.h"
@@ -101,6 +102,8 @@ static void drop_range(uint64_t start, uint64_t end)
 static void unmap_piece(const struct vma *piece, void *arg)
 {
 	drop_range(piece->start, piece->end);
+	if (piece->flags & VMA_ACCOUNT)
+		mm_uncommit(current_mm, (piece->end - piece->start) / PAGE_SIZE);
 }
 
 static int populate(uint64_t start, uint64_t end, uint32_t prot)
@@ -158,10 +161,19 @@ int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
 		.offset = offset,
 		.file = f,
 	};
+	/* Charged after a fixed mapping's old areas went, as Linux's
+	 * mmap_region does, so that replacing memory does not count twice. */
+	if (mm_accountable(prot, v.flags)) {
+		if (!mm_commit(mm, len / PAGE_SIZE))
+			return -ENOMEM;
+		v.flags |= VMA_ACCOUNT;
+	}
 	mm_vma_get(&v);
 	int rc = vma_insert(mm, &v);
 	if (rc < 0) {
 		mm_vma_put(&v);
+		if (v.flags & VMA_ACCOUNT)
+			mm_uncommit(mm, len / PAGE_SIZE);
 		return rc;
 	}
 	if ((how & MAP_AT_POPULATE) && prot != PROT_NONE)
@@ -200,6 +212,21 @@ static void reprotect_pte(uint64_t va, pte_t *pte, void *arg)
 		tlb_flush_page(va);
 }
 
+/* Pages of [start, end) in areas that would be charged once writable. */
+static uint64_t uncharged_pages(struct mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t pages = 0;
+	for (struct vma *v = vma_find_next(mm, start); v && v->start < end;
+	     v = vma_find_next(mm, v->end)) {
+		if (mm_accountable(PROT_WRITE, v->flags) && !(v->flags & VMA_ACCOUNT)) {
+			uint64_t lo = v->start > start ? v->start : start;
+			uint64_t hi = v->end < end ? v->end : end;
+			pages += (hi - lo) / PAGE_SIZE;
+		}
+	}
+	return pages;
+}
+
 int mm_protect(uint64_t start, uint64_t len, uint32_t prot)
 {
 	if (start & (PAGE_SIZE - 1))
@@ -210,9 +237,18 @@ int mm_protect(uint64_t start, uint64_t len, uint32_t prot)
 	uint64_t end;
 	if (!user_pages_ok(start, len, &end))
 		return -ENOMEM;
-	int rc = vma_protect(current_mm, start, end, prot);
-	if (rc < 0)
+	/* Making private memory writable charges it (glibc's malloc arenas
+	 * are reserved PROT_NONE and made writable as they grow). */
+	uint64_t charge = (prot & PROT_WRITE) ? uncharged_pages(current_mm, start, end) : 0;
+	if (charge && !mm_commit(current_mm, charge))
+		return -ENOMEM;
+	int rc = vma_protect(current_mm, start, end, prot, (prot & PROT_WRITE) ? VMA_ACCOUNT : 0,
+			     VMA_ACCOUNT | VMA_SHARED | VMA_STACK | VMA_NORESERVE);
+	if (rc < 0) {
+		if (charge)
+			mm_uncommit(current_mm, charge);
 		return rc;
+	}
 	/* Areas in the range now all have prot; fix their page tables. */
 	for (uint64_t a = start; a < end;) {
 		struct vma *v = vma_find(current_mm, a);

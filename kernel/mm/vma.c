@@ -177,7 +177,8 @@ int vma_remove(struct mm *mm, uint64_t start, uint64_t end, vma_unmap_fn fn, voi
 	return 0;
 }
 
-int vma_protect(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot)
+int vma_protect(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot, uint32_t set_flags,
+		uint32_t unless_flags)
 {
 	/* Linux checks the whole range is mapped before changing anything. */
 	uint64_t a = start;
@@ -191,8 +192,11 @@ int vma_protect(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot)
 		return rc;
 	size_t i = first_ending_above(mm, start);
 	size_t first = i;
-	for (; i < mm->count && mm->vmas[i].start < end; i++)
+	for (; i < mm->count && mm->vmas[i].start < end; i++) {
 		mm->vmas[i].prot = prot;
+		if (!(mm->vmas[i].flags & unless_flags))
+			mm->vmas[i].flags |= set_flags;
+	}
 	/* Merge equal neighbours from just before the range to just after it. */
 	size_t j = first > 0 ? first - 1 : 0;
 	size_t last = i; /* the first area after the range */

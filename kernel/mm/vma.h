@@ -16,6 +16,8 @@ struct inode;
 #define VMA_ANON 0x2   /* no file behind it */
 #define VMA_STACK 0x4  /* the main thread's stack (for /proc/self/maps) */
 #define VMA_HEAP 0x8   /* the brk heap */
+#define VMA_ACCOUNT 0x10   /* its size is charged as committed memory (mm/commit.h) */
+#define VMA_NORESERVE 0x20 /* never charged: MAP_NORESERVE, MAP_STACK */
 
 struct vma {
 	uint64_t start, end; /* page-aligned, [start, end) */
@@ -38,6 +40,8 @@ struct mm {
 	/* RLIMIT_AS and RLIMIT_DATA in bytes (UINT64_MAX: none), checked by
 	 * mm_may_expand; set by setrlimit. */
 	uint64_t as_limit, data_limit;
+	/* Pages of the VMA_ACCOUNT areas (mm/commit.h). */
+	uint64_t committed;
 };
 
 /* Called for every piece of a mapping being removed, before it goes. */
@@ -66,9 +70,11 @@ int vma_reserve(struct mm *mm, size_t extra);
 int vma_insert(struct mm *mm, const struct vma *v);
 /* Removes [start, end), splitting areas at the edges; calls fn per piece. */
 int vma_remove(struct mm *mm, uint64_t start, uint64_t end, vma_unmap_fn fn, void *arg);
-/* Sets prot on [start, end); -ENOMEM if part of it is unmapped (then
- * nothing changes). */
-int vma_protect(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot);
+/* Sets prot on [start, end), and adds set_flags to the flags of every area
+ * there that has none of unless_flags; -ENOMEM if part of it is unmapped
+ * (then nothing changes). */
+int vma_protect(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot, uint32_t set_flags,
+		uint32_t unless_flags);
 /* A free range of len bytes: at hint if free, else the highest one below
  * mmap_top. 0 if none. */
 uint64_t vma_find_free(struct mm *mm, uint64_t len, uint64_t hint);

@@ -114,7 +114,7 @@ def test_address_space_and_data_limits_fail_growth_with_enomem(same_as_host: Sam
         attempt("mremap grow within", lambda: m.resize(20 * MiB))
         m.close()
         resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-        attempt("mmap 256 MiB unlimited", lambda: mmap.mmap(-1, 256 * MiB).close())
+        attempt("mmap 64 MiB unlimited", lambda: mmap.mmap(-1, 64 * MiB).close())
 
         print("setrlimit DATA", resource.setrlimit(resource.RLIMIT_DATA, (vm("VmData") + 32 * MiB, resource.RLIM_INFINITY)))
         attempt("data: bytearray 128 MiB", lambda: bytearray(128 * MiB))

@@ -56,7 +56,7 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         "t_mm_new": (vp, [u64, u64, u64]),
         "t_vma_insert": (ctypes.c_int, [vp, u64, u64, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_size_t, u64]),
         "vma_remove": (ctypes.c_int, [vp, u64, u64, vp, vp]),
-        "vma_protect": (ctypes.c_int, [vp, u64, u64, ctypes.c_uint32]),
+        "vma_protect": (ctypes.c_int, [vp, u64, u64, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32]),
         "vma_find_free": (u64, [vp, u64, u64]),
         "t_mm_count": (sz, [vp]),
         "t_mm_get": (None, [vp, sz, ctypes.POINTER(u64)]),

@@ -52,7 +52,7 @@ def test_protect_of_a_hole_changes_nothing_and_says_enomem(klib):
     mm = klib.t_mm_new(LO, HI, TOP)
     klib.t_vma_insert(mm, LO, LO + PAGE, 3, 2, 0, 0)
     before = areas(klib, mm)
-    assert klib.vma_protect(mm, LO, LO + 2 * PAGE, 1) == -12
+    assert klib.vma_protect(mm, LO, LO + 2 * PAGE, 1, 0, 0) == -12
     assert areas(klib, mm) == before
 
 
@@ -119,11 +119,14 @@ def test_areas_match_a_page_model_and_references_balance(klib, ops):
                 model.pop(a, None)
         else:
             mapped = all(a in model for a in range(start, end, PAGE))
-            rc = klib.vma_protect(mm, start, end, prot)
+            # Charged-looking flag 0x10 on every area but anonymous ones (2).
+            rc = klib.vma_protect(mm, start, end, prot, 0x10, 2)
             assert rc == (0 if mapped else -12)
             if mapped:
                 for a in range(start, end, PAGE):
-                    model[a] = (prot,) + model[a][1:]
+                    flags = model[a][1]
+                    flags |= 0 if flags & 2 else 0x10
+                    model[a] = (prot, flags) + model[a][2:]
         check_invariants(klib, mm)
         assert pages(klib, mm) == model
     klib.vma_remove(mm, LO, HI, None, None)

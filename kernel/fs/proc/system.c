@@ -11,7 +11,9 @@
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "linux/uts.h"
+#include "mm/commit.h"
 #include "mm/frame.h"
+#include "mm/mmap.h"
 #include "sched/sched.h"
 #include "sched/loadavg.h"
 
@@ -82,6 +84,8 @@ int proc_show_meminfo(struct pbuf *b, const struct proc_node *n)
 	meminfo_line(b, "SwapCached", 0);
 	meminfo_line(b, "SwapTotal", 0);
 	meminfo_line(b, "SwapFree", 0);
+	meminfo_line(b, "CommitLimit", mm_commit_limit(current_mm) * 4);
+	meminfo_line(b, "Committed_AS", current_mm->committed * 4);
 	meminfo_line(b, "KernelStack", (uint64_t)sched_thread_count() * (KSTACK_SIZE / 1024));
 	pbuf_printf(b, "HugePages_Total:       0\nHugePages_Free:        0\n"
 		    "HugePages_Rsvd:        0\nHugePages_Surp:        0\n");

@@ -95,3 +95,18 @@ def test_add_with_an_image_is_a_usage_error(image_of) -> None:
     r = unipython("run", "--add", "README.md", str(image))
     assert r.returncode == 2
     assert "--add only apply when building an app" in r.stderr
+
+
+def test_every_directory_has_a_date_zipfile_accepts(boot: Boot) -> None:
+    # The builder's own directories (/app, /.unipython) included: test_zipfile's
+    # ZipInfo.from_file refuses dates before 1980.
+    r = boot(r"""
+        import os, zipfile
+        old = [d for top in ("/app", "/.unipython", "/etc", "/usr/lib/python3.11")
+               for d, _, _ in os.walk(top) if os.stat(d).st_mtime < 315532800]
+        print("before 1980:", old[:5])
+        print(zipfile.ZipInfo.from_file("/app").filename)
+    """)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "before 1980: []" in r.stdout
+    assert "app/" in r.stdout

@@ -460,5 +460,8 @@ def test_directories_from_the_host_keep_their_mtimes(
     for directory in (f"{STDLIB}/json", STDLIB, "/usr/lib"):
         host = int(Path(directory).stat().st_mtime)
         assert fs.lookup(directory).mtime == host, directory  # type: ignore[union-attr]
-    made_here = source_date_epoch()  # /app is the builder's own
+    made_here = source_date_epoch(Path("/usr/bin/python3.11"))  # /app is the builder's own
     assert fs.lookup("/app").mtime == made_here  # type: ignore[union-attr]
+    # Every directory has a date zipfile accepts (1980 and later), made here or not.
+    for node in fs.nodes:
+        assert node.mtime >= 315532800, node

@@ -155,7 +155,7 @@ def plan_app(
         guest_env["PYTHONPATH"] = f"{pythonpath}:{old}" if old else pythonpath
     python = find_python(python)
     python_guest = python.as_posix()
-    plan = Plan(source_date_epoch())
+    plan = Plan(source_date_epoch(python))
 
     say(f"asking {python} about its stdlib")
     target = Target(python)

@@ -8,8 +8,8 @@ Files and directories from the host keep their host mtimes, and so do the direct
 on the way to a host file that stand for a host directory (/usr/lib for a library,
 numpy/_core for a --path package's file): tools such as ``zipfile`` read them and refuse
 dates before 1980. What the builder makes itself (generated files, mount points,
-/.unipython, /app) gets $SOURCE_DATE_EPOCH (else 0), so the same inputs give the same
-bytes.
+/.unipython, /app) gets $SOURCE_DATE_EPOCH (else the interpreter's mtime), so the same
+inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -43,11 +43,13 @@ class Planned:
         return self.host.stat().st_size
 
 
-def source_date_epoch() -> int:
-    """mtime of generated files and directories: $SOURCE_DATE_EPOCH, else 0."""
+def source_date_epoch(python: Path) -> int:
+    """mtime of generated files and directories: $SOURCE_DATE_EPOCH, else the target
+    interpreter's own mtime (the date of the system the image carries: real enough for
+    tools that refuse dates before 1980, and the same for the same inputs)."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "")
     if not value:
-        return 0
+        return int(python.stat().st_mtime)
     try:
         epoch = int(value)
     except ValueError:

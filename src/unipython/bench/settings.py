@@ -24,7 +24,7 @@ from pathlib import Path
 from unipython.bench import linux, plugin
 from unipython.bench.workloads import App, Images
 from unipython.runcmd import RunOptions, kernel_cmdline
-from unipython.vmm import qemu
+from unipython.vmm import accel, qemu
 
 PYTHON = "/usr/bin/python3.11"
 QEMU_USER = "qemu-x86_64"
@@ -67,7 +67,8 @@ class Runner:
             if setting == "native":
                 run = self._host([PYTHON], app, args, Path(tmp))
             elif setting == "qemu-user":
-                run = self._host([QEMU_USER, *extra, PYTHON], app, args, Path(tmp))
+                run = self._host([QEMU_USER, "-cpu", accel.TCG_CPU, *extra, PYTHON], app, args,
+                                 Path(tmp))
             elif setting in GUESTS:
                 run = self._guest(setting, app, args, memory, count, extra, Path(tmp))
             else:

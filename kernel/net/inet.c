@@ -17,6 +17,7 @@
 #include "net/inet_addr.h"
 #include "net/ip_stack.h"
 #include "net/local.h"
+#include "net/tcp.h"
 
 #define IPPROTO_IP 0
 #define IPPROTO_TCP 6
@@ -200,18 +201,20 @@ static int autobind(struct lsock *u)
 /* --- off this machine: UDP over IPv4 through eth0 (net/ip_stack.c) --- */
 
 static int opt(const struct lsock *u, int level, int name);
+static void inet_inherit(struct lsock *server, const struct lsock *listener);
 
 static bool is_eth_address(const uint8_t a[16])
 {
 	return inet_is_v4(a) && ip_is_local_address(a + 12);
 }
 
-/* May a datagram of u go to the non-loopback address a? Only UDP over
- * IPv4 leaves the machine so far: TCP and IPv6 to other hosts stay
- * unreachable. */
+/* May u reach the non-loopback address a? UDP and TCP over IPv4 leave
+ * the machine; UDP-Lite and IPv6 to other hosts stay unreachable. */
 static bool goes_out(const struct lsock *u, const uint8_t a[16])
 {
-	if (u->type != SOCK_DGRAM || u->protocol != IPPROTO_UDP || !inet_is_v4(a))
+	if (u->protocol != IPPROTO_UDP && u->protocol != IPPROTO_TCP)
+		return false;
+	if (!inet_is_v4(a))
 		return false;
 	if (u->domain == AF_INET6 && isk(u)->v6only)
 		return false;
@@ -340,6 +343,8 @@ static int inet_find(struct lsock *u, const struct local_addr *dest, struct lsoc
 			v4_endpoint(src, local, s->port);
 		else if (!is_eth_address(s->addr))
 			return -EINVAL; /* bound to loopback: no route from there */
+		if (u->type == SOCK_STREAM)
+			u->addr = *src;
 		return LOCAL_REMOTE;
 	}
 	if (inet_is_any(s->addr))
@@ -364,11 +369,64 @@ static int inet_find(struct lsock *u, const struct local_addr *dest, struct lsoc
 	return 0;
 }
 
+static int inet_connect_remote(struct lsock *u, const struct local_addr *dest,
+			       const struct local_addr *src)
+{
+	const struct inet_endpoint *d = ep_of(dest), *s = ep_of(src);
+	int rc = tcp_connect_v4(u, s->addr + 12, s->port, d->addr + 12, d->port);
+	if (rc == 0)
+		u->peer_addr = *dest;
+	return rc;
+}
+
+struct lsock *inet_tcp_listener(const uint8_t dst[4], uint16_t port)
+{
+	struct local_addr to;
+	v4_endpoint(&to, dst, port);
+	const uint8_t *dst16 = ep_of(&to)->addr;
+	struct lsock *best = NULL;
+	for (struct lsock *o = bound; o; o = isk(o)->next) {
+		struct inet_binding b = binding(o, ep(o)->addr);
+		if (o->type != SOCK_STREAM || o->state != L_LISTENING || ep(o)->port != port ||
+		    !o->sock || !inet_binding_accepts(&b, dst16))
+			continue;
+		if (!best || !inet_is_any(ep(o)->addr))
+			best = o; /* the very address beats a wildcard */
+	}
+	return best;
+}
+
+struct lsock *inet_tcp_child(struct lsock *listener, const uint8_t laddr[4], uint16_t lport,
+			     const uint8_t raddr[4], uint16_t rport)
+{
+	struct lsock *c = lsock_new(listener->fam, listener->domain, SOCK_STREAM,
+				    listener->protocol);
+	if (!c)
+		return NULL;
+	inet_inherit(c, listener);
+	v4_endpoint(&c->addr, laddr, lport);
+	v4_endpoint(&c->peer_addr, raddr, rport);
+	return c;
+}
+
+void inet_tcp_opts(const struct lsock *u, struct tcp_sock_opts *o)
+{
+	o->nodelay = opt(u, IPPROTO_TCP, TCP_NODELAY);
+	o->keepidle = opt(u, IPPROTO_TCP, TCP_KEEPIDLE);
+	o->keepintvl = opt(u, IPPROTO_TCP, TCP_KEEPINTVL);
+	o->keepcnt = opt(u, IPPROTO_TCP, TCP_KEEPCNT);
+}
+
 static int inet_listen(struct lsock *u)
 {
 	int rc = autobind(u);
 	if (rc < 0)
 		return rc;
+	if (ether_eth0 && !isk(u)->net_waker) {
+		/* A connection from outside may wake its accept(). */
+		isk(u)->net_waker = true;
+		sched_external_waker(+1);
+	}
 	for (struct lsock *o = bound; o; o = isk(o)->next) {
 		struct inet_binding a = binding(u, ep(u)->addr), b = binding(o, ep(o)->addr);
 		if (o != u && same_transport(o, u) && o->state == L_LISTENING &&
@@ -584,6 +642,7 @@ static const struct local_family inet_family = {
 	.parse = inet_parse,
 	.find = inet_find,
 	.listen = inet_listen,
+	.connect_remote = inet_connect_remote,
 	.send_remote = inet_send_remote,
 	.inherit = inet_inherit,
 	.format = inet_format,

@@ -3,6 +3,7 @@
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "mm/kmalloc.h"
+#include "net/tcp.h"
 
 struct ip_stats ip_stats;
 
@@ -93,6 +94,16 @@ static int ip_output(struct ether_dev *d, const uint8_t src[4], const uint8_t ds
 		return rc;
 	}
 	return neigh_output(d, hop, frame, flen);
+}
+
+int ip_send(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, uint8_t *frame, size_t len)
+{
+	struct ether_dev *d = ether_eth0;
+	if (!d || len > ETH_DATA_LEN - IPV4_HLEN) {
+		kfree(frame);
+		return d ? -EMSGSIZE : -ENETUNREACH;
+	}
+	return ip_output(d, src, dst, proto, 64, 0, frame, len);
 }
 
 int ip_send_udp(const uint8_t src[4], uint16_t sport, const uint8_t dst[4], uint16_t dport,
@@ -205,7 +216,13 @@ void ipv4_input(struct ether_dev *d, const uint8_t *p, size_t len)
 	case IPV4_PROTO_UDP:
 		udp_input(d, &h, p, payload, plen, broadcast);
 		break;
-	default: /* TCP and the rest: not on the device yet */
+	case IPV4_PROTO_TCP:
+		if (broadcast) /* TCP is unicast only (RFC 1122 4.2.3.10) */
+			d->stats.rx_dropped++;
+		else
+			tcp_v4_input(d, &h, payload, plen);
+		break;
+	default: /* no other protocol on the device */
 		d->stats.rx_dropped++;
 		break;
 	}

@@ -2,7 +2,7 @@
  * IPv4 on the Ethernet interface: routing (the interface's subnet and the
  * default gateway go out eth0; anything else has no route), input (ICMP
  * echo answered, port unreachable both ways, UDP to the sockets of
- * net/inet.c) and output through the ARP cache (net/neigh.c), which holds
+ * net/inet.c, TCP to net/tcp.c) and output through the ARP cache (net/neigh.c), which holds
  * packets while their next hop is being resolved.
  */
 #ifndef UPY_NET_IP_STACK_H
@@ -30,6 +30,11 @@ bool ip_route_ok(const uint8_t dst[4]);
 /* eth0's address (false when there is none). */
 bool ip_local_address(uint8_t out[4]);
 bool ip_is_local_address(const uint8_t a[4]);
+
+/* Sends the IPv4 packet whose payload (len bytes) sits at frame +
+ * ETH_HLEN + IPV4_HLEN (TTL 64, TOS 0); frame is kmalloc'ed and given away.
+ * 0, -ENETUNREACH, -EMSGSIZE, -ENOMEM or -ENOBUFS (the device is full). */
+int ip_send(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, uint8_t *frame, size_t len);
 
 /* Sends a UDP datagram from src:sport to dst:dport. 0, -ENETUNREACH,
  * -ENOMEM or -ENOBUFS. */

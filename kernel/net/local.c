@@ -219,12 +219,40 @@ static int wait_for_backlog(struct lsock *target, bool nonblock)
 	return 0;
 }
 
+/* A TCP connect through a network device: the SYN goes out, and a
+ * blocking connect waits for the handshake to end. */
+static int connect_remote(struct lsock *u, const struct local_addr *dest,
+			  const struct local_addr *src, bool nonblock)
+{
+	int rc = u->fam->connect_remote(u, dest, src);
+	if (rc < 0)
+		return rc;
+	if (nonblock) {
+		u->connecting = true;
+		return -EINPROGRESS;
+	}
+	while (u->handshake) {
+		if (sched_wait(&u->wq, 0, true, "connect", 0) == -EINTR) {
+			/* Linux: EINTR, and the handshake goes on (EALREADY next). */
+			u->connecting = true;
+			return -EINTR;
+		}
+	}
+	if (u->state == L_CONNECTED)
+		return 0;
+	int e = u->err ? u->err : ECONNREFUSED;
+	u->err = 0;
+	return -e;
+}
+
 static int local_connect(struct socket *s, const void *addr, size_t len, bool nonblock)
 {
 	struct lsock *u = lsock_of(s);
 	bool inet = u->fam->inet;
 	if (!connection_oriented(u))
 		return connect_dgram(u, addr, len);
+	if (u->handshake)
+		return -EALREADY;
 	if (u->connecting) {
 		/* After EINPROGRESS, the next connect reports how it went. */
 		u->connecting = false;
@@ -246,6 +274,9 @@ static int local_connect(struct socket *s, const void *addr, size_t len, bool no
 	if (rc < 0)
 		return rc;
 	rc = u->fam->find(u, &dest, &target, &src);
+	if (rc == LOCAL_REMOTE)
+		return u->fam->connect_remote ? connect_remote(u, &dest, &src, nonblock)
+					      : -ENETUNREACH;
 	if (rc == 0 && target->type != u->type)
 		rc = -EPROTOTYPE;
 	if (rc == 0 && target->state != L_LISTENING)
@@ -354,6 +385,11 @@ static int gather(const struct kmsg *m, size_t skip, uint8_t *dst, size_t n)
 		skip = 0;
 	}
 	return 0;
+}
+
+int kmsg_gather(const struct kmsg *m, size_t skip, uint8_t *dst, size_t n)
+{
+	return gather(m, skip, dst, n);
 }
 
 static int scatter(const struct kmsg *m, size_t skip, const uint8_t *src, size_t n)
@@ -480,6 +516,8 @@ static int stream_target(struct lsock *u, const struct kmsg *m, int flags)
 {
 	if (m->name && m->namelen && !u->fam->inet) /* TCP ignores the address */
 		return u->state == L_CONNECTED ? -EISCONN : -EOPNOTSUPP;
+	if (u->handshake)
+		return -EAGAIN; /* Linux waits for the handshake; only after EINTR */
 	if (u->state != L_CONNECTED)
 		return u->fam->inet ? (int)broken_pipe(flags) : -ENOTCONN;
 	if (u->fam->inet && u->err) {
@@ -611,6 +649,71 @@ int lsock_deliver(struct lsock *to, const void *data, size_t n, const struct loc
 	return 0;
 }
 
+int lsock_append_bytes(struct lsock *to, const void *data, size_t n)
+{
+	struct local_msg *msg = kmalloc(sizeof(*msg) + n);
+	if (!msg)
+		return -ENOMEM;
+	memcpy(msg->data, data, n);
+	msg->next = NULL;
+	msg->mark = false;
+	msg->len = n;
+	msg->off = 0;
+	msg->fds = NULL;
+	msg->nfds = 0;
+	msg->from.len = 0;
+	msg->meta = (struct local_meta){ 0, 0 };
+	lsock_append(to, msg, n);
+	return 0;
+}
+
+void lsock_backlog_add(struct lsock *listener, struct lsock *c)
+{
+	if (listener->backlog_tail)
+		listener->backlog_tail->backlog_next = c;
+	else
+		listener->backlog_head = c;
+	listener->backlog_tail = c;
+	listener->backlog_len++;
+	lsock_kick(listener);
+}
+
+/* A stream send through a network device: what fits in the protocol's
+ * send buffer, waiting for room unless non-blocking. */
+static int64_t send_remote_stream(struct lsock *u, const struct kmsg *m, size_t total, int flags,
+				  bool nonblock)
+{
+	size_t done = 0;
+	while (done < total || total == 0) {
+		if (!u->remote || u->shut_wr) {
+			if (done)
+				return (int64_t)done;
+			if (u->err) {
+				int e = u->err;
+				u->err = 0;
+				return e == EPIPE ? broken_pipe(flags) : -e;
+			}
+			return broken_pipe(flags);
+		}
+		if (total == 0)
+			return 0;
+		size_t room = u->remote->ops->send_room(u);
+		if (room) {
+			size_t n = total - done < room ? total - done : room;
+			int64_t rc = u->remote->ops->send(u, m, done, n);
+			if (rc < 0)
+				return done ? (int64_t)done : rc;
+			done += (size_t)rc;
+			continue;
+		}
+		if (nonblock)
+			return done ? (int64_t)done : -EAGAIN;
+		if (sched_wait(&u->wq, 0, true, "send", 0) == -EINTR)
+			return done ? (int64_t)done : -ERESTARTSYS;
+	}
+	return (int64_t)done;
+}
+
 static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool nonblock)
 {
 	struct lsock *u = lsock_of(s);
@@ -635,6 +738,10 @@ static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool n
 	if (rc == LOCAL_REMOTE) {
 		drop_rights(fds, nfds);
 		return send_remote(u, m, total, &remote, &src, &meta);
+	}
+	if (rc == 0 && stream && u->remote) {
+		drop_rights(fds, nfds);
+		return send_remote_stream(u, m, total, flags, nonblock);
 	}
 	if (rc == 0 && stream && u->peer_gone && u->fam->inet) {
 		/* The closed peer answers with RST; the next send breaks. */
@@ -781,6 +888,12 @@ static int64_t local_recvmsg(struct socket *s, struct kmsg *m, int flags, bool n
 	m->flags = 0;
 	if (flags & MSG_OOB)
 		return recv_urgent(u, m, flags);
+	while (u->handshake) { /* a connect still in progress */
+		if (nonblock)
+			return -EAGAIN;
+		if (sched_wait(&u->wq, 0, true, "recv", 0) == -EINTR)
+			return -ERESTARTSYS;
+	}
 	if (connection_oriented(u) && u->state != L_CONNECTED) {
 		if (u->fam->inet || u->type == SOCK_SEQPACKET || u->state == L_LISTENING)
 			return -ENOTCONN;
@@ -848,6 +961,8 @@ static int64_t local_recvmsg(struct socket *s, struct kmsg *m, int flags, bool n
 	if (m->name)
 		m->namelen = 0;
 	m->controllen = ctl_used;
+	if (u->remote && done && !(flags & MSG_PEEK))
+		u->remote->ops->consumed(u); /* the window may open */
 	return (int64_t)done;
 }
 
@@ -864,6 +979,8 @@ static int local_shutdown(struct socket *s, int how)
 		u->shut_wr = true;
 		if (u->peer && connection_oriented(u))
 			u->peer->peer_shut_wr = true;
+		if (u->remote)
+			u->remote->ops->shutdown(u);
 	}
 	lsock_kick(u);
 	lsock_kick(u->peer);
@@ -1027,9 +1144,11 @@ static bool can_write(const struct lsock *u)
 		return u->fam->inet || !u->peer || u->peer->rx_bytes < u->peer->rcvbuf;
 	if (u->state != L_CONNECTED)
 		return false;
+	if (u->remote)
+		return u->remote->ops->send_room(u) > 0;
 	if (u->peer_gone)
 		return u->fam->inet; /* the write that meets the RST still goes */
-	return u->peer->rx_bytes < u->peer->rcvbuf;
+	return u->peer && u->peer->rx_bytes < u->peer->rcvbuf;
 }
 
 static unsigned local_poll(struct socket *s)
@@ -1040,6 +1159,8 @@ static unsigned local_poll(struct socket *s)
 		m |= POLLERR;
 	if (u->state == L_LISTENING)
 		return u->backlog_head ? POLLIN | POLLRDNORM : 0;
+	if (u->handshake)
+		return m; /* writable once connected */
 	if (u->fam->inet && u->type == SOCK_STREAM && u->state != L_CONNECTED)
 		return m | POLLOUT | POLLWRNORM | POLLHUP; /* a closed TCP socket */
 	if (u->rx_head)
@@ -1076,7 +1197,8 @@ static int local_ioctl(struct socket *s, unsigned long cmd, unsigned long arg)
 		v = u->type == SOCK_STREAM ? (int)u->rx_bytes : (u->rx_head ? (int)u->rx_head->len : 0);
 		break;
 	case TIOCOUTQ:
-		v = 0; /* a send lands in the peer's queue at once */
+		/* A local send lands in the peer's queue at once. */
+		v = u->remote ? (int)u->remote->ops->outq(u) : 0;
 		break;
 	case SIOCATMARK:
 		v = u->rx_head && u->rx_head->mark;
@@ -1108,6 +1230,8 @@ static void local_release(struct socket *s)
 	while (u->backlog_head) {
 		struct lsock *c = u->backlog_head;
 		u->backlog_head = c->backlog_next;
+		if (c->remote)
+			c->remote->ops->close(c, true);
 		if (c->peer) {
 			c->peer->peer_gone = true;
 			c->peer->err = ECONNRESET;
@@ -1115,6 +1239,11 @@ static void local_release(struct socket *s)
 			lsock_kick(c->peer);
 		}
 		lsock_unref(c);
+	}
+	if (u->remote) {
+		/* Unread data, or SO_LINGER with no time, makes the close a reset. */
+		bool abort = u->rx_head || (u->linger.onoff && !u->linger.seconds);
+		u->remote->ops->close(u, abort);
 	}
 	u->state = L_UNCONNECTED;
 	struct lsock *peer = u->peer;

@@ -38,6 +38,7 @@ struct local_meta {
 
 struct cmsg;
 struct kmsg;
+struct lsock;
 
 struct local_msg {
 	struct local_msg *next;
@@ -51,6 +52,23 @@ struct local_msg {
 };
 
 enum lstate { L_UNCONNECTED, L_LISTENING, L_CONNECTED };
+
+/* A stream connected through a network device (net/tcp.c) instead of to
+ * a peer end in this kernel: its data goes to the protocol, which queues
+ * what arrives on the socket's receive queue as a peer would. */
+struct local_remote_ops {
+	size_t (*send_room)(const struct lsock *u);
+	/* Takes n <= send_room bytes of m from byte `skip` on: bytes taken,
+	 * or a negative errno. */
+	int64_t (*send)(struct lsock *u, const struct kmsg *m, size_t skip, size_t n);
+	void (*consumed)(struct lsock *u);            /* the app read some */
+	void (*shutdown)(struct lsock *u);            /* no more to send */
+	void (*close)(struct lsock *u, bool abort);  /* the socket is gone: detaches */
+	size_t (*outq)(const struct lsock *u);              /* sent and not yet acknowledged */
+};
+struct lsock_remote {
+	const struct local_remote_ops *ops;
+};
 
 struct linger_opt {
 	int32_t onoff, seconds;
@@ -74,6 +92,8 @@ struct lsock {
 	bool peer_gone;        /* the connected peer was closed */
 	bool reset;            /* TCP: data went to a closed peer, which answered with RST */
 	bool connecting;       /* TCP: connect() said EINPROGRESS; the next one reports */
+	bool handshake;        /* TCP through a device: the SYN is out, no answer yet */
+	struct lsock_remote *remote; /* the connection, when through a device */
 	int err;               /* pending SO_ERROR */
 	int oob;               /* the urgent byte not yet read, or -1 */
 	bool reuseaddr, reuseport, keepalive, broadcast, oobinline, passcred;
@@ -112,6 +132,10 @@ struct local_family {
 	int (*find)(struct lsock *u, const struct local_addr *dest, struct lsock **target,
 		    struct local_addr *src);
 	int (*listen)(struct lsock *u);
+	/* A stream connect find() said is for a network device: starts the
+	 * handshake from src to dest (sets u->remote and u->handshake). */
+	int (*connect_remote)(struct lsock *u, const struct local_addr *dest,
+			      const struct local_addr *src);
 	/* A datagram find() said is for a network device (LOCAL_REMOTE):
 	 * sends it from src to dest. May be NULL for a family without one. */
 	int (*send_remote)(struct lsock *u, const struct local_addr *dest,
@@ -140,6 +164,15 @@ struct local_family {
  * with -ENOBUFS when the receive buffer is full). */
 int lsock_deliver(struct lsock *to, const void *data, size_t n, const struct local_addr *from,
 		  const struct local_meta *meta);
+
+/* Queues n bytes of a stream that came from a network device on `to`
+ * (the protocol's window keeps them within the receive buffer). */
+int lsock_append_bytes(struct lsock *to, const void *data, size_t n);
+/* Queues a connection that came through a network device on its
+ * listener, for accept() (the backlog takes c's reference). */
+void lsock_backlog_add(struct lsock *listener, struct lsock *c);
+/* Copies n bytes of the app's iovec, from byte `skip` on: 0 or -EFAULT. */
+int kmsg_gather(const struct kmsg *m, size_t skip, uint8_t *dst, size_t n);
 
 /* A new socket end of `fam`, with no file yet (one reference). */
 struct lsock *lsock_new(const struct local_family *fam, int domain, int type, int protocol);

@@ -21,7 +21,7 @@ NETWORK_SYMBOL = "ether_input"
 
 @dataclass(frozen=True)
 class Forward:
-    """-p [HOSTIP:]HOSTPORT:GUESTPORT/udp: QEMU's hostfwd from the host into the guest."""
+    """-p [HOSTIP:]HOSTPORT:GUESTPORT[/udp]: QEMU's hostfwd from the host into the guest."""
 
     host_ip: str
     host_port: int
@@ -43,7 +43,7 @@ def parse_publish(value: str) -> Forward:
     spec, _, proto = value.partition("/")
     proto = proto or "tcp"
     if proto not in ("udp", "tcp"):
-        raise UserError(f"bad -p {value!r}: the protocol is udp (or tcp, not supported yet)")
+        raise UserError(f"bad -p {value!r}: the protocol is tcp (the default) or udp")
     parts = spec.split(":")
     if len(parts) == 2:
         host_ip, (host, guest) = "127.0.0.1", parts
@@ -54,19 +54,19 @@ def parse_publish(value: str) -> Forward:
         except ValueError:
             raise UserError(f"bad -p {value!r}: {host_ip!r} is not an IPv4 address") from None
     else:
-        raise UserError(f"bad -p {value!r} (use [HOSTIP:]HOSTPORT:GUESTPORT/udp)")
-    fwd = Forward(host_ip, _port(host, "host port", value), _port(guest, "guest port", value),
-                  proto)
-    if proto == "tcp":
-        raise UserError(f"-p {value}: TCP into the guest is not supported yet (only UDP "
-                        f"runs over the network device so far): use HOSTPORT:GUESTPORT/udp")
-    return fwd
+        raise UserError(f"bad -p {value!r} (use [HOSTIP:]HOSTPORT:GUESTPORT[/udp])")
+    return Forward(host_ip, _port(host, "host port", value), _port(guest, "guest port", value),
+                   proto)
 
 
 def check_free(fwd: Forward) -> None:
     """A clear error now for a host port that is taken (QEMU's would be obscure)."""
     kind = socket.SOCK_DGRAM if fwd.proto == "udp" else socket.SOCK_STREAM
     with socket.socket(socket.AF_INET, kind) as s:
+        if kind == socket.SOCK_STREAM:
+            # As QEMU's own listener: connections of an earlier run in
+            # TIME_WAIT do not make the port taken.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((fwd.host_ip, fwd.host_port))
         except OSError as e:

@@ -39,6 +39,7 @@ class RunOptions:
     # component, none for one without; or "user", "restricted", "none".
     net: str = "auto"
     publish: Sequence[netconf.Forward] = ()  # -p: host ports forwarded into the guest
+    net_dump: Path | None = None  # --net-dump: a pcap of the network device's frames
 
 
 def parse_memory(text: str) -> int:
@@ -84,7 +85,8 @@ def run_image(image: Path, opts: RunOptions, stdout: object = None,
     cfg = qemu.VMConfig(image=image, memory_mib=memory, accel=opts.accel,
                         cmdline=kernel_cmdline(opts, network), timeout=opts.timeout,
                         icount=opts.icount, stdin=opts.stdin,
-                        netdev=network.qemu_netdev() if network else None)
+                        netdev=network.qemu_netdev() if network else None,
+                        net_dump=opts.net_dump if network else None)
     out_fd = qemu.fd_of(stdout, 1)  # type: ignore[arg-type]
     err_fd = qemu.fd_of(stderr, 2)  # type: ignore[arg-type]
     cfg.console_ports = 1 if _same_file(out_fd, err_fd) else 2
@@ -170,6 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stdin=_stdin_fd(),
         net=args.net,
         publish=[netconf.parse_publish(v) for v in args.publish],
+        net_dump=Path(args.net_dump) if args.net_dump else None,
     )
     target = Path(args.target) if args.target else demo_app()
     with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:
@@ -207,9 +210,12 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
                         "the outside (QEMU restrict=on); none = loopback only (default: user "
                         "when the app uses sockets, else none)")
     r.add_argument("-p", "--publish", action="append", default=[],
-                   metavar="[HOSTIP:]HOSTPORT:GUESTPORT/udp",
-                   help="forward a host UDP port (on 127.0.0.1 unless HOSTIP says) to the "
-                        "guest (repeatable)")
+                   metavar="[HOSTIP:]HOSTPORT:GUESTPORT[/udp]",
+                   help="forward a host TCP (or /udp) port, on 127.0.0.1 unless HOSTIP says, "
+                        "to the guest's port (repeatable), as docker run -p")
+    r.add_argument("--net-dump", metavar="FILE",
+                   help="write every frame of the guest's network device to FILE (pcap, "
+                        "for tcpdump -r or wireshark)")
     add_content_arguments(r)
     r.add_argument("app_args", nargs="*", metavar="-- ARGS",
                    help="arguments for the app (after --)")

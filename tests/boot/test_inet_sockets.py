@@ -328,7 +328,7 @@ def test_what_loopback_cannot_reach_fails_as_linux_would(boot: Boot) -> None:
                 socket.socket(*args)
             except OSError as e:
                 print(args[0].name, errno.errorcode[e.errno])
-    """, options=["--trace-syscalls"])
+    """, options=["--trace-syscalls", "--net", "none"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "connect 192.0.2.1 ENETUNREACH", "bind 192.0.2.1 EADDRNOTAVAIL",

@@ -49,6 +49,7 @@ class VMConfig:
     virtio_rng: bool = True
     # A virtio-net device on this -netdev (e.g. "user,id=n0,restrict=on"), or none.
     netdev: str | None = None
+    net_dump: Path | None = None  # a pcap file of the device's frames (--net-dump)
     # virtio-console ports for the app's output: 0 = none, it goes to the serial
     # console with the kernel's messages (QEMU's stdout); 1 = stdout and stderr
     # through one port, in the order the app wrote them; 2 = stdout and stderr apart.
@@ -100,6 +101,9 @@ def command(cfg: VMConfig, control_socket: Path, accel: str,
         args += ["-device", "virtio-rng-device"]
     if cfg.netdev is not None:
         args += ["-netdev", cfg.netdev, "-device", "virtio-net-device,netdev=n0"]
+        if cfg.net_dump:
+            # Every frame in and out of the guest, as pcap (tcpdump -r, wireshark).
+            args += ["-object", f"filter-dump,id=dump0,netdev=n0,file={cfg.net_dump}"]
     if port_sockets:
         # One virtio-serial device whose ports, named for the stream they carry, are
         # sockets the runner reads (port 0 is for a virtconsole, whose output QEMU

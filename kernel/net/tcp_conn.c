@@ -101,7 +101,8 @@ static void rtt_sample(struct tcp_conn *c, uint64_t r)
 static void arm_rto(struct tcp_conn *c, uint64_t now)
 {
 	uint64_t rto = c->rto_ns;
-	for (int i = 0; i < c->retries && rto < TCP_RTO_MAX_NS; i++)
+	int shift = c->retries > c->probes ? c->retries : c->probes;
+	for (int i = 0; i < shift && rto < TCP_RTO_MAX_NS; i++)
 		rto *= 2; /* exponential backoff (RFC 6298 5.5) */
 	if (rto > TCP_RTO_MAX_NS)
 		rto = TCP_RTO_MAX_NS;
@@ -198,14 +199,17 @@ static bool send_segment(struct tcp_conn *c, uint32_t seq, size_t len, uint8_t f
 	return true;
 }
 
+/* A pure ACK carries the highest sequence sent, not snd_nxt: after a
+ * timeout snd_nxt goes back to resend, and an ACK from there would lie
+ * left of the peer's window and be dropped unread (RFC 9293 3.10.7.4). */
 static void send_ack(struct tcp_conn *c, uint64_t now)
 {
-	send_segment(c, c->snd_nxt, 0, 0, now);
+	send_segment(c, c->snd_max, 0, 0, now);
 }
 
 static void send_rst(struct tcp_conn *c, uint64_t now)
 {
-	struct tcp_hdr h = { .sport = c->lport, .dport = c->rport, .seq = c->snd_nxt,
+	struct tcp_hdr h = { .sport = c->lport, .dport = c->rport, .seq = c->snd_max,
 			     .flags = TCP_RST, .wscale = -1 };
 	if (c->state != TCP_SYN_SENT) {
 		h.flags |= TCP_ACK;
@@ -246,8 +250,8 @@ static void output(struct tcp_conn *c, uint64_t now, bool force)
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
 		size_t n = avail < c->snd_mss ? avail : c->snd_mss;
 		if (n > usable) {
-			if (force && usable == 0 && flight == 0)
-				n = 1;
+			if (force && flight == 0)
+				n = usable ? usable : 1;
 			else if (usable && usable >= c->max_snd_wnd / 2)
 				n = usable; /* sender SWS avoidance (RFC 9293 3.8.6.2.1) */
 			else if (avail && n > usable)
@@ -255,8 +259,10 @@ static void output(struct tcp_conn *c, uint64_t now, bool force)
 		}
 		force = false;
 		if (avail && n == 0) {
-			/* A closed window with nothing in flight: probe it later. */
-			if (c->snd_wnd == 0 && flight == 0 && !c->rto_at)
+			/* A closed or small window with nothing in flight: no ACK
+			 * will come to move things on, so the timer will (a probe, or
+			 * RFC 9293 3.8.6.2.1's override of sender SWS avoidance). */
+			if (flight == 0 && !c->rto_at)
 				arm_rto(c, now);
 			break;
 		}
@@ -292,10 +298,15 @@ static void output(struct tcp_conn *c, uint64_t now, bool force)
  * partial ACKs), whatever the windows say. */
 static void retransmit_head(struct tcp_conn *c, uint64_t now)
 {
+	/* Only what went out before: an ACK past snd_max would be ignored. */
 	size_t off = c->snd_una - c->sbuf_seq;
 	size_t avail = off < c->slen ? c->slen - off : 0;
+	size_t sent = c->snd_max - c->snd_una;
+	if (avail > sent)
+		avail = sent;
 	size_t n = avail < c->snd_mss ? avail : c->snd_mss;
-	uint8_t flags = n == avail && c->fin_queued ? TCP_FIN : 0;
+	bool fin_out = c->fin_queued && seq_gt(c->snd_max, fin_seq(c));
+	uint8_t flags = n == avail && fin_out && c->snd_una + n == fin_seq(c) ? TCP_FIN : 0;
 	if (n == 0 && !flags)
 		return;
 	if (send_segment(c, c->snd_una, n, flags | (n ? TCP_PSH : 0), now))
@@ -522,8 +533,10 @@ static bool process_ack(struct tcp_conn *c, const struct tcp_hdr *h, size_t len,
 		   c->snd_una != c->snd_max && ((uint32_t)h->window << c->snd_wscale) == old_wnd) {
 		on_dupack(c, now);
 	}
-	if (seq_ge(h->ack, c->snd_una))
+	if (seq_ge(h->ack, c->snd_una)) {
 		update_window(c, h);
+		c->probes = 0; /* the peer is there */
+	}
 	switch (c->state) {
 	case TCP_FIN_WAIT_1:
 		if (fin_acked(c))
@@ -845,14 +858,22 @@ static void on_rto(struct tcp_conn *c, uint64_t now)
 		send_syn(c, now);
 		return;
 	}
-	if (c->snd_una == c->snd_max) {
-		/* Nothing in flight: a zero-window probe is due. */
-		if (c->slen && c->snd_wnd == 0) {
-			c->retries++;
-			output(c, now, true);
-			if (!c->rto_at)
-				arm_rto(c, now);
+	if (c->snd_wnd == 0 && c->slen) {
+		/* The peer's window is closed: probe it with one byte. Probes the
+		 * peer answers do not count (Linux's icsk_probes_out). */
+		if (++c->probes > TCP_RETRIES2) {
+			send_rst(c, now);
+			enter_closed(c, ETIMEDOUT);
+			return;
 		}
+		c->snd_nxt = c->snd_una;
+		output(c, now, true);
+		arm_rto(c, now);
+		return;
+	}
+	if (c->snd_una == c->snd_max) {
+		if (c->slen)
+			output(c, now, true); /* what the small window takes */
 		return;
 	}
 	if (++c->retries > TCP_RETRIES2) {

@@ -101,6 +101,7 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint64_t rtt_start;
 	int retries;        /* expirations since the last forward progress */
+	int probes;         /* zero-window probes unanswered */
 
 	/* Receiving. */
 	uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: the right edge we announced */

@@ -29,6 +29,8 @@ SOURCES = [
     "net/ether.c",
     "net/arp.c",
     "net/ipv4.c",
+    "net/tcp_seg.c",
+    "net/tcp_conn.c",
     "net/rtnl_msg.c",
     "drivers/virtio/vring.c",
     "drivers/virtio/mmio_cmdline.c",
@@ -47,6 +49,7 @@ def klib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         f"-I{KERNEL}", "-o", str(out),
         *(str(KERNEL / s) for s in SOURCES),
         str(Path(__file__).with_name("host_shim.c")),
+        str(Path(__file__).with_name("tcp_sim.c")),
     ]
     subprocess.run(cmd, check=True)
     lib = ctypes.CDLL(str(out))

@@ -1,14 +1,12 @@
 /*
- * AF_INET and AF_INET6 sockets (ip(7), ipv6(7), tcp(7), udp(7), udplite(7))
- * over loopback, the only interface this kernel has so far: TCP streams and UDP
- * datagrams between sockets of the app, with ports, wildcard and
- * dual-stack binding, and the options apps set. Other destinations are
- * unreachable (ENETUNREACH), as on a Linux machine whose only interface is
- * lo.
- *
- * The data moves as between unix sockets (net/local.c): on loopback a
- * connection loses, reorders and delays nothing, so segments, windows and
- * retransmission would have no work to do. This file names the sockets.
+ * AF_INET and AF_INET6 sockets (ip(7), ipv6(7), tcp(7), udp(7), udplite(7)):
+ * ports, wildcard and dual-stack binding, and the options apps set. Between
+ * the app's own sockets (loopback, and eth0's own address) the data moves
+ * as between unix sockets (net/local.c): on loopback a connection loses,
+ * reorders and delays nothing, so segments, windows and retransmission
+ * would have no work to do. To other hosts over IPv4, UDP datagrams go
+ * through net/ip_stack.c and TCP connections through net/tcp.c; IPv6 to
+ * other hosts is unreachable (ENETUNREACH). This file names the sockets.
  */
 #include "core/cred.h"
 #include "lib/string.h"

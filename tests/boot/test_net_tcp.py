@@ -1,0 +1,232 @@
+"""TCP through the network device (kernel/net/tcp*.c) under QEMU's user networking:
+a server in the guest published with -p and fetched by curl and urllib, the guest
+fetching from a server on the host (10.0.2.2 is the host's loopback), bulk transfers
+both ways checked with SHA-256, and Linux's answers for refused and reset
+connections. Every peer is on this machine."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import http.server
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.boot.conftest import BOOT_TIMEOUT, REPO, Boot
+
+SERVER_APP = """
+import http.server, socketserver, sys
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello " + self.path + "\\n").encode()
+        self.send_response(404 if self.path == "/missing" else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        if self.path == "/quit":
+            self.server.done = True
+    def log_message(self, *args):
+        pass
+
+with socketserver.TCPServer(("", 8000), Handler) as server:  # listen(5), as most apps
+    server.done = False
+    print("serving", flush=True)
+    while not server.done:
+        server.handle_request()
+print("served", flush=True)
+"""
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def guest_server(tmp_path: Path) -> Iterator[int]:
+    """Boots SERVER_APP with -p HOSTPORT:8000 and yields HOSTPORT once it serves."""
+    app = tmp_path / "server.py"
+    app.write_text(SERVER_APP)
+    port = free_tcp_port()
+    proc = subprocess.Popen([sys.executable, "-m", "unipython", "run", "--timeout",
+                             str(BOOT_TIMEOUT), "-p", f"{port}:8000", str(app)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    try:
+        line = proc.stdout.readline()
+        assert line == "serving\n", line + proc.stderr.read() if proc.stderr else ""
+        yield port
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/quit", timeout=60).read()
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out == "served\n"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_a_published_http_server_answers_curl_and_urllib(guest_server: int) -> None:
+    base = f"http://127.0.0.1:{guest_server}"
+    curl = subprocess.run(["curl", "-s", "-m", "30", "-w", "%{http_code}", f"{base}/curl"],
+                          capture_output=True, text=True, timeout=60)
+    assert curl.stdout == "hello /curl\n200"
+    missing = subprocess.run(["curl", "-s", "-m", "30", "-o", "/dev/null", "-w", "%{http_code}",
+                              f"{base}/missing"], capture_output=True, text=True, timeout=60)
+    assert missing.stdout == "404"
+    for i in range(200):
+        with urllib.request.urlopen(f"{base}/seq{i}", timeout=30) as r:
+            assert r.status == 200 and r.read() == f"hello /seq{i}\n".encode()
+
+    def fetch(i: int) -> bytes:
+        with urllib.request.urlopen(f"{base}/par{i}", timeout=60) as r:
+            return bytes(r.read())
+
+    with concurrent.futures.ThreadPoolExecutor(50) as pool:
+        bodies = list(pool.map(fetch, range(100)))
+    assert bodies == [f"hello /par{i}\n".encode() for i in range(100)]
+
+
+class _Files(http.server.BaseHTTPRequestHandler):
+    body = bytes(range(256)) * 4096  # 1 MiB
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_app_fetches_from_a_server_on_the_host(boot: Boot) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        r = boot(f"""
+            import hashlib, urllib.request
+            with urllib.request.urlopen("http://10.0.2.2:{server.server_port}/f", timeout=60) as r:
+                body = r.read()
+            print(r.status, len(body), hashlib.sha256(body).hexdigest())
+        """)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == f"200 {len(_Files.body)} {hashlib.sha256(_Files.body).hexdigest()}\n"
+
+
+BULK_MB = 200
+BLOCK = bytes(range(256)) * 256  # 64 KiB
+
+
+def _host_peer(listener: socket.socket, send: bool, result: dict[str, str]) -> None:
+    conn, _ = listener.accept()
+    h = hashlib.sha256()
+    with conn:
+        if send:
+            for _ in range(BULK_MB * 16):
+                conn.sendall(BLOCK)
+                h.update(BLOCK)
+        else:
+            while data := conn.recv(1 << 16):
+                h.update(data)
+            conn.sendall(b"k")
+    result["sha"] = h.hexdigest()
+
+
+@pytest.mark.parametrize("direction", ["to the guest", "from the guest"])
+def test_bulk_transfer_arrives_intact(boot: Boot, direction: str) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    result: dict[str, str] = {}
+    to_guest = direction == "to the guest"
+    thread = threading.Thread(target=_host_peer, args=(listener, to_guest, result), daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        r = boot(f"""
+            import hashlib, socket
+            s = socket.create_connection(("10.0.2.2", {listener.getsockname()[1]}), timeout=120)
+            h, n = hashlib.sha256(), 0
+            if {to_guest}:
+                while data := s.recv(1 << 16):
+                    h.update(data)
+                    n += len(data)
+            else:
+                block = bytes(range(256)) * 256
+                for _ in range({BULK_MB} * 16):
+                    s.sendall(block)
+                    h.update(block)
+                    n += len(block)
+                s.shutdown(socket.SHUT_WR)
+                assert s.recv(1) == b"k"
+            print(n, h.hexdigest())
+        """)
+    finally:
+        thread.join(timeout=60)
+        listener.close()
+    assert r.returncode == 0, r.stdout + r.stderr
+    size, sha = r.stdout.split()
+    assert int(size) == BULK_MB << 20
+    assert sha == result["sha"]
+    print(f"{BULK_MB} MB {direction} in {time.monotonic() - started:.1f} s (boot included)")
+
+
+def test_refused_and_reset_connections_fail_as_on_linux(boot: Boot) -> None:
+    closed = free_tcp_port()  # nobody listens: QEMU answers the SYN with RST
+    resetter = socket.socket()
+    resetter.bind(("127.0.0.1", 0))
+    resetter.listen(1)
+
+    def reset_one() -> None:
+        conn, _ = resetter.accept()
+        conn.recv(10)
+        # SO_LINGER with no time: close() sends RST.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+    thread = threading.Thread(target=reset_one, daemon=True)
+    thread.start()
+    try:
+        r = boot(f"""
+            import errno, select, socket
+            s = socket.socket()
+            try:
+                s.connect(("10.0.2.2", {closed}))
+            except OSError as e:
+                print("blocking", errno.errorcode[e.errno])
+            s = socket.socket()
+            s.setblocking(False)
+            print("nonblocking", errno.errorcode[s.connect_ex(("10.0.2.2", {closed}))])
+            select.select([], [s], [], 30)
+            print("then", errno.errorcode[s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)])
+            s = socket.create_connection(("10.0.2.2", {resetter.getsockname()[1]}), timeout=30)
+            print("peer", s.getpeername()[0], "me", s.getsockname()[0])
+            s.sendall(b"hi")
+            try:
+                print("read", s.recv(10))
+            except OSError as e:
+                print("read", errno.errorcode[e.errno])
+            print("after", s.recv(10))
+        """)
+    finally:
+        thread.join(timeout=30)
+        resetter.close()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == ("blocking ECONNREFUSED\nnonblocking EINPROGRESS\nthen ECONNREFUSED\n"
+                        "peer 10.0.2.2 me 10.0.2.15\nread ECONNRESET\nafter b''\n")

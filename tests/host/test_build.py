@@ -16,6 +16,7 @@ from unipython.builder.plan import source_date_epoch
 from unipython.builder.rootfs import RootFS
 from unipython.cmdline import BootConfig
 from unipython.errors import UserError
+from unipython.netconf import Network
 
 AppMaker = Callable[..., Path]  # fixtures from conftest.py
 Builder = Callable[..., BuildResult]
@@ -362,6 +363,8 @@ def test_an_app_with_sockets_gets_the_name_service_files(
     assert b"hosts: files" in fs.read("/etc/nsswitch.conf")
     assert fs.read("/etc/services") == Path("/etc/services").read_bytes()
     assert fs.read("/etc/protocols") == Path("/etc/protocols").read_bytes()
+    # The name server the runner names for QEMU's user networking (netconf.Network.dns).
+    assert f"nameserver {Network().dns}\n".encode() in fs.read("/etc/resolv.conf")
 
 
 def test_include_stdlib_puts_in_every_stdlib_file_with_debians_pyc_and_extension_libraries(

@@ -23,6 +23,11 @@ NSSWITCH = (b"passwd: files\n"
             b"networks: files\n"
             b"protocols: files\n"
             b"services: files\n")
+# The name server the runner names on the kernel command line (dns=): QEMU's user
+# networking answers there and forwards to the host's resolver. An app's own
+# (--add FILE:/etc/resolv.conf) takes its place.
+RESOLV_CONF = (b"# unipython: the name server of QEMU's user networking (the runner's dns=)\n"
+               b"nameserver 10.0.2.3\n")
 # Debian's netbase: getservbyname() and getprotobyname() read these.
 NETBASE = ("/etc/services", "/etc/protocols")
 
@@ -42,6 +47,9 @@ def add_etc(plan: Plan, uses_sockets: bool) -> None:
         return
     plan.add_generated("/etc/hosts", HOSTS, "generated: loopback host names")
     plan.add_generated("/etc/nsswitch.conf", NSSWITCH, "generated: name services")
+    if "/etc/resolv.conf" not in plan.entries:
+        plan.add_generated("/etc/resolv.conf", RESOLV_CONF,
+                           "generated: the name server of QEMU's user networking")
     for path in NETBASE:
         if (plan.root / path.lstrip("/")).is_file():
             plan.add_host_file(path, "service and protocol names for sockets")

@@ -14,7 +14,8 @@ from elftools.elf.sections import SymbolTableSection
 
 from unipython.errors import UserError
 
-MODES = ("auto", "user", "restricted", "none")
+MODES = ("auto", "user", "restricted", "none")  # and "tap:NAME"
+SYS_NET = Path("/sys/class/net")
 # A function only the kernel with the network component has (kernel/net/).
 NETWORK_SYMBOL = "ether_input"
 
@@ -77,27 +78,65 @@ def check_free(fwd: Forward) -> None:
 @dataclass(frozen=True)
 class Network:
     """QEMU's user networking (slirp) with its defaults: the guest is 10.0.2.15/24,
-    the gateway (the host) 10.0.2.2, the DNS forwarder 10.0.2.3."""
+    the gateway (the host) 10.0.2.2, the DNS forwarder 10.0.2.3. Or a host tap
+    device (``tap``: its name), with the address, gateway and DNS the user gives."""
 
     restricted: bool = False  # QEMU restrict=on: nothing leaves but forwarded ports
     address: str = "10.0.2.15"
     prefixlen: int = 24
-    gateway: str = "10.0.2.2"
-    dns: str = "10.0.2.3"
+    gateway: str | None = "10.0.2.2"
+    dns: str | None = "10.0.2.3"
     forwards: tuple[Forward, ...] = ()
+    tap: str | None = None
 
     def kernel_value(self) -> str:
-        return f"{self.address}/{self.prefixlen},gw={self.gateway},dns={self.dns}"
+        return (f"{self.address}/{self.prefixlen}"
+                + (f",gw={self.gateway}" if self.gateway else "")
+                + (f",dns={self.dns}" if self.dns else ""))
 
     def qemu_netdev(self) -> str:
+        if self.tap:
+            return f"tap,id=n0,ifname={self.tap},script=no,downscript=no"
         return (f"user,id=n0,net=10.0.2.0/24,host={self.gateway},dns={self.dns},"
                 f"restrict={'on' if self.restricted else 'off'}"
                 + "".join(f",{f.qemu_hostfwd()}" for f in self.forwards))
 
     def describe(self) -> str:
-        how = "QEMU user networking" + (", restricted" if self.restricted else "")
-        return (f"eth0 {self.address}/{self.prefixlen}, gateway {self.gateway}, "
-                f"DNS {self.dns} ({how})")
+        if self.tap:
+            how = f"host tap device {self.tap}"
+        else:
+            how = "QEMU user networking" + (", restricted" if self.restricted else "")
+        return (f"eth0 {self.address}/{self.prefixlen}, gateway {self.gateway or 'none'}, "
+                f"DNS {self.dns or 'none'} ({how})")
+
+
+def _ipv4(value: str, what: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise UserError(f"bad {what} {value!r}: not an IPv4 address") from None
+
+
+def tap_network(name: str, ip: str | None, gateway: str | None, dns: str | None) -> Network:
+    """--net tap:NAME --ip ADDR/PREFIX [--gateway ADDR] [--dns ADDR]."""
+    if not name or "/" in name or len(name) > 15:
+        raise UserError(f"bad --net tap:{name!r}: not an interface name")
+    if not (SYS_NET / name).exists():
+        raise UserError(f"--net tap:{name}: there is no network device {name!r} on this "
+                        f"host (create it: ip tuntap add dev {name} mode tap)")
+    if ip is None:
+        raise UserError(f"--net tap:{name} needs --ip ADDR/PREFIX for the guest")
+    try:
+        iface = ipaddress.IPv4Interface(ip)
+    except ValueError:
+        raise UserError(f"bad --ip {ip!r} (use e.g. 192.168.100.2/24)") from None
+    if "/" not in ip:
+        raise UserError(f"bad --ip {ip!r}: give the prefix too (e.g. {ip}/24)")
+    gw = _ipv4(gateway, "--gateway") if gateway else None
+    if gw and ipaddress.IPv4Address(gw) not in iface.network:
+        raise UserError(f"--gateway {gw} is not in the guest's subnet {iface.network}")
+    return Network(address=str(iface.ip), prefixlen=iface.network.prefixlen, gateway=gw,
+                   dns=_ipv4(dns, "--dns") if dns else None, tap=name)
 
 
 def kernel_has_networking(image: Path) -> bool:
@@ -113,10 +152,19 @@ def kernel_has_networking(image: Path) -> bool:
     return False
 
 
-def choose(mode: str, has_networking: bool) -> Network | None:
+def choose(mode: str, has_networking: bool, ip: str | None = None,
+           gateway: str | None = None, dns: str | None = None) -> Network | None:
     """The network a run gets for --net MODE, or None for loopback only."""
+    if mode.startswith("tap:"):
+        if not has_networking:
+            raise UserError(f"--net {mode} needs networking, but this image's kernel has "
+                            f"none (the app does not use sockets)")
+        return tap_network(mode[4:], ip, gateway, dns)
     if mode not in MODES:
-        raise UserError(f"bad --net {mode!r} (use {', '.join(MODES)})")
+        raise UserError(f"bad --net {mode!r} (use {', '.join(MODES)}, or tap:NAME)")
+    if ip or gateway or dns:
+        raise UserError("--ip, --gateway and --dns go with --net tap:NAME (user networking "
+                        "has QEMU's addresses)")
     if mode == "none" or (mode == "auto" and not has_networking):
         return None
     if not has_networking:

@@ -40,6 +40,9 @@ class RunOptions:
     net: str = "auto"
     publish: Sequence[netconf.Forward] = ()  # -p: host ports forwarded into the guest
     net_dump: Path | None = None  # --net-dump: a pcap of the network device's frames
+    ip: str | None = None  # --net tap:NAME: the guest's ADDR/PREFIX, gateway and DNS
+    gateway: str | None = None
+    dns: str | None = None
 
 
 def parse_memory(text: str) -> int:
@@ -75,10 +78,14 @@ def run_image(image: Path, opts: RunOptions, stdout: object = None,
     floor = qemu.memory_floor_mib(image)
     if memory < floor:
         raise UserError(f"-m {opts.memory} is too small for this image: it needs at least {floor}M")
-    network = netconf.choose(opts.net, netconf.kernel_has_networking(image))
+    network = netconf.choose(opts.net, netconf.kernel_has_networking(image), opts.ip,
+                             opts.gateway, opts.dns)
     if opts.publish:
         if network is None:
             raise UserError("-p needs a network: not with --net none or an app without sockets")
+        if network.tap:
+            raise UserError(f"-p is for user networking: with --net tap:{network.tap} the "
+                            f"guest's {network.address} is reachable as it is")
         for fwd in opts.publish:
             netconf.check_free(fwd)
         network = dataclasses.replace(network, forwards=tuple(opts.publish))
@@ -173,6 +180,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         net=args.net,
         publish=[netconf.parse_publish(v) for v in args.publish],
         net_dump=Path(args.net_dump) if args.net_dump else None,
+        ip=args.ip,
+        gateway=args.gateway,
+        dns=args.dns,
     )
     target = Path(args.target) if args.target else demo_app()
     with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:
@@ -204,11 +214,15 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
                    help="print every system call, strace-style, on stderr")
     r.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="stop the VM after this long (exit status 124)")
-    r.add_argument("--net", default="auto", choices=list(netconf.MODES),
+    r.add_argument("--net", default="auto", metavar="{auto,user,restricted,none,tap:NAME}",
                    help="the guest's network: user = QEMU's user networking (eth0 10.0.2.15/24, "
                         "gateway 10.0.2.2, DNS 10.0.2.3); restricted = the same, isolated from "
-                        "the outside (QEMU restrict=on); none = loopback only (default: user "
+                        "the outside (QEMU restrict=on); tap:NAME = the host's tap device NAME, "
+                        "with --ip (and --gateway, --dns); none = loopback only (default: user "
                         "when the app uses sockets, else none)")
+    r.add_argument("--ip", metavar="ADDR/PREFIX", help="with --net tap:NAME: eth0's address")
+    r.add_argument("--gateway", metavar="ADDR", help="with --net tap:NAME: the default route")
+    r.add_argument("--dns", metavar="ADDR", help="with --net tap:NAME: the name server")
     r.add_argument("-p", "--publish", action="append", default=[],
                    metavar="[HOSTIP:]HOSTPORT:GUESTPORT[/udp]",
                    help="forward a host TCP (or /udp) port, on 127.0.0.1 unless HOSTIP says, "

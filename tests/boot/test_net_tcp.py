@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import http.server
+import os
 import socket
 import struct
 import subprocess
@@ -230,3 +231,75 @@ def test_refused_and_reset_connections_fail_as_on_linux(boot: Boot) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout == ("blocking ECONNREFUSED\nnonblocking EINPROGRESS\nthen ECONNREFUSED\n"
                         "peer 10.0.2.2 me 10.0.2.15\nread ECONNRESET\nafter b''\n")
+
+
+TAP, HOST_IP, GUEST_IP = "upytap0", "192.168.77.1", "192.168.77.2"
+
+
+@pytest.fixture
+def tap_device() -> Iterator[str]:
+    """A tap device of our own on the host, 192.168.77.1/24 (needs root)."""
+    if os.geteuid() != 0:
+        pytest.skip("creating a tap device needs root")
+    subprocess.run(["ip", "link", "del", TAP], capture_output=True)
+    for cmd in (["ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
+                ["ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP],
+                ["ip", "link", "set", TAP, "up"]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"cannot set up a tap device ({' '.join(cmd)}: {r.stderr.strip()})")
+    try:
+        yield TAP
+    finally:
+        subprocess.run(["ip", "link", "del", TAP], capture_output=True)
+
+
+def test_over_a_tap_device_the_peer_is_the_hosts_own_tcp(tap_device: str,
+                                                          tmp_path: Path) -> None:
+    """The guest serves on its own address; the host's Linux TCP fetches from it, and
+    the guest then sends 50 MB to a listener on the host, checked with SHA-256."""
+    listener = socket.socket()
+    listener.bind((HOST_IP, 0))
+    listener.listen(1)
+    result: dict[str, str] = {}
+    app = tmp_path / "tap_app.py"
+    app.write_text(f"""
+import hashlib, socket
+srv = socket.create_server(("0.0.0.0", 8000))
+print("serving", flush=True)
+conn, peer = srv.accept()
+request = conn.recv(100)
+conn.sendall(b"guest saw " + request + b" from " + peer[0].encode())
+conn.close()
+s = socket.create_connection(("{HOST_IP}", {listener.getsockname()[1]}), timeout=60)
+h = hashlib.sha256()
+block = bytes(range(256)) * 256
+for _ in range(50 * 16):
+    s.sendall(block)
+    h.update(block)
+s.shutdown(socket.SHUT_WR)
+assert s.recv(1) == b"k"
+print(h.hexdigest(), flush=True)
+""")
+    proc = subprocess.Popen([sys.executable, "-m", "unipython", "run", "--timeout",
+                             str(BOOT_TIMEOUT), "--net", f"tap:{tap_device}", "--ip",
+                             f"{GUEST_IP}/24", "--gateway", HOST_IP, str(app)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline() == "serving\n"
+        with socket.create_connection((GUEST_IP, 8000), timeout=60) as c:
+            c.sendall(b"hello")
+            reply = b""
+            while data := c.recv(100):
+                reply += data
+        assert reply == f"guest saw hello from {HOST_IP}".encode()
+        _host_peer(listener, False, result)
+        out, err = proc.communicate(timeout=BOOT_TIMEOUT)
+        assert proc.returncode == 0, err
+        assert out == result["sha"] + "\n"
+    finally:
+        listener.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

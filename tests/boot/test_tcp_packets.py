@@ -1,0 +1,166 @@
+"""Packet-level conformance of the guest's TCP, in the style of gVisor's packetimpact:
+the test is a peer of its own on a tap device it creates (an address the host kernel
+does not own, whose ARP it answers itself), sends crafted segments with scapy and
+checks each answer against RFC 9293 and Linux: RST for a closed port, the SYN-ACK's
+options, a retransmitted SYN, an out-of-window segment, data and FIN. Needs root."""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.boot.conftest import BOOT_TIMEOUT, REPO
+
+scapy = pytest.importorskip("scapy.all")
+from scapy.all import ARP, IP, TCP, Ether  # noqa: E402
+
+TAP, HOST_IP, GUEST_IP, PEER_IP = "upytap1", "192.168.78.1", "192.168.78.2", "192.168.78.3"
+GUEST_MAC, PEER_MAC = "52:54:00:12:34:56", "02:00:00:00:00:03"
+ETH_P_ALL = 3
+
+
+class Peer:
+    """Frames in and out of the tap, as the address PEER_IP."""
+
+    def __init__(self, ifname: str) -> None:
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        self.sock.bind((ifname, 0))
+
+    def send(self, segment: TCP) -> None:
+        frame = Ether(src=PEER_MAC, dst=GUEST_MAC) / IP(src=PEER_IP, dst=GUEST_IP) / segment
+        self.sock.send(bytes(frame))
+
+    def expect(self, timeout: float = 10.0) -> TCP:
+        """The next TCP segment the guest sends to PEER_IP (answering ARP meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if not ready:
+                break
+            frame = Ether(self.sock.recv(65536))
+            if ARP in frame and frame[ARP].op == 1 and frame[ARP].pdst == PEER_IP:
+                reply = Ether(src=PEER_MAC, dst=frame.src) / ARP(
+                    op=2, hwsrc=PEER_MAC, psrc=PEER_IP, hwdst=frame.src, pdst=frame[ARP].psrc)
+                self.sock.send(bytes(reply))
+            elif IP in frame and frame[IP].dst == PEER_IP and TCP in frame:
+                return frame[TCP]
+        raise AssertionError("the guest sent no segment")
+
+    def quiet(self, seconds: float) -> list[TCP]:
+        got = []
+        try:
+            while True:
+                got.append(self.expect(seconds))
+        except AssertionError:
+            return got
+
+
+@pytest.fixture
+def peer() -> Iterator[Peer]:
+    if os.geteuid() != 0:
+        pytest.skip("a tap device and raw frames need root")
+    subprocess.run(["ip", "link", "del", TAP], capture_output=True)
+    for cmd in (["ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
+                ["ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP],
+                ["ip", "link", "set", TAP, "up"]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"cannot set up a tap device ({' '.join(cmd)}: {r.stderr.strip()})")
+    p = Peer(TAP)
+    try:
+        yield p
+    finally:
+        p.sock.close()
+        subprocess.run(["ip", "link", "del", TAP], capture_output=True)
+
+
+APP = """
+import socket
+srv = socket.create_server(("0.0.0.0", 8000))
+print("serving", flush=True)
+conn, peer = srv.accept()
+data = b""
+while chunk := conn.recv(100):
+    data += chunk
+print("got", data, "from", peer[0], flush=True)
+conn.close()
+"""
+
+
+def opts(seg: TCP) -> dict[str, object]:
+    return {name: value for name, value in seg.options}
+
+
+def test_segments_get_the_answers_rfc_9293_and_linux_give(peer: Peer, tmp_path: Path) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(APP)
+    proc = subprocess.Popen([sys.executable, "-m", "unipython", "run", "--timeout",
+                             str(BOOT_TIMEOUT), "--net", f"tap:{TAP}", "--ip",
+                             f"{GUEST_IP}/24", str(app)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline() == "serving\n"
+        # A SYN to a closed port: RST|ACK acknowledging it, seq 0 (RFC 9293 3.10.7.1).
+        peer.send(TCP(sport=5000, dport=9, flags="S", seq=1000))
+        rst = peer.expect()
+        assert (str(rst.flags), rst.seq, rst.ack) == ("RA", 0, 1001)
+
+        # The handshake: the SYN-ACK's options answer ours.
+        syn = TCP(sport=5001, dport=8000, flags="S", seq=5000, window=65535,
+                  options=[("MSS", 1400), ("WScale", 2), ("SAckOK", b""),
+                           ("Timestamp", (111, 0))])
+        peer.send(syn)
+        synack = peer.expect()
+        o = opts(synack)
+        assert str(synack.flags) == "SA" and synack.ack == 5001
+        assert o["MSS"] == 1460 and o["WScale"] == 7 and "SAckOK" not in o
+        assert o["Timestamp"][1] == 111  # type: ignore[index]
+        # The same SYN again (our SYN-ACK was lost): the same SYN-ACK again.
+        peer.send(syn)
+        again = peer.expect()
+        assert (str(again.flags), again.seq, again.ack) == ("SA", synack.seq, 5001)
+
+        isn = synack.seq
+        ts = ("Timestamp", (112, o["Timestamp"][0]))  # type: ignore[index]
+        peer.send(TCP(sport=5001, dport=8000, flags="A", seq=5001, ack=isn + 1, window=1000,
+                      options=[ts]))
+        peer.send(TCP(sport=5001, dport=8000, flags="PA", seq=5001, ack=isn + 1, window=1000,
+                      options=[ts]) / b"hello")
+        ack = peer.expect()  # within the 40 ms delayed-ACK timer
+        assert "A" in str(ack.flags) and ack.ack == 5006
+        # Far outside the window: not taken, answered by an ACK of what is expected.
+        peer.send(TCP(sport=5001, dport=8000, flags="PA", seq=5006 + 10_000_000, ack=isn + 1,
+                      window=1000, options=[ts]) / b"junk")
+        dup = peer.expect()
+        assert dup.ack == 5006 and len(dup.payload) == 0
+        # A RST whose sequence is in the window but not exact: a challenge ACK
+        # (RFC 5961 3.2), and the connection lives on.
+        peer.send(TCP(sport=5001, dport=8000, flags="R", seq=5010, window=0))
+        challenge = peer.expect()
+        assert str(challenge.flags) == "A" and challenge.ack == 5006
+        # FIN: acknowledged; the app reads EOF and closes, so the guest's FIN follows.
+        peer.send(TCP(sport=5001, dport=8000, flags="FA", seq=5006, ack=isn + 1, window=1000,
+                      options=[ts]))
+        segments = [peer.expect()]
+        while not any("F" in str(s.flags) for s in segments):
+            segments.append(peer.expect())
+        assert all(s.ack == 5007 for s in segments)
+        fin = next(s for s in segments if "F" in str(s.flags))
+        peer.send(TCP(sport=5001, dport=8000, flags="A", seq=5007, ack=fin.seq + 1,
+                      window=1000, options=[ts]))
+        out, err = proc.communicate(timeout=BOOT_TIMEOUT)
+        assert proc.returncode == 0, err
+        assert out == f"got b'hello' from {PEER_IP}\n"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

@@ -25,13 +25,13 @@ def parse_env(items: Sequence[str]) -> dict[str, str]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from unipython.builder import build
+    from unipython.builder.build import check_app_file
     from unipython.builder.inspect import format_size
     from unipython.buildopts import content_options
     from unipython.kernel import find_kernel
 
     app = Path(args.app)
-    if not app.is_file():
-        raise UserError(f"app file not found: {app}")
+    check_app_file(app)
     output = Path(args.output) if args.output else Path.cwd() / f"{app.stem}.img"
     env = parse_env(args.env)
     kernel = Path(args.kernel) if args.kernel else find_kernel()
@@ -59,9 +59,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from unipython.builder import inspect_image, print_image_info
-
     from unipython import netconf
+    from unipython.builder import inspect_image, print_image_info
 
     image = Path(args.image)
     print_image_info(inspect_image(image))

@@ -17,7 +17,7 @@ from typing import Any
 from unipython import abi, netconf
 from unipython.builder.image import Image
 from unipython.cmdline import format_tokens
-from unipython.errors import UserError
+from unipython.errors import UserError, printable
 from unipython.symbolize import Symbolizer
 from unipython.vmm import qemu
 
@@ -146,11 +146,13 @@ def demo_app() -> Path:
 
 def build_for_run(app: Path, workdir: Path, content: Mapping[str, Any]) -> Path:
     from unipython.builder import build
+    from unipython.builder.build import check_app_file
     from unipython.kernel import find_kernel
 
-    if not app.is_file():
-        raise UserError(f"app file not found: {app}")
-    output = workdir / f"{app.stem}.img"
+    check_app_file(app)
+    # A name of our own: one made from the app's could be too long for the file
+    # system once ".img" is added (ENAMETOOLONG), or not UTF-8.
+    output = workdir / "app.img"
     result = build(app, output, find_kernel(), **content)
     for warning in result.warnings:
         print(f"unipython: warning: {warning}", file=sys.stderr)
@@ -186,10 +188,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     target = Path(args.target) if args.target else demo_app()
     with tempfile.TemporaryDirectory(prefix="unipython-run-") as tmp:
+        if target.is_dir():
+            raise UserError(f"{printable(target)}: is a directory; give an app (APP.py) "
+                            "or an image")
         if target.suffix == ".py":
             image = build_for_run(target, Path(tmp), content_options(args))
-        elif not target.is_file():
-            raise UserError(f"no such file: {target}")
+        elif not target.exists():
+            raise UserError(f"no such file: {printable(target)}")
         elif given(args):
             raise UserError(f"{', '.join(given(args))} only apply when building an app "
                             f"(a .py file), not to an image: {target}")

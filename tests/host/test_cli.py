@@ -64,7 +64,7 @@ def test_inspecting_a_non_image_is_a_user_error(
 ) -> None:
     assert main(["inspect", str(fake_kernel)]) == 2
     assert capsys.readouterr().err == (
-        "unipython: error: not a unipython image: no root file system\n"
+        f"unipython: error: {fake_kernel}: not a unipython image: no root file system\n"
     )
 
 

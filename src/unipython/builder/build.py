@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from unipython.builder.rootfs import align_up
 from unipython.builder.stdlib_data import add_stdlib_data, check_exclude_data
 from unipython.builder.trees import add_tree
 from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
-from unipython.errors import UserError
+from unipython.errors import UserError, is_utf8, printable
 from unipython.kernel import nonet_variant
 
 DEFAULT_PYTHON = Path("/usr/bin/python3.11")
@@ -69,6 +70,39 @@ def check_env(env: Mapping[str, str]) -> dict[str, str]:
         except ValueError:
             raise UserError(f"bad environment variable name: {key!r}") from None
     return dict(env)
+
+
+def check_app_file(app: Path) -> None:
+    """A one-line error unless ``app`` is a regular file whose name an image can hold
+    (its path in the image goes on the kernel command line, which is UTF-8)."""
+    try:
+        st = app.stat()
+    except FileNotFoundError:
+        raise UserError(f"app file not found: {printable(app)}") from None
+    except OSError as exc:  # ENAMETOOLONG, ENOTDIR, EACCES, ELOOP
+        raise UserError(f"{printable(app)}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UserError(f"{printable(app)}: is a directory, not an app file "
+                        "(give the app's main script)")
+    if not stat.S_ISREG(st.st_mode):
+        raise UserError(f"{printable(app)}: not a regular file")
+    if not is_utf8(app.name):
+        raise UserError(f"{printable(app)}: the file name is not UTF-8 (an image holds "
+                        "UTF-8 names only); rename it")
+
+
+def check_output(output: Path) -> None:
+    """A one-line error for an output path that cannot be written, before the long part
+    (a directory, or a name too long for the file system, such as APP.img for an app
+    whose name is near the limit)."""
+    try:
+        st = output.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UserError(f"{printable(output)}: cannot write it: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UserError(f"output is a directory: {printable(output)}")
 
 
 def read_kernel(kernel: Path) -> bytes:
@@ -143,8 +177,7 @@ def plan_app(
     short description of each step. Raises UserError for the user's mistakes.
     """
     say = progress or (lambda _step: None)
-    if not app.is_file():
-        raise UserError(f"app file not found: {app}")
+    check_app_file(app)
     left_out_data = check_exclude_data(exclude_data)
     extra = check_extra_paths(extra_paths)
     extra_dirs = [(path, f"{EXTRA_PATH_DIR}/{i}") for i, path in enumerate(extra)]
@@ -253,10 +286,8 @@ def build(
     description of each step. Raises UserError for the user's mistakes.
     """
     say = progress or (lambda _step: None)
-    if not app.is_file():
-        raise UserError(f"app file not found: {app}")
-    if output.is_dir():
-        raise UserError(f"output is a directory: {output}")
+    check_app_file(app)
+    check_output(output)
     read_kernel(kernel)  # a clear error for a bad kernel before the long part
     planned = plan_app(app, python=python, env=env, include_modules=include_modules,
                        extra_paths=extra_paths, add=add, include_stdlib=include_stdlib,

@@ -16,13 +16,14 @@ looks for it.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from unipython.builder.rootfs import PAGE, RootFS, align_up
-from unipython.errors import UserError
+from unipython.errors import UserError, printable
 
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 PHDR = struct.Struct("<IIQQQQQQ")
@@ -30,6 +31,12 @@ EM_X86_64 = 62
 PT_LOAD = 1
 PF_R = 4
 KERNEL_BASE = 0xFFFFFFFF80000000
+# QEMU loads an image whole into guest RAM at its physical addresses, below 4 GiB
+# (the PVH entry runs in 32-bit mode): no bootable image is larger, and reading a
+# larger file (a disk, by mistake) would only fill the host's memory.
+MAX_IMAGE_SIZE = 4 << 30
+FILE_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFCHR:
+              "a character device", stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
 
 
 @dataclass
@@ -178,13 +185,14 @@ class Image:
 
     @classmethod
     def open(cls, path: Path) -> Image:
+        """Reads and validates the image at ``path``; UserError (naming the file) for
+        anything that is not one: no file, a FIFO or device (which would block or
+        never end), a file too large, not ELF, truncated, or without a root fs."""
+        data = read_image_file(path)
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise UserError(f"image not found: {path}") from None
-        except IsADirectoryError:
-            raise UserError(f"not a unipython image: {path} is a directory") from None
-        return cls.from_bytes(path, data)
+            return cls.from_bytes(path, data)
+        except UserError as exc:
+            raise UserError(f"{printable(path)}: {exc}") from None
 
     @classmethod
     def from_bytes(cls, path: Path, data: bytes) -> Image:
@@ -203,13 +211,49 @@ class Image:
         return cls(path, data, phdr, RootFS.open(region))
 
 
+def read_image_file(path: Path) -> bytes:
+    """The bytes of ``path``, if it can be an image: a regular file, at most
+    MAX_IMAGE_SIZE bytes, starting as an ELF file does (checked before the rest is read)."""
+    name = printable(path)
+    try:
+        # O_NONBLOCK: opening a FIFO waits for a writer otherwise.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise UserError(f"image not found: {name}") from None
+    except OSError as exc:
+        raise UserError(f"{name}: cannot read it: {exc.strerror}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        kind = FILE_KINDS.get(stat.S_IFMT(st.st_mode), "no regular file")
+        raise UserError(f"{name}: is {kind}, not an image")
+    if st.st_size > MAX_IMAGE_SIZE:
+        os.close(fd)
+        raise UserError(f"{name}: {st.st_size} bytes, larger than any image can be "
+                        f"({MAX_IMAGE_SIZE >> 30} GiB): not an image")
+    with os.fdopen(fd, "rb") as f:
+        try:
+            head = f.read(EHDR.size)
+            parse_elf_header(head, "not a unipython image")
+            return head + f.read(MAX_IMAGE_SIZE + 1 - len(head))
+        except OSError as exc:
+            raise UserError(f"{name}: cannot read it: {exc.strerror}") from None
+        except UserError as exc:
+            raise UserError(f"{name}: {exc}") from None
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same directory and a
-    rename, so readers see the old file or the new one, never half of one."""
+    rename, so readers see the old file or the new one, never half of one. The
+    temporary name is short whatever ``path``'s is: a name that is itself near the
+    file system's limit (255 bytes) must not fail for the temporary one."""
     directory = path.parent
     if not directory.is_dir():
-        raise UserError(f"output directory does not exist: {directory}")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        raise UserError(f"output directory does not exist: {printable(directory)}")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".unipython-", suffix=".tmp")
+    except OSError as exc:
+        raise UserError(f"{printable(path)}: cannot write it: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -219,6 +263,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{printable(path)}: cannot write it: {exc.strerror}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

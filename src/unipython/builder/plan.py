@@ -22,7 +22,7 @@ from pathlib import Path
 from unipython.builder.hostfs import resolve
 from unipython.builder.manifest import MANIFEST_PATH, FileEntry, Kind, dump_manifest
 from unipython.builder.rootfs import RootFSWriter
-from unipython.errors import UserError
+from unipython.errors import UserError, is_utf8, printable
 
 
 @dataclass
@@ -84,6 +84,7 @@ class Plan:
             return self.epoch
 
     def _put(self, path: str, item: Planned) -> None:
+        _check_utf8(path, item)
         old = self.entries.get(path)
         if old is None:
             self.entries[path] = item
@@ -146,7 +147,8 @@ class Plan:
             if item.kind == "symlink":
                 assert item.data is not None
                 target = item.data.decode("utf-8", "surrogateescape")
-            out.append(FileEntry(path, item.kind, item.size(), item.reason, target))
+            # A reason may name a host path that is not UTF-8 (--add DIR:GUEST).
+            out.append(FileEntry(path, item.kind, item.size(), printable(item.reason), target))
         return out
 
     def write(self) -> tuple[bytes, list[FileEntry]]:
@@ -170,3 +172,19 @@ class Plan:
                 data = item.data if item.data is not None else item.host.read_bytes()  # type: ignore[union-attr]
                 writer.add_file(path, data, perm=item.perm, mtime=item.mtime)
         return writer.to_bytes(), entries
+
+
+def _check_utf8(path: str, item: Planned) -> None:
+    """Names in an image are UTF-8: the manifest is JSON, and the kernel command line
+    and the app's view of its files are text. A host name that is not (b'\\xff.dat',
+    kept by Python as a lone surrogate) is refused, naming the host file."""
+    if not is_utf8(path):
+        where = f" ({printable(item.reason)})" if item.host is None else ""
+        raise UserError(f"{printable(item.host or path)}: the file name is not UTF-8 "
+                        f"(an image holds UTF-8 names only){where}; rename it")
+    if item.kind == "symlink" and item.data is not None:
+        try:
+            item.data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError(f"{printable(path)}: the symlink's target is not UTF-8 (an "
+                            f"image holds UTF-8 names only) ({printable(item.reason)})") from None

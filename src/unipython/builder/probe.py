@@ -155,10 +155,7 @@ class Target:
                 "left_out_dirs": sorted(left_out_dirs or []),
             },
         )
-        if "syntax_error" in raw:
-            err = raw["syntax_error"]
-            raise UserError(f"syntax error in {err['filename']}, line {err['lineno']}:\n"
-                            f"{err['text']}")
+        check_compiled(raw)
         return Closure(
             modules=[
                 FoundModule(
@@ -186,4 +183,18 @@ class Target:
                 {"source": str(j.source), "cfile": str(j.cfile), "dfile": j.dfile} for j in jobs
             ]
         }
-        self._probe("compile", request)
+        check_compiled(self._probe("compile", request))
+
+
+def check_compiled(raw: dict[str, Any]) -> None:
+    """Raises UserError for a source file the probe could not compile."""
+    if "syntax_error" in raw:
+        err = raw["syntax_error"]
+        if err.get("null_byte"):
+            raise UserError(f"{err['filename']}: line {err['lineno']} contains a NUL byte "
+                            "(Python source code cannot contain null bytes)")
+        raise UserError(f"syntax error in {err['filename']}, line {err['lineno']}:\n"
+                        f"{err['text']}")
+    if "compile_error" in raw:
+        err = raw["compile_error"]
+        raise UserError(f"{err['filename']}: does not compile: {err['text']}")

@@ -44,10 +44,26 @@ def info(request):
     }
 
 
+class NullByte(SyntaxError):
+    """A source file with a NUL byte, which CPython refuses to compile ("source code
+    string cannot contain null bytes"): a ValueError from ast.parse in 3.11, which
+    ModuleFinder would let escape as a traceback, and a SyntaxError from 3.12."""
+
+
+def check_no_null_byte(source, pathname):
+    """Raises NullByte for the first NUL in ``source`` (bytes), with its line."""
+    at = source.find(b"\0")
+    if at >= 0:
+        line_start = source.rfind(b"\n", 0, at) + 1
+        raise NullByte("source code string cannot contain null bytes",
+                       (pathname, source.count(b"\n", 0, at) + 1, at - line_start + 1, None))
+
+
 def syntax_error_record(exc):
     return {
         "filename": exc.filename,
         "lineno": exc.lineno,
+        "null_byte": isinstance(exc, NullByte),
         "text": "".join(traceback.format_exception_only(type(exc), exc)).rstrip("\n"),
     }
 
@@ -196,7 +212,9 @@ class Finder(modulefinder.ModuleFinder):
         """ModuleFinder.load_module for source files, minus dead imports: those under
         ``if __name__ == "__main__":`` in an imported module (that code runs only when
         the file is a script) and under ``if TYPE_CHECKING:`` (never runs)."""
-        tree = ast.parse(fp.read(), pathname)
+        source = fp.read()
+        check_no_null_byte(source, pathname)
+        tree = ast.parse(source, pathname)
         DeadBlocks(is_main=fqname == "__main__").visit(tree)
         code = compile(tree, pathname, "exec")
         module = self.add_module(fqname)
@@ -428,15 +446,30 @@ def lazy_attribute(finder, name):
 
 
 def compile_all(request):
+    """Compiles each job; the first source that does not compile (a file of a package
+    that goes in whole, which the closure does not scan) is reported, not raised."""
     for job in request["jobs"]:
-        py_compile.compile(
-            job["source"],
-            cfile=job["cfile"],
-            dfile=job["dfile"],
-            doraise=True,
-            optimize=0,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-        )
+        try:
+            with open(job["source"], "rb") as f:
+                check_no_null_byte(f.read(), job["source"])
+            py_compile.compile(
+                job["source"],
+                cfile=job["cfile"],
+                dfile=job["dfile"],
+                doraise=True,
+                optimize=0,
+                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+            )
+        except SyntaxError as exc:
+            return {"syntax_error": syntax_error_record(exc)}
+        except py_compile.PyCompileError as exc:
+            value = exc.exc_value
+            if isinstance(value, SyntaxError):
+                record = syntax_error_record(value)
+                record["filename"] = job["source"]  # not dfile, its path in the image
+                return {"syntax_error": record}
+            return {"compile_error": {"filename": job["source"],
+                                      "text": f"{exc.exc_type_name}: {value}"}}
     return {"compiled": len(request["jobs"])}
 
 

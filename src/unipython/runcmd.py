@@ -109,6 +109,10 @@ def _same_file(a: int, b: int) -> bool:
 
 def report(result: qemu.VMResult, image: Path) -> int:
     """Explains an abnormal end on stderr; returns the exit status for the command."""
+    if result.bad_record is not None:
+        print(f"unipython: error: the guest sent a malformed control record "
+              f"({result.bad_record!r}); stopped trusting its report", file=sys.stderr)
+        return abi.STATUS_VM_ERROR
     if result.timed_out:
         print("unipython: error: the VM did not finish before --timeout; stopped it",
               file=sys.stderr)

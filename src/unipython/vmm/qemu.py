@@ -68,6 +68,9 @@ class VMResult:
     timed_out: bool = False
     qemu_stderr: str = ""
     accel: str = ""
+    # A control record the guest sent that means nothing (a hostile or broken guest):
+    # the run ends as a VM error naming it, not as a traceback of the runner.
+    bad_record: str | None = None
 
 
 def find_qemu() -> str:
@@ -138,6 +141,7 @@ class ControlReader(threading.Thread):
         # one frame is sent whole before another starts.
         self.send_lock = threading.Lock()
         self.signalled = False
+        self.input_started = False  # one stdin thread per run, however many "input" records
         self.records: list[tuple[str, str]] = []
         self.stop = threading.Event()
 
@@ -185,6 +189,9 @@ class ControlReader(threading.Thread):
     def _record(self, line: str) -> None:
         key, _, rest = line.rstrip("\r").partition(" ")
         if key == "input" and self.stdin is not None:
+            if self.input_started:
+                return
+            self.input_started = True
             threading.Thread(target=send_input, args=(self.stdin, self.send_frame),
                              daemon=True).start()
         elif key == "trace":
@@ -355,20 +362,36 @@ def _result(status: int, records: Sequence[tuple[str, str]], stderr: str, timed_
             accel: str) -> VMResult:
     r = VMResult(qemu_status=status, qemu_stderr=stderr, timed_out=timed_out, accel=accel)
     for key, rest in records:
-        if key == "exit":
-            r.exit_status = int(rest)
-        elif key == "killed":
-            r.killed_by = int(rest)
-        elif key == "deadlock":
-            r.deadlock = True
-        elif key == "panic":
-            r.panic = rest
-        elif key == "frame":
-            r.frames.append(int(rest, 16))
-        elif key == "stat":
-            name, _, value = rest.partition(" ")
-            r.stats[name] = int(value) if value.isdigit() else value
+        try:
+            _apply(r, key, rest)
+        except ValueError:
+            if r.bad_record is None:
+                r.bad_record = f"{key} {rest}"[:200]
     return r
+
+
+def _apply(r: VMResult, key: str, rest: str) -> None:
+    """Takes one control record into ``r``; ValueError for a malformed one."""
+    if key == "exit":
+        r.exit_status = _number(rest, 0, 255)
+    elif key == "killed":
+        r.killed_by = _number(rest, 1, 64)
+    elif key == "deadlock":
+        r.deadlock = True
+    elif key == "panic":
+        r.panic = rest
+    elif key == "frame":
+        r.frames.append(int(rest, 16))
+    elif key == "stat":
+        name, _, value = rest.partition(" ")
+        r.stats[name] = _number(value, 0, 1 << 64)
+
+
+def _number(text: str, low: int, high: int) -> int:
+    """A decimal number from the guest within [low, high]; ValueError otherwise."""
+    if not text.isdigit() or not low <= int(text) <= high:  # isdigit: no sign, no spaces
+        raise ValueError(text)
+    return int(text)
 
 
 def memory_floor_mib(image: Path) -> int:

@@ -76,7 +76,7 @@ void ipv4_build(uint8_t *p, const struct ipv4_hdr *h)
 	put16(p + 10, inet_csum_fold(inet_csum_add(0, p, IPV4_HLEN)));
 }
 
-static uint32_t pseudo_sum(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, size_t len)
+uint32_t inet_pseudo_sum(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, size_t len)
 {
 	uint8_t ph[12];
 	memcpy(ph, src, 4);
@@ -98,7 +98,7 @@ int udp_parse(const uint8_t *p, size_t len, const uint8_t src[4], const uint8_t 
 	if (h->len < UDP_HLEN || h->len > len)
 		return -1;
 	if (get16(p + 6) != 0 &&
-	    inet_csum_fold(inet_csum_add(pseudo_sum(src, dst, IPV4_PROTO_UDP, h->len), p, h->len)) != 0)
+	    inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_UDP, h->len), p, h->len)) != 0)
 		return -1;
 	return 0;
 }
@@ -111,7 +111,7 @@ void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len,
 	put16(p + 2, dport);
 	put16(p + 4, (uint16_t)len);
 	put16(p + 6, 0);
-	uint16_t c = inet_csum_fold(inet_csum_add(pseudo_sum(src, dst, IPV4_PROTO_UDP, len), p, len));
+	uint16_t c = inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_UDP, len), p, len));
 	put16(p + 6, c ? c : 0xffff); /* 0 would mean "no checksum" */
 }
 

@@ -26,6 +26,9 @@
 
 /* The one's-complement sum of len bytes added to sum (not folded). */
 uint32_t inet_csum_add(uint32_t sum, const void *data, size_t len);
+/* The sum of the IPv4 pseudo header (RFC 768, RFC 9293 3.1) of a UDP or
+ * TCP segment of len bytes, to add the segment to. */
+uint32_t inet_pseudo_sum(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, size_t len);
 /* Folds a sum to 16 bits and complements it: the checksum to store. */
 uint16_t inet_csum_fold(uint32_t sum);
 

@@ -628,11 +628,10 @@ static int64_t send_remote(struct lsock *u, const struct kmsg *m, size_t total,
 	return rc < 0 ? rc : (int64_t)total;
 }
 
-int lsock_deliver(struct lsock *to, const void *data, size_t n, const struct local_addr *from,
-		  const struct local_meta *meta)
+/* A queued copy of n bytes that came from a network device. */
+static int append_copy(struct lsock *to, const void *data, size_t n,
+		       const struct local_addr *from, const struct local_meta *meta)
 {
-	if (to->rx_bytes && to->rx_bytes + n > to->rcvbuf)
-		return -ENOBUFS; /* UDP drops what finds no room */
 	struct local_msg *msg = kmalloc(sizeof(*msg) + n);
 	if (!msg)
 		return -ENOMEM;
@@ -649,22 +648,19 @@ int lsock_deliver(struct lsock *to, const void *data, size_t n, const struct loc
 	return 0;
 }
 
+int lsock_deliver(struct lsock *to, const void *data, size_t n, const struct local_addr *from,
+		  const struct local_meta *meta)
+{
+	if (to->rx_bytes && to->rx_bytes + n > to->rcvbuf)
+		return -ENOBUFS; /* UDP drops what finds no room */
+	return append_copy(to, data, n, from, meta);
+}
+
 int lsock_append_bytes(struct lsock *to, const void *data, size_t n)
 {
-	struct local_msg *msg = kmalloc(sizeof(*msg) + n);
-	if (!msg)
-		return -ENOMEM;
-	memcpy(msg->data, data, n);
-	msg->next = NULL;
-	msg->mark = false;
-	msg->len = n;
-	msg->off = 0;
-	msg->fds = NULL;
-	msg->nfds = 0;
-	msg->from.len = 0;
-	msg->meta = (struct local_meta){ 0, 0 };
-	lsock_append(to, msg, n);
-	return 0;
+	static const struct local_addr nobody;
+	static const struct local_meta none;
+	return append_copy(to, data, n, &nobody, &none);
 }
 
 void lsock_backlog_add(struct lsock *listener, struct lsock *c)

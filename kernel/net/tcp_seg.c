@@ -32,17 +32,6 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-static uint32_t pseudo_sum(const uint8_t src[4], const uint8_t dst[4], size_t len)
-{
-	uint8_t ph[12];
-	memcpy(ph, src, 4);
-	memcpy(ph + 4, dst, 4);
-	ph[8] = 0;
-	ph[9] = IPV4_PROTO_TCP;
-	put16(ph + 10, (uint16_t)len);
-	return inet_csum_add(0, ph, sizeof(ph));
-}
-
 /* The options between p and end; each must lie inside. */
 static bool parse_options(const uint8_t *p, const uint8_t *end, struct tcp_hdr *h)
 {
@@ -83,7 +72,7 @@ enum tcp_drop tcp_parse(const uint8_t *p, size_t len, const uint8_t src[4], cons
 		return TCP_BAD_OFFSET;
 	if (hlen > len)
 		return TCP_TRUNCATED;
-	if (inet_csum_fold(inet_csum_add(pseudo_sum(src, dst, len), p, len)) != 0)
+	if (inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_TCP, len), p, len)) != 0)
 		return TCP_BAD_CHECKSUM;
 	memset(h, 0, sizeof(*h));
 	h->sport = get16(p);
@@ -155,7 +144,7 @@ void tcp_build(uint8_t *p, const struct tcp_hdr *h, size_t payload_len, const ui
 		put32(o + 8, h->ts_ecr);
 	}
 	size_t len = hlen + payload_len;
-	put16(p + 16, inet_csum_fold(inet_csum_add(pseudo_sum(src, dst, len), p, len)));
+	put16(p + 16, inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_TCP, len), p, len)));
 }
 
 bool tcp_reset_for(const struct tcp_hdr *in, size_t payload_len, struct tcp_hdr *out)

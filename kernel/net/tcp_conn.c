@@ -469,9 +469,14 @@ static bool acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t seglen)
 static void on_ack_advance(struct tcp_conn *c, const struct tcp_hdr *h, uint64_t now)
 {
 	uint32_t acked = h->ack - c->snd_una;
-	if (h->has_ts && c->ts_ok && h->ts_ecr)
-		rtt_sample(c, (uint64_t)(uint32_t)(ts_now(now) - h->ts_ecr) * 1000000);
-	else if (c->rtt_timing && seq_gt(h->ack, c->rtt_seq)) {
+	/* After a loss the echoed timestamp can be an old segment's, the one
+	 * at the hole's edge: such a sample would blow the RTO up to minutes,
+	 * so none is taken while recovering (Karn's rule, kept for timestamps). */
+	bool recovering = c->retries || c->in_recovery;
+	if (h->has_ts && c->ts_ok && h->ts_ecr) {
+		if (!recovering)
+			rtt_sample(c, (uint64_t)(uint32_t)(ts_now(now) - h->ts_ecr) * 1000000);
+	} else if (c->rtt_timing && seq_gt(h->ack, c->rtt_seq)) {
 		c->rtt_timing = false;
 		rtt_sample(c, now - c->rtt_start);
 	}

@@ -36,6 +36,7 @@
  *   killed SIGNO                the app died of a fatal signal
  *   deadlock                    every app thread waits for what cannot happen
  *   panic REASON...             a kernel panic
+ *   bad-image REASON...         the image is damaged (its boot config); no frames
  *   frame ADDR                  one backtrace frame (hex), innermost first
  *   stat NAME VALUE             a boot/run statistic (decimal)
  *   input ready                 the kernel takes input frames from now on

@@ -15,6 +15,10 @@ struct boot_info {
 	struct ram_region ram[BOOT_MAX_REGIONS];
 	unsigned ram_count;
 	char cmdline[BOOT_CMDLINE_MAX];
+	/* The first boot module (QEMU's -initrd): the image copied into RAM for
+	 * --rootfs=ram. Empty (start == end) when there is none. Its frames are
+	 * never handed out. */
+	struct ram_region initrd;
 	uint64_t boot_tsc; /* TSC at the first instruction */
 };
 

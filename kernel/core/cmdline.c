@@ -97,23 +97,30 @@ int boot_config_parse(struct boot_config *cfg, const char *text, size_t len, con
 			*why = "a malformed %-escape";
 			return -1;
 		}
+		/* A later exec= or cwd= replaces an earlier one (the command
+		 * line's the image's); a value the config does not keep is freed. */
 		if (key_is(tok, key_len, "exec")) {
+			kfree(cfg->exec);
 			cfg->exec = value;
 		} else if (key_is(tok, key_len, "cwd")) {
+			kfree(cfg->cwd);
 			cfg->cwd = value;
 		} else if (key_is(tok, key_len, "arg")) {
 			if (cfg->argc == BOOT_MAX_ARGS) {
+				kfree(value);
 				*why = "too many arguments";
 				return -1;
 			}
 			cfg->argv[cfg->argc++] = value;
 		} else if (key_is(tok, key_len, "env")) {
 			if (!strchr(value, '=') || !set_env(cfg, value)) {
+				kfree(value);
 				*why = "a bad or excess env= entry";
 				return -1;
 			}
 		} else if (key_is(tok, key_len, "writable")) {
 			if (cfg->nwritable == BOOT_MAX_WRITABLE || value[0] != '/') {
+				kfree(value);
 				*why = "a relative or excess writable= entry";
 				return -1;
 			}
@@ -123,6 +130,9 @@ int boot_config_parse(struct boot_config *cfg, const char *text, size_t len, con
 			kfree(value);
 		} else if (key_is(tok, key_len, "stdin")) {
 			cfg->stdin_from_host = value[0] == '1';
+			kfree(value);
+		} else if (key_is(tok, key_len, "norandmaps")) {
+			cfg->norandmaps = value[0] == '1';
 			kfree(value);
 		} else if (key_is(tok, key_len, "verbose")) {
 			cfg->verbose = value[0] == '1';

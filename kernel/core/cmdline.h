@@ -6,6 +6,8 @@
  *   arg=VALUE     the next argv entry       env=K=V    an environment entry
  *   trace=1       trace syscalls            verbose=1  say what boot found
  *   stdin=1       the runner sends the app's stdin (abi/host.h)
+ *   norandmaps=1  no ASLR: the app's stack, mmap base, brk and PIE base at
+ *                 fixed places (mm/layout.h), as Linux's norandmaps
  *   writable=PATH a directory of the image made writable: a tmpfs seeded
  *                 with its contents, copied page by page on first write
  * On the command line, arg= entries are appended to the image's argv and
@@ -36,6 +38,7 @@ struct boot_config {
 	int trace;
 	int stdin_from_host;
 	int verbose;
+	int norandmaps;
 };
 
 /* Adds the tokens of text (len bytes, need not be NUL-terminated) to cfg.

@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "abi/host.h"
+#include "abi/rootfs_format.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/enter.h"
@@ -12,6 +13,7 @@
 #include "arch/x86_64/paging.h"
 #include "core/boot_info.h"
 #include "core/clock.h"
+#include "core/boot_step.h"
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/panic.h"
@@ -21,8 +23,10 @@
 #include "drivers/pic.h"
 #include "drivers/console_input.h"
 #include "drivers/console_tty.h"
+#include "drivers/blkdev.h"
 #include "drivers/virtio/virtio.h"
 #include "fs/devfs.h"
+#include "fs/image_locate.h"
 #include "fs/namei.h"
 #include "fs/open.h"
 #include "fs/procfs.h"
@@ -37,6 +41,7 @@
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
+#include "mm/layout.h"
 #include "sched/sched.h"
 
 void pvh_parse(uint32_t start_info_pa);
@@ -44,16 +49,97 @@ void pvh_parse(uint32_t start_info_pa);
 /* Memory the boot page tables map; early allocations must stay below it. */
 #define BOOT_MAPPED_LIMIT (1ull << 30)
 
-static uint64_t mount_rootfs(void)
+/* The first byte after the kernel's image (end of .bss). */
+static uint64_t kernel_end_pa(void)
 {
 	extern char __kernel_end[];
-	uint64_t pa = virt_to_phys(__kernel_end);
-	uint64_t size = rootfs_region_size(pa);
-	if (!size)
-		panic("no root file system after the kernel: boot an image made by `unipython build`");
-	if (pa + size > BOOT_MAPPED_LIMIT)
+	return virt_to_phys(__kernel_end);
+}
+
+/* The size of a root file system the VMM loaded with the kernel (an image's
+ * default layout: a PT_LOAD right after .bss), or 0 when there is none there
+ * (an image whose rootfs is not loaded: that memory is still the VMM's zeros). */
+static uint64_t loaded_rootfs_size(void)
+{
+	const struct upy_rootfs_header *h = phys_to_virt(kernel_end_pa());
+	if (memcmp(h->magic, UPY_ROOTFS_MAGIC, 8) != 0)
+		return 0;
+	if (h->region_size > BOOT_MAPPED_LIMIT - kernel_end_pa())
 		panic("the image is larger than %llu MiB", BOOT_MAPPED_LIMIT >> 20);
-	return pa + size;
+	return h->region_size;
+}
+
+/* Whether device d holds an image (its root file system at *off, *len):
+ * its ELF header, and the program header table, which the builder puts at
+ * the end of the file, are read and laid side by side for image_locate. */
+static bool holds_image(struct blkdev *d, uint8_t *page, uint64_t *off, uint64_t *len)
+{
+	uint64_t size = d->sectors * BLK_SECTOR, phoff = 0;
+	uint16_t phnum = 0;
+	const char *why;
+	if (blkdev_read(d, 0, page, PAGE_SIZE) < 0 || memcmp(page, "\x7f" "ELF", 4) != 0)
+		return false;
+	memcpy(&phoff, page + 32, 8);
+	memcpy(&phnum, page + 56, 2);
+	uint64_t table = (uint64_t)phnum * 56, first = phoff & ~(uint64_t)(PAGE_SIZE - 1);
+	if (phoff > size || table > PAGE_SIZE - 64 || phoff + table > size)
+		return false;
+	uint8_t *pages = kmalloc(2 * PAGE_SIZE);
+	if (!pages)
+		return false;
+	unsigned n = phoff + table - first > PAGE_SIZE ? 2 : 1;
+	bool ok = first + n * PAGE_SIZE <= size &&
+		  blkdev_read(d, first, pages, (uint32_t)(n * PAGE_SIZE)) == 0;
+	if (ok) {
+		memcpy(page + 64, pages + (phoff - first), table);
+		uint64_t at = 64;
+		memcpy(page + 32, &at, 8);
+		ok = image_locate_rootfs_head(page, 64 + table, size, off, len, &why) == 0;
+	}
+	kfree(pages);
+	return ok;
+}
+
+/* The block device holding this image, read-only (run --rootfs=blk). */
+static struct blkdev *find_image_device(uint64_t *off, uint64_t *len)
+{
+	uint8_t *page = kmalloc(PAGE_SIZE);
+	if (!page)
+		panic("out of memory looking for the root file system");
+	struct blkdev *found = NULL;
+	for (char name[] = "vda"; name[2] <= 'h' && !found; name[2]++) {
+		struct blkdev *d = blkdev_find(name);
+		if (d && d->readonly && holds_image(d, page, off, len))
+			found = d;
+	}
+	kfree(page);
+	return found;
+}
+
+/* An image whose root file system is no PT_LOAD (the default layout): the
+ * VMM offers the image file as a read-only virtio-blk device (run
+ * --rootfs=blk; pages are read on demand), or copies it into RAM as the
+ * first boot module (--rootfs=ram, QEMU's -initrd). The root file system
+ * is the region the image's program headers name. */
+static struct superblock *mount_image_rootfs(void)
+{
+	uint64_t off, len;
+	const char *why;
+	if (boot_info.initrd.end > boot_info.initrd.start) {
+		uint64_t pa = boot_info.initrd.start;
+		uint64_t size = boot_info.initrd.end - boot_info.initrd.start;
+		if (image_locate_rootfs(phys_to_virt(pa), size, &off, &len, &why) < 0)
+			panic("no root file system in the boot module (initrd): %s", why);
+		return rootfs_mount(pa + off, len);
+	}
+	struct blkdev *d = find_image_device(&off, &len);
+	if (d) {
+		d->claimed = true;
+		return rootfs_mount_blk(d, off, len);
+	}
+	panic("no root file system: no read-only virtio-blk device holding the image (run "
+	      "--rootfs=blk) and no boot module (--rootfs=ram, QEMU -initrd IMAGE); "
+	      "-kernel IMAGE alone loads only the kernel");
 }
 
 static void mount_at(const char *path, struct superblock *sb)
@@ -66,19 +152,33 @@ static void mount_at(const char *path, struct superblock *sb)
 	walk_release(&w);
 }
 
+/* The builder writes the config as printable ASCII tokens separated by spaces
+ * (src/unipython/cmdline.py): anything else means the image is damaged, and
+ * its bytes are never echoed raw to the console. */
+static void check_config_bytes(const char *text, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if ((c < 0x21 || c > 0x7e) && c != ' ' && c != '\n' && c != '\t')
+			refuse_image("%s: byte %zu of %zu is 0x%02x, which `unipython build` never "
+				     "writes there (build the image again)", UPY_CONFIG_PATH, i, size, c);
+	}
+}
+
 static void read_config(struct boot_config *cfg)
 {
 	struct file *f;
 	if (vfs_open(vfs_root, UPY_CONFIG_PATH, O_RDONLY, 0, &f) < 0)
-		panic("the image has no %s", UPY_CONFIG_PATH);
+		refuse_image("it has no %s (build the image again)", UPY_CONFIG_PATH);
 	size_t size = f->inode->size;
 	char *text = kmalloc(size + 1);
 	if (!text || kernel_read(f, text, size, 0) != (int64_t)size)
-		panic("cannot read %s", UPY_CONFIG_PATH);
+		refuse_image("cannot read %s (%zu bytes)", UPY_CONFIG_PATH, size);
 	file_put(f);
+	check_config_bytes(text, size);
 	const char *why;
 	if (boot_config_parse(cfg, text, size, &why) < 0)
-		panic("bad %s: %s", UPY_CONFIG_PATH, why);
+		refuse_image("%s: %s (build the image again)", UPY_CONFIG_PATH, why);
 	kfree(text);
 }
 
@@ -131,8 +231,8 @@ void kernel_main(uint32_t start_info_pa)
 	idt_init();
 	cpu_init();
 
-	uint64_t image_end = mount_rootfs();
-	frame_init(&boot_info, image_end, BOOT_MAPPED_LIMIT);
+	uint64_t loaded = loaded_rootfs_size();
+	frame_init(&boot_info, kernel_end_pa() + loaded, BOOT_MAPPED_LIMIT);
 	paging_init(&boot_info);
 	frame_init_late();
 	pic_init();
@@ -147,30 +247,33 @@ void kernel_main(uint32_t start_info_pa)
 	if (boot_config_parse(&cmd, boot_info.cmdline, strlen(boot_info.cmdline), &why) < 0)
 		panic("bad kernel command line: %s", why);
 	syscall_trace_enable(cmd.trace);
-	/* Entropy from the CPU, then from the devices (virtio-rng). */
+	layout_set_randomize(!cmd.norandmaps);
+	/* Entropy from the CPU, then from the devices (virtio-rng); the devices
+	 * include virtio-blk, which may hold the image. */
 	random_init();
 	virtio_init(boot_info.cmdline, cmd.verbose);
 	random_report(cmd.verbose);
 
-	extern char __kernel_end[];
-	uint64_t rootfs_pa = virt_to_phys(__kernel_end);
-	vfs_set_root(rootfs_mount(rootfs_pa, image_end - rootfs_pa));
+	/* A thread first: reading the root file system from a device sleeps. */
+	process_init();
+	sched_init();
+	vfs_set_root(loaded ? rootfs_mount(kernel_end_pa(), loaded) : mount_image_rootfs());
 	mount_at("/tmp", tmpfs_new(2, 01777));
 	mount_at("/dev", devfs_new());
 	mount_at("/proc", procfs_new(4));
-
-	process_init();
-	sched_init();
 	/* The image's defaults, then the command line again on top of them. */
 	read_config(&cfg);
 	boot_config_parse(&cfg, boot_info.cmdline, strlen(boot_info.cmdline), &why);
 	if (!cfg.exec || cfg.argc == 0)
-		panic("%s names no program to run", UPY_CONFIG_PATH);
+		refuse_image("%s names no program to run", UPY_CONFIG_PATH);
 	for (int i = 0; i < cfg.nwritable; i++)
 		mount_writable_copy(cfg.writable[i], 5 + (uint32_t)i);
 	console_input_init(cfg.stdin_from_host);
 	open_console_fds();
 	set_cwd(cfg.cwd);
+	extern const boot_step_fn __boot_steps_start[], __boot_steps_end[];
+	for (const boot_step_fn *step = __boot_steps_start; step < __boot_steps_end; step++)
+		(*step)();
 
 	struct exec_start start;
 	int rc = exec_load(cfg.exec, cfg.argv, cfg.argc, cfg.envp, cfg.envc, &start, &why);

@@ -85,3 +85,16 @@ void panic_regs(const struct regs *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vpanic_at(r->rip, r->rbp, r, fmt, ap);
 }
+
+void refuse_image(const char *fmt, ...)
+{
+	irq_disable();
+	char reason[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vformat(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	kprintf("unipython: the image is damaged: %s\n", reason);
+	control_record("bad-image %s", reason);
+	machine_exit(UPY_EXIT_PANIC);
+}

@@ -10,6 +10,11 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 __attribute__((noreturn, format(printf, 2, 3))) void panic_regs(const struct regs *r,
 								 const char *fmt, ...);
 
+/* Stop the machine because the image itself is damaged (e.g. its boot config is
+ * garbage): one line saying what is wrong, no backtrace, as the bug is not the
+ * kernel's. The runner reports it and exits non-zero (abi/host.h "bad-image"). */
+__attribute__((noreturn, format(printf, 1, 2))) void refuse_image(const char *fmt, ...);
+
 #define ASSERT(cond)                                                              \
 	do {                                                                      \
 		if (!(cond))                                                      \

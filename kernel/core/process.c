@@ -2,12 +2,15 @@
 
 #include "abi/host.h"
 #include "arch/x86_64/machine.h"
+#include "core/boot_step.h"
 #include "core/clock.h"
 #include "core/console.h"
 #include "core/stats.h"
 #include "drivers/console_out.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/mmap.h"
+#include "sched/sched.h"
 
 struct process proc;
 
@@ -29,8 +32,30 @@ void process_init(void)
 	mm_setup(&proc.mm);
 }
 
+/* As Linux's exit does: the other threads stop and every descriptor is
+ * closed (a TCP peer gets its FIN, or an RST for unread data; a pipe's
+ * reader sees EOF); then the optional components' exit steps. */
+static void release(void)
+{
+	if (proc.exiting)
+		process_park_if_exiting(); /* a second thread ending it: the first goes on */
+	proc.exiting = current;
+	fd_close_all(&proc.fds);
+	extern const boot_step_fn __exit_steps_start[], __exit_steps_end[];
+	for (const boot_step_fn *step = __exit_steps_start; step < __exit_steps_end; step++)
+		(*step)();
+}
+
+void process_park_if_exiting(void)
+{
+	while (proc.exiting && proc.exiting != current)
+		sched_wait(NULL, 0, false, "exited", 0);
+}
+
 void process_exit(int status)
 {
+	release();
+	vfs_sync_all(true); /* what the app wrote to a disk, with a clean journal */
 	console_out_drain();
 	stats_report();
 	control_record("exit %d", status & 0xff);
@@ -39,6 +64,8 @@ void process_exit(int status)
 
 void process_kill(int signo)
 {
+	release();
+	vfs_sync_all(true);
 	console_out_drain();
 	stats_report();
 	control_record("killed %d", signo);

@@ -51,6 +51,7 @@ struct process {
 	uint64_t start_ns;    /* monotonic time it was created */
 	uint64_t auxv[64];    /* as passed, for /proc/self/auxv */
 	unsigned auxv_len;
+	struct thread *exiting; /* the thread ending the process; the others park */
 };
 
 /* The process; there is exactly one, owned by core/process.c. */
@@ -61,6 +62,9 @@ void process_init(void);
 __attribute__((noreturn)) void process_exit(int status);
 /* Ends it as killed by a signal (the shell's 128+N). */
 __attribute__((noreturn)) void process_kill(int signo);
+/* A thread other than the one ending the process never runs app code
+ * again: called on each way back to the app. */
+void process_park_if_exiting(void);
 /* Ends it because every thread waits for something that cannot happen. */
 __attribute__((noreturn)) void process_deadlock(void);
 

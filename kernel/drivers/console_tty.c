@@ -28,12 +28,13 @@ static struct linux_termios termios = {
 };
 static struct linux_winsize winsize;
 
-static int64_t tty_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t tty_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
+	size_t len = iov_iter_count(to);
 	uint8_t chunk[512];
 	int64_t n = console_input_read(chunk, len < sizeof(chunk) ? len : sizeof(chunk),
 				       termios.c_lflag & ICANON, f->flags & O_NONBLOCK);
-	if (n > 0 && copy_to_user(buf, chunk, (size_t)n) < 0)
+	if (n > 0 && copy_to_iter(chunk, (size_t)n, to) < (size_t)n)
 		return -EFAULT;
 	return n;
 }
@@ -46,8 +47,9 @@ void console_tty_make_stderr(struct file *f)
 	f->priv = (void *)&stderr_mark;
 }
 
-static int64_t tty_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t tty_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
+	size_t len = iov_iter_count(from);
 	char chunk[2048];
 	unsigned stream = f->priv == &stderr_mark ? CONSOLE_STDERR : CONSOLE_STDOUT;
 	bool onlcr = (termios.c_oflag & (OPOST | ONLCR)) == (OPOST | ONLCR);
@@ -55,7 +57,7 @@ static int64_t tty_write(struct file *f, const void *buf, size_t len, uint64_t *
 	int64_t rc = 0;
 	while (done < len && rc >= 0) {
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-		if (copy_from_user(chunk, (const char *)buf + done, n) < 0) {
+		if (copy_from_iter(chunk, n, from) < n) {
 			rc = -EFAULT;
 			break;
 		}

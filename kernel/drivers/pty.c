@@ -215,8 +215,9 @@ static bool slave_can_read(const struct pty *p)
 	return p->input.len > 0;
 }
 
-static int64_t slave_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t slave_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
+	size_t len = iov_iter_count(to);
 	struct pty *p = pty_of(f);
 	while (!slave_can_read(p)) {
 		if (!p->master_open)
@@ -245,11 +246,12 @@ static int64_t slave_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 			chunk[n++] = (uint8_t)ring_get(&p->input);
 	}
 	changed(p);
-	return copy_to_user(buf, chunk, n) < 0 ? -EFAULT : (int64_t)n;
+	return copy_to_iter(chunk, n, to) < n ? -EFAULT : (int64_t)n;
 }
 
-static int64_t slave_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t slave_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
+	size_t len = iov_iter_count(from);
 	struct pty *p = pty_of(f);
 	if (!p->master_open)
 		return -EIO;
@@ -268,7 +270,7 @@ static int64_t slave_write(struct file *f, const void *buf, size_t len, uint64_t
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 		if ((RING - p->output.len) / 2 < n)
 			n = (RING - p->output.len) / 2;
-		if (copy_from_user(chunk, (const char *)buf + done, n) < 0)
+		if (copy_from_iter(chunk, n, from) < n)
 			return done ? (int64_t)done : -EFAULT;
 		for (size_t i = 0; i < n; i++)
 			output(p, chunk[i]);
@@ -278,8 +280,9 @@ static int64_t slave_write(struct file *f, const void *buf, size_t len, uint64_t
 	return (int64_t)done;
 }
 
-static int64_t master_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t master_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
+	size_t len = iov_iter_count(to);
 	struct pty *p = pty_of(f);
 	while (!p->output.len) {
 		if (p->slave_was_opened && !p->slave_opens)
@@ -294,11 +297,12 @@ static int64_t master_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 	while (n < len && p->output.len)
 		chunk[n++] = (uint8_t)ring_get(&p->output);
 	changed(p);
-	return copy_to_user(buf, chunk, n) < 0 ? -EFAULT : (int64_t)n;
+	return copy_to_iter(chunk, n, to) < n ? -EFAULT : (int64_t)n;
 }
 
-static int64_t master_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t master_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
+	size_t len = iov_iter_count(from);
 	struct pty *p = pty_of(f);
 	uint8_t chunk[256];
 	size_t done = 0;
@@ -310,7 +314,7 @@ static int64_t master_write(struct file *f, const void *buf, size_t len, uint64_
 				return done ? (int64_t)done : -ERESTARTSYS;
 		}
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-		if (copy_from_user(chunk, (const char *)buf + done, n) < 0)
+		if (copy_from_iter(chunk, n, from) < n)
 			return done ? (int64_t)done : -EFAULT;
 		for (size_t i = 0; i < n; i++)
 			input(p, chunk[i]);

@@ -197,29 +197,32 @@ static long create(int flags)
 	return fd;
 }
 
-SYSCALL_DEFINE(epoll_create1, "d:o", int flags)
+SYSCALL_DEFINE1(epoll_create1, "d:o", int, flags)
 {
 	return create(flags);
 }
 
-SYSCALL_DEFINE(epoll_create, "d:d", int size)
+SYSCALL_DEFINE1(epoll_create, "d:d", int, size)
 {
 	return size <= 0 ? -EINVAL : create(0);
 }
 
-SYSCALL_DEFINE(epoll_ctl, "d:fdfp", int epfd, int op, int fd, const struct epoll_event *uev)
+SYSCALL_DEFINE4(epoll_ctl, "d:fdfp",
+		int, epfd, int, op, int, fd, const struct epoll_event *, uev)
 {
-	struct file *epf = fd_file(epfd), *target = fd_file(fd);
-	if (!epf || !target)
-		return -EBADF;
-	struct epoll *ep = epoll_of(epf);
-	if (!ep || target == epf)
-		return -EINVAL;
-	if (S_ISREG(target->inode->mode) || S_ISDIR(target->inode->mode))
-		return -EPERM; /* always ready: Linux refuses them */
+	/* Linux's order: the event first, then the fds, whether the target
+	 * can be polled, and only then whether epfd is an epoll. */
 	struct epoll_event ev = { 0, 0 };
 	if (op != EPOLL_CTL_DEL && copy_from_user(&ev, uev, sizeof(ev)) < 0)
 		return -EFAULT;
+	struct file *epf = fd_file(epfd), *target = fd_file(fd);
+	if (!epf || !target)
+		return -EBADF;
+	if (S_ISREG(target->inode->mode) || S_ISDIR(target->inode->mode))
+		return -EPERM; /* always ready: Linux refuses them */
+	struct epoll *ep = epoll_of(epf);
+	if (!ep || target == epf)
+		return -EINVAL;
 	struct epoll_item *found = find_item(ep, fd, target);
 	switch (op) {
 	case EPOLL_CTL_ADD: {
@@ -300,14 +303,14 @@ static long epoll_wait_ms(int epfd, struct epoll_event *ev, int max, int timeout
 	return wait_events(epfd, ev, max, deadline, timeout == 0);
 }
 
-SYSCALL_DEFINE(epoll_wait, "d:fpdd", int epfd, struct epoll_event *events, int maxevents,
-	       int timeout)
+SYSCALL_DEFINE4(epoll_wait, "d:fpdd",
+		int, epfd, struct epoll_event *, events, int, maxevents, int, timeout)
 {
 	return epoll_wait_ms(epfd, events, maxevents, timeout);
 }
 
-SYSCALL_DEFINE(epoll_pwait, "d:fpddpu", int epfd, struct epoll_event *events, int maxevents,
-	       int timeout, const uint64_t *usigmask, size_t sigsetsize)
+SYSCALL_DEFINE6(epoll_pwait, "d:fpddpu",
+		int, epfd, struct epoll_event *, events, int, maxevents, int, timeout, const uint64_t *, usigmask, size_t, sigsetsize)
 {
 	if (usigmask) {
 		uint64_t mask;

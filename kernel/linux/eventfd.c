@@ -7,7 +7,6 @@
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "mm/kmalloc.h"
-#include "mm/uaccess.h"
 #include "sched/sched.h"
 
 #define EFD_SEMAPHORE 1
@@ -27,8 +26,9 @@ static void changed(struct eventfd *e)
 	poll_notify();
 }
 
-static int64_t efd_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t efd_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
+	size_t len = iov_iter_count(to);
 	struct eventfd *e = f->priv;
 	if (len < 8)
 		return -EINVAL;
@@ -39,20 +39,21 @@ static int64_t efd_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 			return -ERESTARTSYS;
 	}
 	uint64_t v = e->semaphore ? 1 : e->count;
-	if (copy_to_user(buf, &v, 8) < 0)
+	if (copy_to_iter(&v, 8, to) < 8)
 		return -EFAULT;
 	e->count -= v;
 	changed(e);
 	return 8;
 }
 
-static int64_t efd_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t efd_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
+	size_t len = iov_iter_count(from);
 	struct eventfd *e = f->priv;
 	uint64_t v;
 	if (len < 8)
 		return -EINVAL;
-	if (copy_from_user(&v, buf, 8) < 0)
+	if (copy_from_iter(&v, 8, from) < 8)
 		return -EFAULT;
 	if (v == UINT64_MAX)
 		return -EINVAL;
@@ -96,7 +97,7 @@ static const struct file_ops eventfd_ops = {
 	.release = efd_release,
 };
 
-SYSCALL_DEFINE(eventfd2, "d:ux", unsigned initval, int flags)
+SYSCALL_DEFINE2(eventfd2, "d:ux", unsigned, initval, int, flags)
 {
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE))
 		return -EINVAL;
@@ -117,7 +118,7 @@ SYSCALL_DEFINE(eventfd2, "d:ux", unsigned initval, int flags)
 	return fd;
 }
 
-SYSCALL_DEFINE(eventfd, "d:u", unsigned initval)
+SYSCALL_DEFINE1(eventfd, "d:u", unsigned, initval)
 {
 	return sys_eventfd2(initval, 0);
 }

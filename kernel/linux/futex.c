@@ -164,8 +164,8 @@ static int check_word(uint64_t a, bool shared)
 	return 0;
 }
 
-SYSCALL_DEFINE(futex, "d:pdupup", uint32_t *uaddr, int op, uint32_t val,
-	       const struct linux_timespec *timeout, uint32_t *uaddr2, uint32_t val3)
+SYSCALL_DEFINE6(futex, "d:pdupup",
+		uint32_t *, uaddr, int, op, uint32_t, val, const struct linux_timespec *, timeout, uint32_t *, uaddr2, uint32_t, val3)
 {
 	uint64_t a = (uint64_t)uaddr;
 	bool shared = !(op & FUTEX_PRIVATE_FLAG);

@@ -21,7 +21,7 @@
 static struct superblock *memfs;
 static uint64_t serial;
 
-SYSCALL_DEFINE(memfd_create, "d:sx", const char *uname, unsigned flags)
+SYSCALL_DEFINE2(memfd_create, "d:sx", const char *, uname, unsigned, flags)
 {
 	if (flags & ~(unsigned)(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL |
 				MFD_EXEC))

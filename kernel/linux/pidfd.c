@@ -34,7 +34,7 @@ static const struct file_ops pidfd_ops = {
 	.fdinfo = pidfd_fdinfo,
 };
 
-SYSCALL_DEFINE(pidfd_open, "d:dx", int pid, unsigned flags)
+SYSCALL_DEFINE2(pidfd_open, "d:dx", int, pid, unsigned, flags)
 {
 	if (flags & ~(unsigned)PIDFD_NONBLOCK)
 		return -EINVAL;
@@ -65,8 +65,8 @@ bool pidfd_is_open(int fd)
 	return pidfd_file(fd) != NULL;
 }
 
-SYSCALL_DEFINE(pidfd_send_signal, "d:fSpx", int pidfd, int s, const struct linux_siginfo *uinfo,
-	       unsigned flags)
+SYSCALL_DEFINE4(pidfd_send_signal, "d:fSpx",
+		int, pidfd, int, s, const struct linux_siginfo *, uinfo, unsigned, flags)
 {
 	if (flags)
 		return -EINVAL;
@@ -102,7 +102,7 @@ SYSCALL_DEFINE(pidfd_send_signal, "d:fSpx", int pidfd, int s, const struct linux
 	return 0;
 }
 
-SYSCALL_DEFINE(pidfd_getfd, "d:ffx", int pidfd, int targetfd, unsigned flags)
+SYSCALL_DEFINE3(pidfd_getfd, "d:ffx", int, pidfd, int, targetfd, unsigned, flags)
 {
 	if (flags)
 		return -EINVAL;

@@ -320,6 +320,7 @@ static void die(int s, const char *why)
 
 void signal_deliver(struct regs *r)
 {
+	process_park_if_exiting();
 	struct thread *t = current;
 	struct linux_siginfo info;
 	int s;

@@ -1,6 +1,7 @@
 /* Moving data between descriptors inside the kernel: sendfile,
  * copy_file_range, splice and tee. All of them copy through a kernel
- * buffer with the files' own read and write operations. */
+ * buffer (an ITER_KERNEL iov_iter) with the files' own read and write
+ * operations. */
 #include "fs/pipe.h"
 #include "lib/overflow.h"
 #include "linux/fs_args.h"
@@ -12,7 +13,6 @@
 #include "mm/uaccess.h"
 
 #define CHUNK 65536
-#define MAX_RW_COUNT 0x7ffff000ul
 
 static bool can_read(struct file *f)
 {
@@ -34,11 +34,12 @@ static long transfer(struct file *in, uint64_t *in_pos, struct file *out, uint64
 	char *buf = kmalloc(CHUNK);
 	if (!buf)
 		return -ENOMEM;
-	bool old = uaccess_allow_kernel(true);
 	long done = 0;
 	while ((size_t)done < len) {
 		size_t want = len - (size_t)done < CHUNK ? len - (size_t)done : CHUNK;
-		int64_t got = in->ops->read(in, buf, want, in_pos ? in_pos : &in->pos);
+		struct iov_iter it;
+		iov_iter_kbuf(&it, buf, want);
+		int64_t got = in->ops->read(in, &it, in_pos ? in_pos : &in->pos);
 		if (got <= 0) {
 			if (got < 0 && !done)
 				done = got;
@@ -49,15 +50,16 @@ static long transfer(struct file *in, uint64_t *in_pos, struct file *out, uint64
 			uint64_t *at = out_pos ? out_pos : &out->pos;
 			size_t n = (size_t)(got - put);
 			int64_t w = fsize_limit_write(out, *at, &n);
-			if (w == 0)
-				w = out->ops->write(out, buf + put, n, at);
+			if (w == 0) {
+				iov_iter_kbuf(&it, buf + put, n);
+				w = out->ops->write(out, &it, at);
+			}
 			if (w <= 0) {
 				/* What was read but not written is lost to a non-seekable input. */
 				if (in->ops->seekable) {
 					uint64_t *p = in_pos ? in_pos : &in->pos;
 					*p -= (uint64_t)(got - put);
 				}
-				uaccess_allow_kernel(old);
 				kfree(buf);
 				return done + put ? done + put : w;
 			}
@@ -67,7 +69,6 @@ static long transfer(struct file *in, uint64_t *in_pos, struct file *out, uint64
 		if ((size_t)got < want)
 			break;
 	}
-	uaccess_allow_kernel(old);
 	kfree(buf);
 	return done;
 }
@@ -89,7 +90,7 @@ static int put_offset(int64_t *uoff, uint64_t off)
 	return copy_to_user(uoff, &v, sizeof(v)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(sendfile, "d:ffpu", int out_fd, int in_fd, int64_t *uoffset, size_t count)
+SYSCALL_DEFINE4(sendfile, "d:ffpu", int, out_fd, int, in_fd, int64_t *, uoffset, size_t, count)
 {
 	struct file *in = fd_file(in_fd), *out = fd_file(out_fd);
 	if (!in || !out)
@@ -116,8 +117,8 @@ SYSCALL_DEFINE(sendfile, "d:ffpu", int out_fd, int in_fd, int64_t *uoffset, size
 	return n;
 }
 
-SYSCALL_DEFINE(copy_file_range, "d:fpfpux", int fd_in, int64_t *uoff_in, int fd_out,
-	       int64_t *uoff_out, size_t len, unsigned flags)
+SYSCALL_DEFINE6(copy_file_range, "d:fpfpux",
+		int, fd_in, int64_t *, uoff_in, int, fd_out, int64_t *, uoff_out, size_t, len, unsigned, flags)
 {
 	struct file *in = fd_file(fd_in), *out = fd_file(fd_out);
 	if (flags)
@@ -165,8 +166,8 @@ SYSCALL_DEFINE(copy_file_range, "d:fpfpux", int fd_in, int64_t *uoff_in, int fd_
 #define SPLICE_F_MORE 4
 #define SPLICE_F_GIFT 8
 
-SYSCALL_DEFINE(splice, "d:fpfpux", int fd_in, int64_t *uoff_in, int fd_out, int64_t *uoff_out,
-	       size_t len, unsigned flags)
+SYSCALL_DEFINE6(splice, "d:fpfpux",
+		int, fd_in, int64_t *, uoff_in, int, fd_out, int64_t *, uoff_out, size_t, len, unsigned, flags)
 {
 	struct file *in = fd_file(fd_in), *out = fd_file(fd_out);
 	if (flags & ~(unsigned)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT))

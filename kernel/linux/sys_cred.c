@@ -8,22 +8,22 @@
 
 #define KEEP ((uint32_t)-1)
 
-SYSCALL_DEFINE(getuid, "d:")
+SYSCALL_DEFINE0(getuid, "d:")
 {
 	return cred.uid;
 }
 
-SYSCALL_DEFINE(geteuid, "d:")
+SYSCALL_DEFINE0(geteuid, "d:")
 {
 	return cred.euid;
 }
 
-SYSCALL_DEFINE(getgid, "d:")
+SYSCALL_DEFINE0(getgid, "d:")
 {
 	return cred.gid;
 }
 
-SYSCALL_DEFINE(getegid, "d:")
+SYSCALL_DEFINE0(getegid, "d:")
 {
 	return cred.egid;
 }
@@ -35,12 +35,12 @@ static long put3(uint32_t *a, uint32_t *b, uint32_t *c, uint32_t x, uint32_t y, 
 	return 0;
 }
 
-SYSCALL_DEFINE(getresuid, "d:ppp", uint32_t *r, uint32_t *e, uint32_t *s)
+SYSCALL_DEFINE3(getresuid, "d:ppp", uint32_t *, r, uint32_t *, e, uint32_t *, s)
 {
 	return put3(r, e, s, cred.uid, cred.euid, cred.suid);
 }
 
-SYSCALL_DEFINE(getresgid, "d:ppp", uint32_t *r, uint32_t *e, uint32_t *s)
+SYSCALL_DEFINE3(getresgid, "d:ppp", uint32_t *, r, uint32_t *, e, uint32_t *, s)
 {
 	return put3(r, e, s, cred.gid, cred.egid, cred.sgid);
 }
@@ -68,12 +68,12 @@ static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs, uint32_
 	return 0;
 }
 
-SYSCALL_DEFINE(setresuid, "d:ddd", uint32_t r, uint32_t e, uint32_t s)
+SYSCALL_DEFINE3(setresuid, "d:ddd", uint32_t, r, uint32_t, e, uint32_t, s)
 {
 	return set_res(&cred.uid, &cred.euid, &cred.suid, &cred.fsuid, r, e, s);
 }
 
-SYSCALL_DEFINE(setresgid, "d:ddd", uint32_t r, uint32_t e, uint32_t s)
+SYSCALL_DEFINE3(setresgid, "d:ddd", uint32_t, r, uint32_t, e, uint32_t, s)
 {
 	return set_res(&cred.gid, &cred.egid, &cred.sgid, &cred.fsgid, r, e, s);
 }
@@ -98,12 +98,12 @@ static long set_re(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs, uint32_t
 	return 0;
 }
 
-SYSCALL_DEFINE(setreuid, "d:dd", uint32_t r, uint32_t e)
+SYSCALL_DEFINE2(setreuid, "d:dd", uint32_t, r, uint32_t, e)
 {
 	return set_re(&cred.uid, &cred.euid, &cred.suid, &cred.fsuid, r, e);
 }
 
-SYSCALL_DEFINE(setregid, "d:dd", uint32_t r, uint32_t e)
+SYSCALL_DEFINE2(setregid, "d:dd", uint32_t, r, uint32_t, e)
 {
 	return set_re(&cred.gid, &cred.egid, &cred.sgid, &cred.fsgid, r, e);
 }
@@ -125,12 +125,12 @@ static long set_one(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t *fs, uint32_
 	return 0;
 }
 
-SYSCALL_DEFINE(setuid, "d:d", uint32_t uid)
+SYSCALL_DEFINE1(setuid, "d:d", uint32_t, uid)
 {
 	return set_one(&cred.uid, &cred.euid, &cred.suid, &cred.fsuid, uid);
 }
 
-SYSCALL_DEFINE(setgid, "d:d", uint32_t gid)
+SYSCALL_DEFINE1(setgid, "d:d", uint32_t, gid)
 {
 	/* The gid rules follow the euid's privilege, checked before changes. */
 	return set_one(&cred.gid, &cred.egid, &cred.sgid, &cred.fsgid, gid);
@@ -144,17 +144,17 @@ static long set_fs(uint32_t *fs, uint32_t id, uint32_t r, uint32_t e, uint32_t s
 	return old; /* setfsuid always returns the previous id */
 }
 
-SYSCALL_DEFINE(setfsuid, "d:d", uint32_t uid)
+SYSCALL_DEFINE1(setfsuid, "d:d", uint32_t, uid)
 {
 	return set_fs(&cred.fsuid, uid, cred.uid, cred.euid, cred.suid);
 }
 
-SYSCALL_DEFINE(setfsgid, "d:d", uint32_t gid)
+SYSCALL_DEFINE1(setfsgid, "d:d", uint32_t, gid)
 {
 	return set_fs(&cred.fsgid, gid, cred.gid, cred.egid, cred.sgid);
 }
 
-SYSCALL_DEFINE(getgroups, "d:dp", int size, uint32_t *list)
+SYSCALL_DEFINE2(getgroups, "d:dp", int, size, uint32_t *, list)
 {
 	if (size < 0)
 		return -EINVAL;
@@ -167,7 +167,7 @@ SYSCALL_DEFINE(getgroups, "d:dp", int size, uint32_t *list)
 	return cred.ngroups;
 }
 
-SYSCALL_DEFINE(setgroups, "d:dp", int size, const uint32_t *list)
+SYSCALL_DEFINE2(setgroups, "d:dp", int, size, const uint32_t *, list)
 {
 	if (!cred_capable())
 		return -EPERM;

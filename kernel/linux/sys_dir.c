@@ -33,7 +33,7 @@ static int fill_dirent(void *ctx, const char *name, size_t len, uint64_t ino, un
 	return 0;
 }
 
-SYSCALL_DEFINE(getdents64, "d:fpu", int fd, void *dirp, unsigned count)
+SYSCALL_DEFINE3(getdents64, "d:fpu", int, fd, void *, dirp, unsigned, count)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
@@ -60,7 +60,7 @@ SYSCALL_DEFINE(getdents64, "d:fpu", int fd, void *dirp, unsigned count)
 	return rc < 0 ? rc : (long)d.used;
 }
 
-SYSCALL_DEFINE(getcwd, "d:pu", char *buf, size_t size)
+SYSCALL_DEFINE2(getcwd, "d:pu", char *, buf, size_t, size)
 {
 	char path[PATH_MAX];
 	int n = inode_dir_path(proc.cwd, path, sizeof(path));
@@ -81,7 +81,7 @@ static long set_cwd(struct inode *ino)
 	return 0;
 }
 
-SYSCALL_DEFINE(chdir, "d:s", const char *path)
+SYSCALL_DEFINE1(chdir, "d:s", const char *, path)
 {
 	struct inode *ino;
 	int rc = resolve_at(AT_FDCWD, path, 0, true, &ino);
@@ -92,7 +92,7 @@ SYSCALL_DEFINE(chdir, "d:s", const char *path)
 	return rc;
 }
 
-SYSCALL_DEFINE(fchdir, "d:f", int fd)
+SYSCALL_DEFINE1(fchdir, "d:f", int, fd)
 {
 	struct file *f = fd_file(fd);
 	return f ? set_cwd(f->inode) : -EBADF;

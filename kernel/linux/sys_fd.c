@@ -17,13 +17,7 @@
 #include "mm/uaccess.h"
 #include "mm/user_range.h"
 
-struct iovec {
-	uint64_t base;
-	uint64_t len;
-};
-
 #define IOV_MAX 1024
-#define MAX_RW_COUNT 0x7ffff000ul /* Linux caps one read or write at this */
 
 static bool readable(const struct file *f)
 {
@@ -43,16 +37,54 @@ static bool writable(const struct file *f)
 #define RWF_APPEND 0x10 /* write at the end, as O_APPEND would */
 #define RWF_SUPPORTED (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
 
-/* One read or write at *pos (the file's own position when pos is NULL),
- * with the RWF_ flags of preadv2/pwritev2 (0 for the other calls). */
-static long do_rw(struct file *f, void *buf, size_t len, uint64_t *pos, bool write, int rwf)
+/* The file's side of a read or write: open for it, and with the op. */
+static long rw_file_ok(const struct file *f, bool write)
 {
 	if (write ? !writable(f) : !readable(f))
 		return -EBADF;
 	if (!f->ops || (write ? !f->ops->write : !f->ops->read))
 		return !write && S_ISDIR(f->inode->mode) ? -EISDIR : -EINVAL;
+	return 0;
+}
+
+/* One read or write of all of `it` (its app memory checked and its count
+ * capped by the caller) at *pos, with the RWF_ flags of preadv2/pwritev2
+ * (0 for the other calls). */
+static long rw_iter(struct file *f, struct iov_iter *it, uint64_t *pos, bool write, int rwf)
+{
 	if (rwf & ~RWF_SUPPORTED)
 		return -EOPNOTSUPP;
+	/* Only regular files have an end to append at; pipes and devices
+	 * ignore it, as on Linux. */
+	if (write && (rwf & RWF_APPEND) && S_ISREG(f->inode->mode))
+		*pos = f->inode->size;
+	if (write) {
+		size_t len = iov_iter_count(it);
+		long rc = fsize_limit_write(f, *pos, &len);
+		if (rc < 0)
+			return rc;
+		iov_iter_truncate(it, len);
+	}
+	/* NOWAIT borrows O_NONBLOCK for this one call: every file that can
+	 * block honors it (regular files never block), and a call that does
+	 * not block is not preempted, so no other thread sees the flag. */
+	unsigned had_nonblock = f->flags & O_NONBLOCK;
+	if (rwf & RWF_NOWAIT)
+		f->flags |= O_NONBLOCK;
+	long rc = write ? f->ops->write(f, it, pos) : f->ops->read(f, it, pos);
+	f->flags = (f->flags & ~(unsigned)O_NONBLOCK) | had_nonblock;
+	/* DSYNC and SYNC ask for what fsync does after the write: RAM-backed
+	 * files are as durable as they get the moment the write returns. */
+	return rc;
+}
+
+/* read, write, pread64, pwrite64: one app buffer at *pos (the file's own
+ * position when pos is NULL). */
+static long do_rw(struct file *f, void *buf, size_t len, uint64_t *pos, bool write)
+{
+	long rc = rw_file_ok(f, write);
+	if (rc < 0)
+		return rc;
 	if (!pos)
 		pos = &f->pos;
 	/* Linux's access_ok, then its rw_verify_area, before the count is
@@ -65,45 +97,28 @@ static long do_rw(struct file *f, void *buf, size_t len, uint64_t *pos, bool wri
 		return -EINVAL;
 	if (len > MAX_RW_COUNT)
 		len = MAX_RW_COUNT;
-	/* Only regular files have an end to append at; pipes and devices
-	 * ignore it, as on Linux. */
-	if (write && (rwf & RWF_APPEND) && S_ISREG(f->inode->mode))
-		*pos = f->inode->size;
-	if (write) {
-		long rc = fsize_limit_write(f, *pos, &len);
-		if (rc < 0)
-			return rc;
-	}
-	/* NOWAIT borrows O_NONBLOCK for this one call: every file that can
-	 * block honors it (regular files never block), and a call that does
-	 * not block is not preempted, so no other thread sees the flag. */
-	unsigned had_nonblock = f->flags & O_NONBLOCK;
-	if (rwf & RWF_NOWAIT)
-		f->flags |= O_NONBLOCK;
-	long rc = write ? f->ops->write(f, buf, len, pos) : f->ops->read(f, buf, len, pos);
-	f->flags = (f->flags & ~(unsigned)O_NONBLOCK) | had_nonblock;
-	/* DSYNC and SYNC ask for what fsync does after the write: RAM-backed
-	 * files are as durable as they get the moment the write returns. */
-	return rc;
+	struct iov_iter it;
+	iov_iter_ubuf(&it, buf, len);
+	return rw_iter(f, &it, pos, write, 0);
 }
 
 static long do_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
-	return do_rw(f, buf, len, pos, false, 0);
+	return do_rw(f, buf, len, pos, false);
 }
 
 static long do_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 {
-	return do_rw(f, (void *)buf, len, pos, true, 0);
+	return do_rw(f, (void *)buf, len, pos, true);
 }
 
-SYSCALL_DEFINE(read, "d:fbu", int fd, void *buf, size_t count)
+SYSCALL_DEFINE3(read, "d:fBu", int, fd, void *, buf, size_t, count)
 {
 	struct file *f = fd_file(fd);
 	return f ? do_read(f, buf, count, NULL) : -EBADF;
 }
 
-SYSCALL_DEFINE(write, "d:fbu", int fd, const void *buf, size_t count)
+SYSCALL_DEFINE3(write, "d:fbu", int, fd, const void *, buf, size_t, count)
 {
 	struct file *f = fd_file(fd);
 	return f ? do_write(f, buf, count, NULL) : -EBADF;
@@ -122,7 +137,7 @@ static long positional(int fd, int64_t off, struct file **out)
 	return 0;
 }
 
-SYSCALL_DEFINE(pread64, "d:fbul", int fd, void *buf, size_t count, int64_t off)
+SYSCALL_DEFINE4(pread64, "d:fBul", int, fd, void *, buf, size_t, count, int64_t, off)
 {
 	struct file *f;
 	long rc = positional(fd, off, &f);
@@ -130,7 +145,7 @@ SYSCALL_DEFINE(pread64, "d:fbul", int fd, void *buf, size_t count, int64_t off)
 	return rc < 0 ? rc : do_read(f, buf, count, &pos);
 }
 
-SYSCALL_DEFINE(pwrite64, "d:fbul", int fd, const void *buf, size_t count, int64_t off)
+SYSCALL_DEFINE4(pwrite64, "d:fbul", int, fd, const void *, buf, size_t, count, int64_t, off)
 {
 	struct file *f;
 	long rc = positional(fd, off, &f);
@@ -138,14 +153,12 @@ SYSCALL_DEFINE(pwrite64, "d:fbul", int fd, const void *buf, size_t count, int64_
 	return rc < 0 ? rc : do_write(f, buf, count, &pos);
 }
 
-/* readv/writev family: segment by segment, stopping at a short transfer.
- * off -1 uses and advances the file position. As Linux's import_iovec,
- * the whole vector is read and checked before any data moves (a negative
- * length is -EINVAL, then a segment outside the app's half -EFAULT, the
- * total is capped at MAX_RW_COUNT), and so is the
- * end of the total from the position (rw_verify_area). The flags are
- * looked at only when a segment is not empty: Linux returns 0 for an empty
- * transfer before it checks them. */
+/* readv/writev family: the whole vector in one read or write, as Linux
+ * does (a writev to a datagram socket is one datagram). off -1 uses and
+ * advances the file position. As Linux's import_iovec, the whole vector
+ * is read and checked before any data moves, and so is the end of the
+ * total from the position (rw_verify_area). An empty transfer is 0
+ * before the file's op and the flags are looked at, as on Linux. */
 static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off, bool write,
 		      int rwf)
 {
@@ -166,89 +179,55 @@ static long vector_io(int fd, const struct iovec *uiov, int iovcnt, int64_t off,
 		return -EBADF;
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
-	size_t bytes = array_size((size_t)iovcnt, sizeof(struct iovec));
-	struct iovec *vec = kmalloc(bytes ? bytes : 1);
-	if (!vec)
-		return -ENOMEM;
-	if (copy_from_user(vec, uiov, bytes) < 0) {
-		kfree(vec);
-		return -EFAULT;
-	}
-	for (int i = 0; i < iovcnt; i++) {
-		if ((int64_t)vec[i].len < 0) {
-			kfree(vec);
-			return -EINVAL;
-		}
-	}
-	uint64_t total = 0;
-	for (int i = 0; i < iovcnt; i++) {
-		if (!user_range_ok(vec[i].base, vec[i].len)) {
-			kfree(vec);
-			return -EFAULT;
-		}
-		if (vec[i].len > MAX_RW_COUNT - total)
-			vec[i].len = MAX_RW_COUNT - total;
-		total += vec[i].len;
-	}
-	uint64_t start = off >= 0 ? pos : f->pos;
-	if (total && f->ops && f->ops->seekable && !file_range_ok((int64_t)start, total)) {
-		kfree(vec);
-		return -EINVAL;
-	}
-	long done = 0;
-	for (int i = 0; i < iovcnt; i++) {
-		if (vec[i].len == 0)
-			continue;
-		uint64_t *p = off >= 0 ? &pos : NULL;
-		rc = do_rw(f, (void *)vec[i].base, vec[i].len, p, write, rwf);
-		if (rc < 0) {
-			if (!done)
-				done = rc;
-			break;
-		}
-		done += rc;
-		if ((uint64_t)rc < vec[i].len)
-			break;
-	}
+	struct iovec *vec;
+	struct iov_iter it;
+	rc = import_iovec(uiov, (size_t)iovcnt, &vec, &it);
+	size_t total = rc == 0 ? iov_iter_count(&it) : 0;
+	uint64_t *at = off >= 0 ? &pos : &f->pos;
+	if (rc == 0 && total && f->ops && f->ops->seekable && !file_range_ok((int64_t)*at, total))
+		rc = -EINVAL;
+	if (rc == 0 && total && (rc = rw_file_ok(f, write)) == 0)
+		rc = rw_iter(f, &it, at, write, rwf);
 	kfree(vec);
-	return done;
+	return rc;
 }
 
-SYSCALL_DEFINE(readv, "d:fpd", int fd, const struct iovec *iov, int iovcnt)
+SYSCALL_DEFINE3(readv, "d:fpd", int, fd, const struct iovec *, iov, int, iovcnt)
 {
 	return vector_io(fd, iov, iovcnt, -1, false, 0);
 }
 
-SYSCALL_DEFINE(writev, "d:fpd", int fd, const struct iovec *iov, int iovcnt)
+SYSCALL_DEFINE3(writev, "d:fpd", int, fd, const struct iovec *, iov, int, iovcnt)
 {
 	return vector_io(fd, iov, iovcnt, -1, true, 0);
 }
 
-SYSCALL_DEFINE(preadv, "d:fpdl", int fd, const struct iovec *iov, int iovcnt, int64_t off)
+SYSCALL_DEFINE4(preadv, "d:fpdl", int, fd, const struct iovec *, iov, int, iovcnt, int64_t, off)
 {
 	return off < 0 ? -EINVAL : vector_io(fd, iov, iovcnt, off, false, 0);
 }
 
-SYSCALL_DEFINE(pwritev, "d:fpdl", int fd, const struct iovec *iov, int iovcnt, int64_t off)
+SYSCALL_DEFINE4(pwritev, "d:fpdl",
+		int, fd, const struct iovec *, iov, int, iovcnt, int64_t, off)
 {
 	return off < 0 ? -EINVAL : vector_io(fd, iov, iovcnt, off, true, 0);
 }
 
 /* glibc splits the offset into two registers for 32-bit ABIs; on x86-64
  * pos_l holds all of it and Linux ignores pos_h. */
-SYSCALL_DEFINE(preadv2, "d:fpdllx", int fd, const struct iovec *iov, int iovcnt, int64_t pos_l,
-	       int64_t pos_h, int flags)
+SYSCALL_DEFINE6(preadv2, "d:fpdllx",
+		int, fd, const struct iovec *, iov, int, iovcnt, int64_t, pos_l, int64_t, pos_h, int, flags)
 {
 	return pos_l < -1 ? -EINVAL : vector_io(fd, iov, iovcnt, pos_l, false, flags);
 }
 
-SYSCALL_DEFINE(pwritev2, "d:fpdllx", int fd, const struct iovec *iov, int iovcnt, int64_t pos_l,
-	       int64_t pos_h, int flags)
+SYSCALL_DEFINE6(pwritev2, "d:fpdllx",
+		int, fd, const struct iovec *, iov, int, iovcnt, int64_t, pos_l, int64_t, pos_h, int, flags)
 {
 	return pos_l < -1 ? -EINVAL : vector_io(fd, iov, iovcnt, pos_l, true, flags);
 }
 
-SYSCALL_DEFINE(lseek, "d:fld", int fd, int64_t off, int whence)
+SYSCALL_DEFINE3(lseek, "d:fld", int, fd, int64_t, off, int, whence)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
@@ -279,7 +258,7 @@ SYSCALL_DEFINE(lseek, "d:fld", int fd, int64_t off, int whence)
 	return pos;
 }
 
-SYSCALL_DEFINE(close, "d:f", int fd)
+SYSCALL_DEFINE1(close, "d:f", int, fd)
 {
 	return fd_close(&proc.fds, fd);
 }
@@ -287,7 +266,7 @@ SYSCALL_DEFINE(close, "d:f", int fd)
 #define CLOSE_RANGE_UNSHARE 2
 #define CLOSE_RANGE_CLOEXEC 4
 
-SYSCALL_DEFINE(close_range, "d:uux", unsigned first, unsigned last, unsigned flags)
+SYSCALL_DEFINE3(close_range, "d:uux", unsigned, first, unsigned, last, unsigned, flags)
 {
 	if (flags & ~(unsigned)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
 		return -EINVAL;
@@ -312,7 +291,7 @@ SYSCALL_DEFINE(close_range, "d:uux", unsigned first, unsigned last, unsigned fla
 	return 0;
 }
 
-SYSCALL_DEFINE(dup, "d:f", int fd)
+SYSCALL_DEFINE1(dup, "d:f", int, fd)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
@@ -339,14 +318,14 @@ static long do_dup3(int oldfd, int newfd, int flags)
 	return rc;
 }
 
-SYSCALL_DEFINE(dup2, "d:ff", int oldfd, int newfd)
+SYSCALL_DEFINE2(dup2, "d:ff", int, oldfd, int, newfd)
 {
 	if (oldfd == newfd)
 		return fd_file(oldfd) ? newfd : -EBADF;
 	return do_dup3(oldfd, newfd, 0);
 }
 
-SYSCALL_DEFINE(dup3, "d:ffo", int oldfd, int newfd, int flags)
+SYSCALL_DEFINE3(dup3, "d:ffo", int, oldfd, int, newfd, int, flags)
 {
 	return do_dup3(oldfd, newfd, flags);
 }
@@ -364,7 +343,7 @@ static long record_lock(struct file *f, int cmd, struct linux_flock *ufl, bool o
 
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
-SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
+SYSCALL_DEFINE3(fcntl, "d:fdx", int, fd, int, cmd, unsigned long, arg)
 {
 	struct fd_slot *s = fd_slot(&proc.fds, fd);
 	if (!s)
@@ -441,13 +420,16 @@ SYSCALL_DEFINE(fcntl, "d:fdx", int fd, int cmd, unsigned long arg)
 	case F_GETPIPE_SZ:
 		return is_pipe(f) ? pipe_get_size(f) : -EBADF;
 	case F_SETPIPE_SZ:
-		return is_pipe(f) ? pipe_set_size(f, arg) : -EBADF;
+		/* Linux's pipe_fcntl takes the size as unsigned int. */
+		return is_pipe(f) ? pipe_set_size(f, (unsigned int)arg) : -EBADF;
 	default:
 		return -EINVAL;
 	}
 }
 
-SYSCALL_DEFINE(ioctl, "d:fxx", int fd, unsigned long cmd, unsigned long arg)
+/* cmd is Linux's unsigned int: what the app leaves above bit 31 is not
+ * part of it. */
+SYSCALL_DEFINE3(ioctl, "d:fxx", int, fd, unsigned int, cmd, unsigned long, arg)
 {
 	struct fd_slot *s = fd_slot(&proc.fds, fd);
 	if (!s)
@@ -473,24 +455,53 @@ SYSCALL_DEFINE(ioctl, "d:fxx", int fd, unsigned long cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
-SYSCALL_DEFINE(flock, "d:fd", int fd, int op)
+SYSCALL_DEFINE2(flock, "d:fd", int, fd, int, op)
 {
 	struct file *f = fd_file(fd);
 	return f ? locks_flock(f, op) : -EBADF;
 }
 
-SYSCALL_DEFINE(fsync, "d:f", int fd)
+/* RAM-backed files are always as durable as they will ever be; a file
+ * system kept elsewhere syncs the one file (a host volume's fsync, the file
+ * op) or commits as a whole (a disk's: for ext2 all it has, a directory's
+ * fsync too). */
+static long sync_fd(int fd, bool datasync)
 {
-	/* RAM-backed files are always as durable as they will ever be. */
-	return fd_file(fd) ? 0 : -EBADF;
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	if (f->ops && f->ops->fsync)
+		return f->ops->fsync(f, datasync);
+	struct superblock *sb = f->inode ? f->inode->sb : NULL;
+	return sb && sb->sync ? sb->sync(sb) : 0;
 }
 
-SYSCALL_DEFINE(fdatasync, "d:f", int fd)
+SYSCALL_DEFINE1(fsync, "d:f", int, fd)
 {
-	return fd_file(fd) ? 0 : -EBADF;
+	return sync_fd(fd, false);
 }
 
-SYSCALL_DEFINE(ftruncate, "d:fl", int fd, int64_t length)
+SYSCALL_DEFINE1(fdatasync, "d:f", int, fd)
+{
+	return sync_fd(fd, true);
+}
+
+SYSCALL_DEFINE1(syncfs, "d:f", int, fd)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return -EBADF;
+	struct superblock *sb = f->inode ? f->inode->sb : NULL;
+	return sb && sb->sync ? sb->sync(sb) : 0;
+}
+
+SYSCALL_DEFINE0(sync, "d:")
+{
+	vfs_sync_all(false);
+	return 0;
+}
+
+SYSCALL_DEFINE2(ftruncate, "d:fl", int, fd, int64_t, length)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
@@ -509,7 +520,7 @@ SYSCALL_DEFINE(ftruncate, "d:fl", int fd, int64_t length)
 	return f->inode->ops->truncate(f->inode, (uint64_t)length);
 }
 
-SYSCALL_DEFINE(fallocate, "d:fdll", int fd, int mode, int64_t off, int64_t len)
+SYSCALL_DEFINE4(fallocate, "d:fdll", int, fd, int, mode, int64_t, off, int64_t, len)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
@@ -533,7 +544,7 @@ SYSCALL_DEFINE(fallocate, "d:fdll", int fd, int mode, int64_t off, int64_t len)
 	return f->inode->ops->fallocate(f->inode, mode, (uint64_t)off, (uint64_t)len);
 }
 
-SYSCALL_DEFINE(fadvise64, "d:flld", int fd, int64_t off, int64_t len, int advice)
+SYSCALL_DEFINE4(fadvise64, "d:flld", int, fd, int64_t, off, int64_t, len, int, advice)
 {
 	struct file *f = fd_file(fd);
 	if (!f)

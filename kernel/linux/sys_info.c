@@ -1,11 +1,11 @@
 /* Syscalls describing the system: uname, sysinfo, getrandom. */
 #include "core/clock.h"
 #include "core/random.h"
+#include "core/uts.h"
 #include "sched/loadavg.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
 #include "linux/uapi/errno.h"
-#include "linux/uts.h"
 #include "mm/frame.h"
 #include "mm/uaccess.h"
 
@@ -13,20 +13,12 @@ struct linux_utsname {
 	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
 
-/* The node name; sethostname may change it. Owned by this file. */
-static char hostname[65] = "unipython";
-
-const char *uts_hostname(void)
-{
-	return hostname;
-}
-
-SYSCALL_DEFINE(uname, "d:p", struct linux_utsname *buf)
+SYSCALL_DEFINE1(uname, "d:p", struct linux_utsname *, buf)
 {
 	struct linux_utsname u;
 	memset(&u, 0, sizeof(u));
 	memcpy(u.sysname, UTS_SYSNAME, sizeof(UTS_SYSNAME));
-	memcpy(u.nodename, hostname, sizeof(hostname));
+	memcpy(u.nodename, uts_hostname(), 65);
 	memcpy(u.release, UTS_RELEASE, sizeof(UTS_RELEASE));
 	memcpy(u.version, UTS_VERSION, sizeof(UTS_VERSION));
 	memcpy(u.machine, UTS_MACHINE, sizeof(UTS_MACHINE));
@@ -34,14 +26,14 @@ SYSCALL_DEFINE(uname, "d:p", struct linux_utsname *buf)
 	return copy_to_user(buf, &u, sizeof(u)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(sethostname, "d:sd", const char *name, int len)
+SYSCALL_DEFINE2(sethostname, "d:sd", const char *, name, int, len)
 {
 	if (len < 0 || len > 64)
 		return -EINVAL;
 	char buf[65] = { 0 };
 	if (copy_from_user(buf, name, (size_t)len) < 0)
 		return -EFAULT;
-	memcpy(hostname, buf, sizeof(buf));
+	uts_set_hostname(buf, (size_t)len);
 	return 0;
 }
 
@@ -55,7 +47,7 @@ struct linux_sysinfo {
 	char reserved[4];
 };
 
-SYSCALL_DEFINE(sysinfo, "d:p", struct linux_sysinfo *buf)
+SYSCALL_DEFINE1(sysinfo, "d:p", struct linux_sysinfo *, buf)
 {
 	struct linux_sysinfo s;
 	memset(&s, 0, sizeof(s));
@@ -75,7 +67,7 @@ SYSCALL_DEFINE(sysinfo, "d:p", struct linux_sysinfo *buf)
 #define GRND_RANDOM 2
 #define GRND_INSECURE 4
 
-SYSCALL_DEFINE(getrandom, "d:pux", void *buf, size_t len, unsigned flags)
+SYSCALL_DEFINE3(getrandom, "d:pux", void *, buf, size_t, len, unsigned, flags)
 {
 	if (flags & ~(unsigned)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
 		return -EINVAL;

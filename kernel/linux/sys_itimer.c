@@ -116,8 +116,8 @@ static long set(int which, const struct linux_itimerval *nv, struct linux_itimer
 	return 0;
 }
 
-SYSCALL_DEFINE(setitimer, "d:dpp", int which, const struct linux_itimerval *unew,
-	       struct linux_itimerval *uold)
+SYSCALL_DEFINE3(setitimer, "d:dpp",
+		int, which, const struct linux_itimerval *, unew, struct linux_itimerval *, uold)
 {
 	struct linux_itimerval nv = { { 0, 0 }, { 0, 0 } }, old;
 	if (unew && copy_from_user(&nv, unew, sizeof(nv)) < 0)
@@ -130,7 +130,7 @@ SYSCALL_DEFINE(setitimer, "d:dpp", int which, const struct linux_itimerval *unew
 	return 0;
 }
 
-SYSCALL_DEFINE(getitimer, "d:dp", int which, struct linux_itimerval *uval)
+SYSCALL_DEFINE2(getitimer, "d:dp", int, which, struct linux_itimerval *, uval)
 {
 	if (which < 0 || which > 2)
 		return -EINVAL;
@@ -139,7 +139,7 @@ SYSCALL_DEFINE(getitimer, "d:dp", int which, struct linux_itimerval *uval)
 	return copy_to_user(uval, &v, sizeof(v)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(alarm, "d:u", unsigned seconds)
+SYSCALL_DEFINE1(alarm, "d:u", unsigned, seconds)
 {
 	struct linux_itimerval nv = { { 0, 0 }, { seconds, 0 } }, old;
 	set(ITIMER_REAL, &nv, &old);

@@ -11,8 +11,11 @@
 #include "mm/mmap.h"
 #include "mm/user_range.h"
 
-SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
-	       int fd, uint64_t off)
+/* Linux's mmap takes flags as unsigned long: MAP_SHARED_VALIDATE sees all
+ * 64 bits. Of prot it keeps read, write and exec and ignores every other
+ * bit (PROT_SEM, PROT_GROWSDOWN, unknown ones), so 32 bits suffice. */
+SYSCALL_DEFINE6(mmap, "x:puPMfx",
+		uint64_t, addr, uint64_t, len, uint32_t, prot, unsigned long, flags, int, fd, uint64_t, off)
 {
 	uint32_t type = flags & MAP_TYPE;
 	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
@@ -24,8 +27,7 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 		return -EINVAL;
 	if (check_page_align_overflow(len, &pages))
 		return -ENOMEM;
-	if (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
-		return -EINVAL;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
 	if (flags & MAP_HUGETLB)
 		return -ENOMEM; /* no huge pages are reserved */
 	bool shared = type != MAP_PRIVATE;
@@ -34,6 +36,8 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 		f = fd_file(fd);
 		if (!f)
 			return -EBADF;
+		if (type == MAP_SHARED_VALIDATE && (flags & ~(unsigned long)LEGACY_MAP_MASK))
+			return -EOPNOTSUPP; /* MAP_SYNC too: no file here is DAX */
 		if ((f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
 			return -EACCES;
 		if (shared && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) == O_RDONLY)
@@ -46,6 +50,8 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 		if (check_add_overflow(off, pages, &file_end))
 			return -EOVERFLOW;
 	}
+	if (type == MAP_SHARED_VALIDATE && !f)
+		return -EINVAL; /* as Linux's do_mmap for anonymous memory */
 	unsigned how = 0;
 	if (flags & MAP_FIXED)
 		how |= MAP_AT_FIXED;
@@ -67,20 +73,24 @@ SYSCALL_DEFINE(mmap, "x:puPMfx", uint64_t addr, uint64_t len, uint32_t prot, uin
 	return mm_map(addr, len, prot, vflags, f, off, how);
 }
 
-SYSCALL_DEFINE(munmap, "d:pu", uint64_t addr, uint64_t len)
+SYSCALL_DEFINE2(munmap, "d:pu", uint64_t, addr, uint64_t, len)
 {
 	return mm_unmap(addr, len);
 }
 
-SYSCALL_DEFINE(mprotect, "d:puP", uint64_t addr, uint64_t len, uint32_t prot)
+/* prot is Linux's unsigned long: a bit above 31 is -EINVAL too. PROT_SEM
+ * is accepted and means nothing on x86 (arch_validate_prot). PROT_GROWSDOWN
+ * and PROT_GROWSUP are -EINVAL: Linux accepts them only on a grows-down
+ * area, and none here is one. */
+SYSCALL_DEFINE3(mprotect, "d:puP", uint64_t, addr, uint64_t, len, unsigned long, prot)
 {
-	if (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
+	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
 		return -EINVAL;
-	return mm_protect(addr, len, prot);
+	return mm_protect(addr, len, (uint32_t)prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
 }
 
 /* Linux answers every brk it cannot serve with the current break. */
-SYSCALL_DEFINE(brk, "x:p", uint64_t addr)
+SYSCALL_DEFINE1(brk, "x:p", uint64_t, addr)
 {
 	struct mm *mm = current_mm;
 	uint64_t old_end, new_end;
@@ -108,10 +118,11 @@ SYSCALL_DEFINE(brk, "x:p", uint64_t addr)
  * areas it adds, the page tables at the destination) before it changes
  * anything, so it either fails with the old mapping intact or completes.
  */
-SYSCALL_DEFINE(mremap, "x:puuxp", uint64_t old, uint64_t old_len, uint64_t new_len,
-	       unsigned flags, uint64_t new_addr)
+SYSCALL_DEFINE5(mremap, "x:puuxp",
+		uint64_t, old, uint64_t, old_len, uint64_t, new_len, unsigned long, flags, uint64_t, new_addr)
 {
-	if (flags & ~(unsigned)(MREMAP_MAYMOVE | MREMAP_FIXED))
+	/* flags is Linux's unsigned long: a bit above 31 is -EINVAL too. */
+	if (flags & ~(unsigned long)(MREMAP_MAYMOVE | MREMAP_FIXED))
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
@@ -239,7 +250,7 @@ static bool madvise_known(int advice)
 	}
 }
 
-SYSCALL_DEFINE(madvise, "d:pud", uint64_t addr, uint64_t len, int advice)
+SYSCALL_DEFINE3(madvise, "d:pud", uint64_t, addr, uint64_t, len, int, advice)
 {
 	/* Linux: unknown advice, an unaligned start, a length that rounds up
 	 * past 2^64 are -EINVAL; a range with unmapped parts (anything past the
@@ -263,7 +274,7 @@ SYSCALL_DEFINE(madvise, "d:pud", uint64_t addr, uint64_t len, int advice)
 	return 0; /* hints about paging policy; nothing to act on */
 }
 
-SYSCALL_DEFINE(msync, "d:pux", uint64_t addr, uint64_t len, int flags)
+SYSCALL_DEFINE3(msync, "d:pux", uint64_t, addr, uint64_t, len, int, flags)
 {
 	if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
 	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
@@ -284,5 +295,7 @@ SYSCALL_DEFINE(msync, "d:pux", uint64_t addr, uint64_t len, int flags)
 			return -ENOMEM;
 		a = v->end;
 	}
-	return 0; /* shared mappings write straight into the file's pages */
+	/* Shared mappings write straight into the file's pages; a file kept
+	 * elsewhere (a host volume) is told to write them back. */
+	return mm_sync_shared(addr, end);
 }

@@ -32,17 +32,17 @@ static long do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 	return rc;
 }
 
-SYSCALL_DEFINE(openat, "d:fsom", int dirfd, const char *path, int flags, uint32_t mode)
+SYSCALL_DEFINE4(openat, "d:fsom", int, dirfd, const char *, path, int, flags, uint32_t, mode)
 {
 	return do_openat(dirfd, path, flags, mode);
 }
 
-SYSCALL_DEFINE(open, "d:som", const char *path, int flags, uint32_t mode)
+SYSCALL_DEFINE3(open, "d:som", const char *, path, int, flags, uint32_t, mode)
 {
 	return do_openat(AT_FDCWD, path, flags, mode);
 }
 
-SYSCALL_DEFINE(creat, "d:sm", const char *path, uint32_t mode)
+SYSCALL_DEFINE2(creat, "d:sm", const char *, path, uint32_t, mode)
 {
 	return do_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
@@ -61,23 +61,23 @@ static long stat_at(int dirfd, const char *upath, struct linux_stat *ubuf, int f
 	return copy_to_user(ubuf, &st, sizeof(st)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(newfstatat, "d:fspx", int dirfd, const char *path, struct linux_stat *buf,
-	       int flags)
+SYSCALL_DEFINE4(newfstatat, "d:fspx",
+		int, dirfd, const char *, path, struct linux_stat *, buf, int, flags)
 {
 	return stat_at(dirfd, path, buf, flags);
 }
 
-SYSCALL_DEFINE(stat, "d:sp", const char *path, struct linux_stat *buf)
+SYSCALL_DEFINE2(stat, "d:sp", const char *, path, struct linux_stat *, buf)
 {
 	return stat_at(AT_FDCWD, path, buf, 0);
 }
 
-SYSCALL_DEFINE(lstat, "d:sp", const char *path, struct linux_stat *buf)
+SYSCALL_DEFINE2(lstat, "d:sp", const char *, path, struct linux_stat *, buf)
 {
 	return stat_at(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
 }
 
-SYSCALL_DEFINE(fstat, "d:fp", int fd, struct linux_stat *buf)
+SYSCALL_DEFINE2(fstat, "d:fp", int, fd, struct linux_stat *, buf)
 {
 	struct file *f = fd_file(fd);
 	if (!f)
@@ -92,8 +92,8 @@ static struct linux_statx_timestamp statx_time(struct linux_timespec t)
 	return (struct linux_statx_timestamp){ t.tv_sec, (uint32_t)t.tv_nsec, 0 };
 }
 
-SYSCALL_DEFINE(statx, "d:fsxxp", int dirfd, const char *path, int flags, unsigned mask,
-	       struct linux_statx *buf)
+SYSCALL_DEFINE5(statx, "d:fsxxp",
+		int, dirfd, const char *, path, int, flags, unsigned, mask, struct linux_statx *, buf)
 {
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
 		return -EINVAL;
@@ -148,17 +148,17 @@ static long access_at(int dirfd, const char *upath, int mode, int flags)
 	return rc;
 }
 
-SYSCALL_DEFINE(access, "d:sd", const char *path, int mode)
+SYSCALL_DEFINE2(access, "d:sd", const char *, path, int, mode)
 {
 	return access_at(AT_FDCWD, path, mode, 0);
 }
 
-SYSCALL_DEFINE(faccessat, "d:fsd", int dirfd, const char *path, int mode)
+SYSCALL_DEFINE3(faccessat, "d:fsd", int, dirfd, const char *, path, int, mode)
 {
 	return access_at(dirfd, path, mode, 0);
 }
 
-SYSCALL_DEFINE(faccessat2, "d:fsdx", int dirfd, const char *path, int mode, int flags)
+SYSCALL_DEFINE4(faccessat2, "d:fsdx", int, dirfd, const char *, path, int, mode, int, flags)
 {
 	return access_at(dirfd, path, mode, flags);
 }
@@ -184,12 +184,12 @@ static long readlink_at(int dirfd, const char *upath, char *ubuf, int size)
 	return copy_to_user(ubuf, buf, (size_t)rc) < 0 ? -EFAULT : rc;
 }
 
-SYSCALL_DEFINE(readlinkat, "d:fspd", int dirfd, const char *path, char *buf, int size)
+SYSCALL_DEFINE4(readlinkat, "d:fspd", int, dirfd, const char *, path, char *, buf, int, size)
 {
 	return readlink_at(dirfd, path, buf, size);
 }
 
-SYSCALL_DEFINE(readlink, "d:spd", const char *path, char *buf, int size)
+SYSCALL_DEFINE3(readlink, "d:spd", const char *, path, char *, buf, int, size)
 {
 	return readlink_at(AT_FDCWD, path, buf, size);
 }
@@ -236,12 +236,12 @@ static long mkdir_at(int dirfd, const char *upath, uint32_t mode)
 	return rc;
 }
 
-SYSCALL_DEFINE(mkdirat, "d:fsm", int dirfd, const char *path, uint32_t mode)
+SYSCALL_DEFINE3(mkdirat, "d:fsm", int, dirfd, const char *, path, uint32_t, mode)
 {
 	return mkdir_at(dirfd, path, mode);
 }
 
-SYSCALL_DEFINE(mkdir, "d:sm", const char *path, uint32_t mode)
+SYSCALL_DEFINE2(mkdir, "d:sm", const char *, path, uint32_t, mode)
 {
 	return mkdir_at(AT_FDCWD, path, mode);
 }
@@ -278,17 +278,17 @@ static long unlink_at(int dirfd, const char *upath, int flags)
 	return rc;
 }
 
-SYSCALL_DEFINE(unlinkat, "d:fsx", int dirfd, const char *path, int flags)
+SYSCALL_DEFINE3(unlinkat, "d:fsx", int, dirfd, const char *, path, int, flags)
 {
 	return unlink_at(dirfd, path, flags);
 }
 
-SYSCALL_DEFINE(unlink, "d:s", const char *path)
+SYSCALL_DEFINE1(unlink, "d:s", const char *, path)
 {
 	return unlink_at(AT_FDCWD, path, 0);
 }
 
-SYSCALL_DEFINE(rmdir, "d:s", const char *path)
+SYSCALL_DEFINE1(rmdir, "d:s", const char *, path)
 {
 	return unlink_at(AT_FDCWD, path, AT_REMOVEDIR);
 }
@@ -331,19 +331,19 @@ static long rename_at(int olddirfd, const char *oldpath, int newdirfd, const cha
 	return rc;
 }
 
-SYSCALL_DEFINE(renameat2, "d:fsfsx", int olddirfd, const char *oldpath, int newdirfd,
-	       const char *newpath, unsigned flags)
+SYSCALL_DEFINE5(renameat2, "d:fsfsx",
+		int, olddirfd, const char *, oldpath, int, newdirfd, const char *, newpath, unsigned, flags)
 {
 	return rename_at(olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
-SYSCALL_DEFINE(renameat, "d:fsfs", int olddirfd, const char *oldpath, int newdirfd,
-	       const char *newpath)
+SYSCALL_DEFINE4(renameat, "d:fsfs",
+		int, olddirfd, const char *, oldpath, int, newdirfd, const char *, newpath)
 {
 	return rename_at(olddirfd, oldpath, newdirfd, newpath, 0);
 }
 
-SYSCALL_DEFINE(rename, "d:ss", const char *oldpath, const char *newpath)
+SYSCALL_DEFINE2(rename, "d:ss", const char *, oldpath, const char *, newpath)
 {
 	return rename_at(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
 }
@@ -377,13 +377,13 @@ static long link_at(int olddirfd, const char *oldpath, int newdirfd, const char 
 	return rc;
 }
 
-SYSCALL_DEFINE(linkat, "d:fsfsx", int olddirfd, const char *oldpath, int newdirfd,
-	       const char *newpath, int flags)
+SYSCALL_DEFINE5(linkat, "d:fsfsx",
+		int, olddirfd, const char *, oldpath, int, newdirfd, const char *, newpath, int, flags)
 {
 	return link_at(olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
-SYSCALL_DEFINE(link, "d:ss", const char *oldpath, const char *newpath)
+SYSCALL_DEFINE2(link, "d:ss", const char *, oldpath, const char *, newpath)
 {
 	return link_at(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
 }
@@ -408,12 +408,12 @@ static long symlink_at(const char *utarget, int dirfd, const char *upath)
 	return rc;
 }
 
-SYSCALL_DEFINE(symlinkat, "d:sfs", const char *target, int dirfd, const char *path)
+SYSCALL_DEFINE3(symlinkat, "d:sfs", const char *, target, int, dirfd, const char *, path)
 {
 	return symlink_at(target, dirfd, path);
 }
 
-SYSCALL_DEFINE(symlink, "d:ss", const char *target, const char *path)
+SYSCALL_DEFINE2(symlink, "d:ss", const char *, target, const char *, path)
 {
 	return symlink_at(target, AT_FDCWD, path);
 }
@@ -427,6 +427,10 @@ static long set_mode(struct inode *ino, uint32_t mode)
 	/* Only a member of the file's group (or root) may keep set-group-ID. */
 	if (!cred_capable() && !cred_in_group(ino->gid))
 		mode &= ~(uint32_t)S_ISGID;
+	struct iattr a = { .valid = ATTR_MODE, .mode = mode & 07777 };
+	int rc = ino->ops->setattr ? ino->ops->setattr(ino, &a) : 0;
+	if (rc < 0)
+		return rc;
 	ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
 	inode_touch(ino, false, true);
 	return 0;
@@ -444,17 +448,17 @@ static long chmod_at(int dirfd, const char *path, uint32_t mode, int flags)
 	return rc;
 }
 
-SYSCALL_DEFINE(fchmodat, "d:fsm", int dirfd, const char *path, uint32_t mode)
+SYSCALL_DEFINE3(fchmodat, "d:fsm", int, dirfd, const char *, path, uint32_t, mode)
 {
 	return chmod_at(dirfd, path, mode, 0);
 }
 
-SYSCALL_DEFINE(chmod, "d:sm", const char *path, uint32_t mode)
+SYSCALL_DEFINE2(chmod, "d:sm", const char *, path, uint32_t, mode)
 {
 	return chmod_at(AT_FDCWD, path, mode, 0);
 }
 
-SYSCALL_DEFINE(fchmod, "d:fm", int fd, uint32_t mode)
+SYSCALL_DEFINE2(fchmod, "d:fm", int, fd, uint32_t, mode)
 {
 	struct file *f = fd_file(fd);
 	return f ? set_mode(f->inode, mode) : -EBADF;
@@ -472,6 +476,12 @@ static long set_owner(struct inode *ino, uint32_t uid, uint32_t gid)
 	}
 	bool changes = (uid != (uint32_t)-1 && uid != ino->uid) ||
 		       (gid != (uint32_t)-1 && gid != ino->gid);
+	struct iattr a = { .valid = (uid != (uint32_t)-1 ? ATTR_UID : 0) |
+				    (gid != (uint32_t)-1 ? ATTR_GID : 0),
+			   .uid = uid, .gid = gid };
+	int rc = a.valid && ino->ops->setattr ? ino->ops->setattr(ino, &a) : 0;
+	if (rc < 0)
+		return rc;
 	if (uid != (uint32_t)-1)
 		ino->uid = uid;
 	if (gid != (uint32_t)-1)
@@ -496,29 +506,29 @@ static long chown_at(int dirfd, const char *path, uint32_t uid, uint32_t gid, in
 	return rc;
 }
 
-SYSCALL_DEFINE(fchownat, "d:fsddx", int dirfd, const char *path, uint32_t uid, uint32_t gid,
-	       int flags)
+SYSCALL_DEFINE5(fchownat, "d:fsddx",
+		int, dirfd, const char *, path, uint32_t, uid, uint32_t, gid, int, flags)
 {
 	return chown_at(dirfd, path, uid, gid, flags);
 }
 
-SYSCALL_DEFINE(chown, "d:sdd", const char *path, uint32_t uid, uint32_t gid)
+SYSCALL_DEFINE3(chown, "d:sdd", const char *, path, uint32_t, uid, uint32_t, gid)
 {
 	return chown_at(AT_FDCWD, path, uid, gid, 0);
 }
 
-SYSCALL_DEFINE(lchown, "d:sdd", const char *path, uint32_t uid, uint32_t gid)
+SYSCALL_DEFINE3(lchown, "d:sdd", const char *, path, uint32_t, uid, uint32_t, gid)
 {
 	return chown_at(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
 }
 
-SYSCALL_DEFINE(fchown, "d:fdd", int fd, uint32_t uid, uint32_t gid)
+SYSCALL_DEFINE3(fchown, "d:fdd", int, fd, uint32_t, uid, uint32_t, gid)
 {
 	struct file *f = fd_file(fd);
 	return f ? set_owner(f->inode, uid, gid) : -EBADF;
 }
 
-SYSCALL_DEFINE(truncate, "d:sl", const char *path, int64_t length)
+SYSCALL_DEFINE2(truncate, "d:sl", const char *, path, int64_t, length)
 {
 	if (length < 0)
 		return -EINVAL;
@@ -561,13 +571,13 @@ static long set_times(struct inode *ino, const struct linux_timespec *times)
 	if (times)
 		t[0] = times[0], t[1] = times[1];
 	struct linux_timespec atime = ino->atime, mtime = ino->mtime;
-	bool any = false;
-	int rc = pick_time(&t[0], &atime, &any);
+	bool set_a = false, set_m = false;
+	int rc = pick_time(&t[0], &atime, &set_a);
 	if (rc == 0)
-		rc = pick_time(&t[1], &mtime, &any);
+		rc = pick_time(&t[1], &mtime, &set_m);
 	if (rc < 0)
 		return rc;
-	if (!any)
+	if (!set_a && !set_m)
 		return 0;
 	if (ino->sb->readonly)
 		return -EROFS;
@@ -579,14 +589,18 @@ static long set_times(struct inode *ino, const struct linux_timespec *times)
 		if (rc2 < 0)
 			return rc2;
 	}
+	struct iattr a = { .valid = (set_a ? ATTR_ATIME : 0) | (set_m ? ATTR_MTIME : 0),
+			   .atime = atime, .mtime = mtime };
+	if (ino->ops->setattr && (rc = ino->ops->setattr(ino, &a)) < 0)
+		return rc;
 	ino->atime = atime;
 	ino->mtime = mtime;
 	inode_touch(ino, false, true);
 	return 0;
 }
 
-SYSCALL_DEFINE(utimensat, "d:fspx", int dirfd, const char *path,
-	       const struct linux_timespec *utimes, int flags)
+SYSCALL_DEFINE4(utimensat, "d:fspx",
+		int, dirfd, const char *, path, const struct linux_timespec *, utimes, int, flags)
 {
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
@@ -621,7 +635,7 @@ static long statfs_of(struct inode *ino, struct linux_statfs *ubuf)
 	return copy_to_user(ubuf, &st, sizeof(st)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(statfs, "d:sp", const char *path, struct linux_statfs *buf)
+SYSCALL_DEFINE2(statfs, "d:sp", const char *, path, struct linux_statfs *, buf)
 {
 	struct inode *ino;
 	int rc = resolve_at(AT_FDCWD, path, 0, true, &ino);
@@ -632,13 +646,13 @@ SYSCALL_DEFINE(statfs, "d:sp", const char *path, struct linux_statfs *buf)
 	return rc;
 }
 
-SYSCALL_DEFINE(fstatfs, "d:fp", int fd, struct linux_statfs *buf)
+SYSCALL_DEFINE2(fstatfs, "d:fp", int, fd, struct linux_statfs *, buf)
 {
 	struct file *f = fd_file(fd);
 	return f ? statfs_of(f->inode, buf) : -EBADF;
 }
 
-SYSCALL_DEFINE(umask, "d:m", uint32_t mask)
+SYSCALL_DEFINE1(umask, "d:m", uint32_t, mask)
 {
 	uint32_t old = proc.umask;
 	proc.umask = mask & 0777;

@@ -40,12 +40,12 @@ static long do_pipe2(int *ufds, int flags)
 	return 0;
 }
 
-SYSCALL_DEFINE(pipe2, "d:po", int *fds, int flags)
+SYSCALL_DEFINE2(pipe2, "d:po", int *, fds, int, flags)
 {
 	return do_pipe2(fds, flags);
 }
 
-SYSCALL_DEFINE(pipe, "d:p", int *fds)
+SYSCALL_DEFINE1(pipe, "d:p", int *, fds)
 {
 	return do_pipe2(fds, 0);
 }
@@ -84,12 +84,13 @@ static long mknod_at(int dirfd, const char *upath, uint32_t mode, uint32_t dev)
 	return rc;
 }
 
-SYSCALL_DEFINE(mknodat, "d:fsmx", int dirfd, const char *path, uint32_t mode, uint32_t dev)
+SYSCALL_DEFINE4(mknodat, "d:fsmx",
+		int, dirfd, const char *, path, uint32_t, mode, uint32_t, dev)
 {
 	return mknod_at(dirfd, path, mode, dev);
 }
 
-SYSCALL_DEFINE(mknod, "d:smx", const char *path, uint32_t mode, uint32_t dev)
+SYSCALL_DEFINE3(mknod, "d:smx", const char *, path, uint32_t, mode, uint32_t, dev)
 {
 	return mknod_at(AT_FDCWD, path, mode, dev);
 }

@@ -139,7 +139,7 @@ static int deadline_ts(const struct linux_timespec *uts, uint64_t *out)
 	return 0;
 }
 
-SYSCALL_DEFINE(poll, "d:pud", struct pollfd *fds, unsigned nfds, int timeout)
+SYSCALL_DEFINE3(poll, "d:pud", struct pollfd *, fds, unsigned, nfds, int, timeout)
 {
 	return do_poll(fds, nfds, deadline_ms(timeout));
 }
@@ -157,8 +157,8 @@ static int apply_sigmask(const uint64_t *umask, size_t size)
 	return 0;
 }
 
-SYSCALL_DEFINE(ppoll, "d:puppu", struct pollfd *fds, unsigned nfds,
-	       const struct linux_timespec *tsp, const uint64_t *sigmask, size_t sigsetsize)
+SYSCALL_DEFINE5(ppoll, "d:puppu",
+		struct pollfd *, fds, unsigned, nfds, const struct linux_timespec *, tsp, const uint64_t *, sigmask, size_t, sigsetsize)
 {
 	uint64_t deadline;
 	int rc = deadline_ts(tsp, &deadline);
@@ -251,8 +251,8 @@ out:
 	return rc;
 }
 
-SYSCALL_DEFINE(select, "d:dpppp", int nfds, uint64_t *readfds, uint64_t *writefds,
-	       uint64_t *exceptfds, struct linux_timeval *utv)
+SYSCALL_DEFINE5(select, "d:dpppp",
+		int, nfds, uint64_t *, readfds, uint64_t *, writefds, uint64_t *, exceptfds, struct linux_timeval *, utv)
 {
 	uint64_t deadline = 0;
 	if (utv) {
@@ -281,9 +281,8 @@ struct sigset_arg {
 	size_t size;
 };
 
-SYSCALL_DEFINE(pselect6, "d:dppppp", int nfds, uint64_t *readfds, uint64_t *writefds,
-	       uint64_t *exceptfds, const struct linux_timespec *tsp,
-	       const struct sigset_arg *usig)
+SYSCALL_DEFINE6(pselect6, "d:dppppp",
+		int, nfds, uint64_t *, readfds, uint64_t *, writefds, uint64_t *, exceptfds, const struct linux_timespec *, tsp, const struct sigset_arg *, usig)
 {
 	uint64_t deadline;
 	int rc = deadline_ts(tsp, &deadline);

@@ -10,53 +10,53 @@
 #include "linux/uapi/stat.h"
 #include "sched/sched.h"
 
-SYSCALL_DEFINE(exit_group, "n:d", int status)
+SYSCALL_DEFINE1(exit_group, "n:d", int, status)
 {
 	process_exit(status);
 }
 
-SYSCALL_DEFINE(getpid, "d:")
+SYSCALL_DEFINE0(getpid, "d:")
 {
 	return proc.pid;
 }
 
-SYSCALL_DEFINE(getppid, "d:")
+SYSCALL_DEFINE0(getppid, "d:")
 {
 	return 0; /* started by the kernel itself, as init is */
 }
 
-SYSCALL_DEFINE(gettid, "d:")
+SYSCALL_DEFINE0(gettid, "d:")
 {
 	return current->tid;
 }
 
-SYSCALL_DEFINE(getpgrp, "d:")
+SYSCALL_DEFINE0(getpgrp, "d:")
 {
 	return proc.pid;
 }
 
-SYSCALL_DEFINE(getpgid, "d:d", int pid)
+SYSCALL_DEFINE1(getpgid, "d:d", int, pid)
 {
 	return pid == 0 || pid == proc.pid ? proc.pid : -ESRCH;
 }
 
-SYSCALL_DEFINE(getsid, "d:d", int pid)
+SYSCALL_DEFINE1(getsid, "d:d", int, pid)
 {
 	return pid == 0 || pid == proc.pid ? proc.pid : -ESRCH;
 }
 
-SYSCALL_DEFINE(setsid, "d:")
+SYSCALL_DEFINE0(setsid, "d:")
 {
 	return -EPERM; /* the process already leads its group */
 }
 
-SYSCALL_DEFINE(set_tid_address, "d:p", uint64_t tidptr)
+SYSCALL_DEFINE1(set_tid_address, "d:p", uint64_t, tidptr)
 {
 	current->clear_child_tid = tidptr;
 	return current->tid;
 }
 
-SYSCALL_DEFINE(set_robust_list, "d:pu", uint64_t head, uint64_t len)
+SYSCALL_DEFINE2(set_robust_list, "d:pu", uint64_t, head, uint64_t, len)
 {
 	if (len != 24)
 		return -EINVAL;
@@ -65,7 +65,7 @@ SYSCALL_DEFINE(set_robust_list, "d:pu", uint64_t head, uint64_t len)
 	return 0;
 }
 
-SYSCALL_DEFINE(get_robust_list, "d:dpp", int tid, uint64_t *head, uint64_t *len)
+SYSCALL_DEFINE3(get_robust_list, "d:dpp", int, tid, uint64_t *, head, uint64_t *, len)
 {
 	if (tid != 0 && tid != current->tid)
 		return -ESRCH;
@@ -82,7 +82,7 @@ SYSCALL_DEFINE(get_robust_list, "d:dpp", int tid, uint64_t *head, uint64_t *len)
 #define ARCH_GET_CPUID 0x1011
 #define ARCH_SET_CPUID 0x1012
 
-SYSCALL_DEFINE(arch_prctl, "d:xp", int code, uint64_t addr)
+SYSCALL_DEFINE2(arch_prctl, "d:xp", int, code, uint64_t, addr)
 {
 	switch (code) {
 	case ARCH_SET_FS:
@@ -125,7 +125,8 @@ SYSCALL_DEFINE(arch_prctl, "d:xp", int code, uint64_t addr)
  * its own (struct thread). */
 static int pdeathsig, dumpable = 1, no_new_privs;
 
-SYSCALL_DEFINE(prctl, "d:dxxxx", int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+SYSCALL_DEFINE5(prctl, "d:dxxxx",
+		int, option, uint64_t, a2, uint64_t, a3, uint64_t, a4, uint64_t, a5)
 {
 	switch (option) {
 	case PR_SET_NAME: {
@@ -192,8 +193,8 @@ static long rlimit_set(int resource, const struct rlimit64 *r)
 	return 0;
 }
 
-SYSCALL_DEFINE(prlimit64, "d:ddpp", int pid, int resource, const struct rlimit64 *unew,
-	       struct rlimit64 *uold)
+SYSCALL_DEFINE4(prlimit64, "d:ddpp",
+		int, pid, int, resource, const struct rlimit64 *, unew, struct rlimit64 *, uold)
 {
 	if (pid != 0 && pid != proc.pid)
 		return -ESRCH;
@@ -213,7 +214,7 @@ SYSCALL_DEFINE(prlimit64, "d:ddpp", int pid, int resource, const struct rlimit64
 	return 0;
 }
 
-SYSCALL_DEFINE(getrlimit, "d:dp", int resource, struct rlimit64 *ulim)
+SYSCALL_DEFINE2(getrlimit, "d:dp", int, resource, struct rlimit64 *, ulim)
 {
 	struct rlimit64 r;
 	long rc = rlimit_get(resource, &r);
@@ -222,7 +223,7 @@ SYSCALL_DEFINE(getrlimit, "d:dp", int resource, struct rlimit64 *ulim)
 	return copy_to_user(ulim, &r, sizeof(r)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(setrlimit, "d:dp", int resource, const struct rlimit64 *ulim)
+SYSCALL_DEFINE2(setrlimit, "d:dp", int, resource, const struct rlimit64 *, ulim)
 {
 	struct rlimit64 r;
 	if (copy_from_user(&r, ulim, sizeof(r)) < 0)
@@ -230,7 +231,7 @@ SYSCALL_DEFINE(setrlimit, "d:dp", int resource, const struct rlimit64 *ulim)
 	return rlimit_set(resource, &r);
 }
 
-SYSCALL_DEFINE(sched_getaffinity, "d:dup", int pid, unsigned len, uint64_t *mask)
+SYSCALL_DEFINE3(sched_getaffinity, "d:dup", int, pid, unsigned, len, uint64_t *, mask)
 {
 	if (pid != 0 && pid != proc.pid && pid != current->tid)
 		return -ESRCH;
@@ -240,7 +241,7 @@ SYSCALL_DEFINE(sched_getaffinity, "d:dup", int pid, unsigned len, uint64_t *mask
 	return copy_to_user(mask, &one_cpu, sizeof(one_cpu)) < 0 ? -EFAULT : (long)sizeof(one_cpu);
 }
 
-SYSCALL_DEFINE(sched_yield, "d:")
+SYSCALL_DEFINE0(sched_yield, "d:")
 {
 	sched_yield_now();
 	return 0;
@@ -262,14 +263,14 @@ static int check_who(int which, int who)
 	return who == 0 || who == proc.pid ? 0 : -ESRCH;
 }
 
-SYSCALL_DEFINE(getpriority, "d:dd", int which, int who)
+SYSCALL_DEFINE2(getpriority, "d:dd", int, which, int, who)
 {
 	int rc = check_who(which, who);
 	/* The syscall returns 20 - nice, so that it is never negative. */
 	return rc < 0 ? rc : 20 - nice_value;
 }
 
-SYSCALL_DEFINE(setpriority, "d:ddd", int which, int who, int prio)
+SYSCALL_DEFINE3(setpriority, "d:ddd", int, which, int, who, int, prio)
 {
 	int rc = check_who(which, who);
 	if (rc < 0)
@@ -301,7 +302,7 @@ static bool is_self(int pid)
 	return pid == 0 || pid == proc.pid || pid == current->tid;
 }
 
-SYSCALL_DEFINE(sched_get_priority_max, "d:d", int pol)
+SYSCALL_DEFINE1(sched_get_priority_max, "d:d", int, pol)
 {
 	switch (pol) {
 	case SCHED_FIFO:
@@ -317,7 +318,7 @@ SYSCALL_DEFINE(sched_get_priority_max, "d:d", int pol)
 	}
 }
 
-SYSCALL_DEFINE(sched_get_priority_min, "d:d", int pol)
+SYSCALL_DEFINE1(sched_get_priority_min, "d:d", int, pol)
 {
 	switch (pol) {
 	case SCHED_FIFO:
@@ -333,14 +334,14 @@ SYSCALL_DEFINE(sched_get_priority_min, "d:d", int pol)
 	}
 }
 
-SYSCALL_DEFINE(sched_getscheduler, "d:d", int pid)
+SYSCALL_DEFINE1(sched_getscheduler, "d:d", int, pid)
 {
 	if (pid < 0)
 		return -EINVAL;
 	return is_self(pid) ? policy : -ESRCH;
 }
 
-SYSCALL_DEFINE(sched_setscheduler, "d:ddp", int pid, int pol, const int *uparam)
+SYSCALL_DEFINE3(sched_setscheduler, "d:ddp", int, pid, int, pol, const int *, uparam)
 {
 	if (pid < 0 || !uparam)
 		return -EINVAL;
@@ -358,7 +359,7 @@ SYSCALL_DEFINE(sched_setscheduler, "d:ddp", int pid, int pol, const int *uparam)
 	return 0;
 }
 
-SYSCALL_DEFINE(sched_getparam, "d:dp", int pid, int *uparam)
+SYSCALL_DEFINE2(sched_getparam, "d:dp", int, pid, int *, uparam)
 {
 	if (pid < 0 || !uparam)
 		return -EINVAL;
@@ -368,7 +369,7 @@ SYSCALL_DEFINE(sched_getparam, "d:dp", int pid, int *uparam)
 	return copy_to_user(uparam, &zero, sizeof(zero)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(sched_setparam, "d:dp", int pid, const int *uparam)
+SYSCALL_DEFINE2(sched_setparam, "d:dp", int, pid, const int *, uparam)
 {
 	if (pid < 0 || !uparam)
 		return -EINVAL;
@@ -380,7 +381,7 @@ SYSCALL_DEFINE(sched_setparam, "d:dp", int pid, const int *uparam)
 	return prio == 0 ? 0 : -EINVAL;
 }
 
-SYSCALL_DEFINE(sched_rr_get_interval, "d:dp", int pid, struct linux_timespec *uts)
+SYSCALL_DEFINE2(sched_rr_get_interval, "d:dp", int, pid, struct linux_timespec *, uts)
 {
 	if (pid < 0)
 		return -EINVAL;
@@ -390,7 +391,7 @@ SYSCALL_DEFINE(sched_rr_get_interval, "d:dp", int pid, struct linux_timespec *ut
 	return copy_to_user(uts, &t, sizeof(t)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(sched_setaffinity, "d:dup", int pid, unsigned len, const uint64_t *umask)
+SYSCALL_DEFINE3(sched_setaffinity, "d:dup", int, pid, unsigned, len, const uint64_t *, umask)
 {
 	if (!is_self(pid))
 		return -ESRCH;

@@ -14,8 +14,8 @@
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
 
-SYSCALL_DEFINE(rt_sigaction, "d:Sppu", int s, const struct k_sigaction *act,
-	       struct k_sigaction *oact, size_t sigsetsize)
+SYSCALL_DEFINE4(rt_sigaction, "d:Sppu",
+		int, s, const struct k_sigaction *, act, struct k_sigaction *, oact, size_t, sigsetsize)
 {
 	if (sigsetsize != sizeof(uint64_t) || s < 1 || s > NSIG)
 		return -EINVAL;
@@ -39,8 +39,8 @@ SYSCALL_DEFINE(rt_sigaction, "d:Sppu", int s, const struct k_sigaction *act,
 	return 0;
 }
 
-SYSCALL_DEFINE(rt_sigprocmask, "d:dppu", int how, const uint64_t *set, uint64_t *oset,
-	       size_t sigsetsize)
+SYSCALL_DEFINE4(rt_sigprocmask, "d:dppu",
+		int, how, const uint64_t *, set, uint64_t *, oset, size_t, sigsetsize)
 {
 	if (sigsetsize != sizeof(uint64_t))
 		return -EINVAL;
@@ -69,7 +69,8 @@ SYSCALL_DEFINE(rt_sigprocmask, "d:dppu", int how, const uint64_t *set, uint64_t 
 	return 0;
 }
 
-SYSCALL_DEFINE(sigaltstack, "d:pp", const struct linux_stack *uss, struct linux_stack *uoss)
+SYSCALL_DEFINE2(sigaltstack, "d:pp",
+		const struct linux_stack *, uss, struct linux_stack *, uoss)
 {
 	struct linux_stack old = current->altstack;
 	uint64_t sp = syscall_regs()->rsp;
@@ -87,7 +88,7 @@ SYSCALL_DEFINE(sigaltstack, "d:pp", const struct linux_stack *uss, struct linux_
 	return 0;
 }
 
-SYSCALL_DEFINE(rt_sigpending, "d:pu", uint64_t *set, size_t sigsetsize)
+SYSCALL_DEFINE2(rt_sigpending, "d:pu", uint64_t *, set, size_t, sigsetsize)
 {
 	if (sigsetsize > sizeof(uint64_t))
 		return -EINVAL;
@@ -95,7 +96,7 @@ SYSCALL_DEFINE(rt_sigpending, "d:pu", uint64_t *set, size_t sigsetsize)
 	return copy_to_user(set, &pending, sigsetsize) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(rt_sigreturn, "d:")
+SYSCALL_DEFINE0(rt_sigreturn, "d:")
 {
 	return signal_return(syscall_regs());
 }
@@ -105,12 +106,17 @@ static int check_signal(int s)
 	return s < 0 || s > NSIG ? -EINVAL : 0;
 }
 
-SYSCALL_DEFINE(kill, "d:dS", int pid, int s)
+SYSCALL_DEFINE2(kill, "d:dS", int, pid, int, s)
 {
 	if (check_signal(s) < 0)
 		return -EINVAL;
-	/* Our process, its group (0, -1), or every process we may signal (-1). */
-	if (pid != proc.pid && pid != 0 && pid != -1 && pid != -proc.pid)
+	/* -1 means every process we may signal except init and ourselves
+	 * (Linux's kill_something_info): here that is no process at all, even
+	 * though -1 is also minus our pid, 1. */
+	if (pid == -1)
+		return -ESRCH;
+	/* Our process or its group (0, -pid). */
+	if (pid != proc.pid && pid != 0 && pid != -proc.pid)
 		return -ESRCH;
 	if (s)
 		signal_send_process(s, (struct sig_note){ .code = SI_USER, .pid = proc.pid });
@@ -129,7 +135,7 @@ static long thread_kill(int tid, int s)
 	return 0;
 }
 
-SYSCALL_DEFINE(tgkill, "d:ddS", int tgid, int tid, int s)
+SYSCALL_DEFINE3(tgkill, "d:ddS", int, tgid, int, tid, int, s)
 {
 	if (tgid <= 0)
 		return -EINVAL;
@@ -138,12 +144,12 @@ SYSCALL_DEFINE(tgkill, "d:ddS", int tgid, int tid, int s)
 	return thread_kill(tid, s);
 }
 
-SYSCALL_DEFINE(tkill, "d:dS", int tid, int s)
+SYSCALL_DEFINE2(tkill, "d:dS", int, tid, int, s)
 {
 	return thread_kill(tid, s);
 }
 
-SYSCALL_DEFINE(rt_sigsuspend, "d:pu", const uint64_t *umask, size_t sigsetsize)
+SYSCALL_DEFINE2(rt_sigsuspend, "d:pu", const uint64_t *, umask, size_t, sigsetsize)
 {
 	if (sigsetsize != sizeof(uint64_t))
 		return -EINVAL;
@@ -156,15 +162,15 @@ SYSCALL_DEFINE(rt_sigsuspend, "d:pu", const uint64_t *umask, size_t sigsetsize)
 	return -ERESTARTNOHAND;
 }
 
-SYSCALL_DEFINE(pause, "d:")
+SYSCALL_DEFINE0(pause, "d:")
 {
 	while (sched_wait(NULL, 0, true, "pause", 0) != -EINTR)
 		;
 	return -ERESTARTNOHAND;
 }
 
-SYSCALL_DEFINE(rt_sigtimedwait, "d:pppu", const uint64_t *uset, struct linux_siginfo *uinfo,
-	       const struct linux_timespec *utimeout, size_t sigsetsize)
+SYSCALL_DEFINE4(rt_sigtimedwait, "d:pppu",
+		const uint64_t *, uset, struct linux_siginfo *, uinfo, const struct linux_timespec *, utimeout, size_t, sigsetsize)
 {
 	if (sigsetsize != sizeof(uint64_t))
 		return -EINVAL;

@@ -13,13 +13,12 @@
 #define SOCKADDR_MAX 128
 #define UIO_MAXIOV 1024
 #define CONTROL_MAX 65536
-#define MAX_RW_COUNT 0x7ffff000ul /* Linux caps one transfer at this */
 
 struct user_msghdr {
 	void *name;
 	uint32_t namelen;
 	uint32_t pad;
-	struct iovec_user *iov;
+	struct iovec *iov;
 	uint64_t iovlen;
 	void *control;
 	uint64_t controllen;
@@ -48,7 +47,7 @@ static bool nonblocking(struct socket *s)
 	return s->file->flags & O_NONBLOCK;
 }
 
-SYSCALL_DEFINE(socket, "d:ddd", int family, int type, int protocol)
+SYSCALL_DEFINE3(socket, "d:ddd", int, family, int, type, int, protocol)
 {
 	unsigned flags = (unsigned)type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -73,7 +72,7 @@ SYSCALL_DEFINE(socket, "d:ddd", int family, int type, int protocol)
 	return rc < 0 ? rc : install(f, flags);
 }
 
-SYSCALL_DEFINE(socketpair, "d:dddp", int family, int type, int protocol, int *usv)
+SYSCALL_DEFINE4(socketpair, "d:dddp", int, family, int, type, int, protocol, int *, usv)
 {
 	unsigned flags = (unsigned)type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -111,7 +110,7 @@ static int addr_in(const void *uaddr, uint32_t len, uint8_t *buf)
 	return copy_from_user(buf, uaddr, len) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(bind, "d:fpu", int fd, const void *uaddr, uint32_t len)
+SYSCALL_DEFINE3(bind, "d:fpu", int, fd, const void *, uaddr, uint32_t, len)
 {
 	struct socket *s;
 	uint8_t addr[SOCKADDR_MAX];
@@ -121,7 +120,7 @@ SYSCALL_DEFINE(bind, "d:fpu", int fd, const void *uaddr, uint32_t len)
 	return rc < 0 ? rc : s->ops->bind(s, addr, len);
 }
 
-SYSCALL_DEFINE(connect, "d:fpu", int fd, const void *uaddr, uint32_t len)
+SYSCALL_DEFINE3(connect, "d:fpu", int, fd, const void *, uaddr, uint32_t, len)
 {
 	struct socket *s;
 	uint8_t addr[SOCKADDR_MAX];
@@ -131,7 +130,7 @@ SYSCALL_DEFINE(connect, "d:fpu", int fd, const void *uaddr, uint32_t len)
 	return rc < 0 ? rc : s->ops->connect(s, addr, len, nonblocking(s));
 }
 
-SYSCALL_DEFINE(listen, "d:fd", int fd, int backlog)
+SYSCALL_DEFINE2(listen, "d:fd", int, fd, int, backlog)
 {
 	struct socket *s;
 	long rc = sock_fd(fd, &s);
@@ -182,31 +181,31 @@ static long do_accept(int fd, void *uaddr, uint32_t *ulen, int flags)
 	return install(ns->file, (unsigned)flags);
 }
 
-SYSCALL_DEFINE(accept, "d:fpp", int fd, void *addr, uint32_t *len)
+SYSCALL_DEFINE3(accept, "d:fpp", int, fd, void *, addr, uint32_t *, len)
 {
 	return do_accept(fd, addr, len, 0);
 }
 
-SYSCALL_DEFINE(accept4, "d:fppx", int fd, void *addr, uint32_t *len, int flags)
+SYSCALL_DEFINE4(accept4, "d:fppx", int, fd, void *, addr, uint32_t *, len, int, flags)
 {
 	return do_accept(fd, addr, len, flags);
 }
 
-SYSCALL_DEFINE(getsockname, "d:fpp", int fd, void *addr, uint32_t *len)
+SYSCALL_DEFINE3(getsockname, "d:fpp", int, fd, void *, addr, uint32_t *, len)
 {
 	struct socket *s;
 	long rc = sock_fd(fd, &s);
 	return rc < 0 ? rc : addr_out(s, addr, len, false);
 }
 
-SYSCALL_DEFINE(getpeername, "d:fpp", int fd, void *addr, uint32_t *len)
+SYSCALL_DEFINE3(getpeername, "d:fpp", int, fd, void *, addr, uint32_t *, len)
 {
 	struct socket *s;
 	long rc = sock_fd(fd, &s);
 	return rc < 0 ? rc : addr_out(s, addr, len, true);
 }
 
-SYSCALL_DEFINE(shutdown, "d:fd", int fd, int how)
+SYSCALL_DEFINE2(shutdown, "d:fd", int, fd, int, how)
 {
 	struct socket *s;
 	long rc = sock_fd(fd, &s);
@@ -217,7 +216,8 @@ SYSCALL_DEFINE(shutdown, "d:fd", int fd, int how)
  * control; data stays in app memory. */
 struct msg_buffers {
 	uint8_t name[SOCKADDR_MAX];
-	struct iovec_user *iov;
+	struct iovec *iov;
+	struct iov_iter data;
 	void *control;
 };
 
@@ -236,28 +236,10 @@ static long msg_in(struct kmsg *k, struct msg_buffers *b, const struct user_msgh
 		if (send && copy_from_user(b->name, m->name, k->namelen) < 0)
 			return -EFAULT;
 	}
-	b->iov = kmalloc(sizeof(struct iovec_user) * (m->iovlen ? m->iovlen : 1));
-	if (!b->iov)
-		return -ENOMEM;
-	if (copy_from_user(b->iov, m->iov, sizeof(struct iovec_user) * m->iovlen) < 0)
-		return -EFAULT;
-	/* As Linux's import_iovec: a negative length is -EINVAL, a segment
-	 * outside the app's half -EFAULT, and the lengths are cut so that
-	 * their total is at most MAX_RW_COUNT, so no sum of them wraps
-	 * further down. */
-	for (uint64_t i = 0; i < m->iovlen; i++)
-		if ((int64_t)b->iov[i].len < 0)
-			return -EINVAL;
-	uint64_t total = 0;
-	for (uint64_t i = 0; i < m->iovlen; i++) {
-		if (!user_range_ok(b->iov[i].base, b->iov[i].len))
-			return -EFAULT;
-		if (b->iov[i].len > MAX_RW_COUNT - total)
-			b->iov[i].len = MAX_RW_COUNT - total;
-		total += b->iov[i].len;
-	}
-	k->iov = b->iov;
-	k->iovlen = m->iovlen;
+	long rc = import_iovec(m->iov, m->iovlen, &b->iov, &b->data);
+	if (rc < 0)
+		return rc;
+	k->data = &b->data;
 	if (m->control && m->controllen) {
 		b->control = kzalloc(m->controllen);
 		if (!b->control)
@@ -276,15 +258,11 @@ static void msg_free(struct msg_buffers *b)
 	kfree(b->control);
 }
 
-static long send_msg(int fd, const struct user_msghdr *m, int flags)
+static long send_msg(struct socket *s, const struct user_msghdr *m, int flags)
 {
-	struct socket *s;
-	long rc = sock_fd(fd, &s);
-	if (rc < 0)
-		return rc;
 	struct kmsg k;
 	struct msg_buffers b;
-	rc = msg_in(&k, &b, m, true);
+	long rc = msg_in(&k, &b, m, true);
 	if (rc == 0)
 		rc = s->ops->sendmsg(s, &k, flags, nonblocking(s));
 	msg_free(&b);
@@ -323,15 +301,16 @@ static long recv_msg(int fd, struct user_msghdr *m, int flags, uint32_t *namelen
 	return rc;
 }
 
-SYSCALL_DEFINE(sendto, "d:fbuxpu", int fd, const void *buf, size_t len, int flags,
-	       const void *addr, uint32_t addrlen)
+SYSCALL_DEFINE6(sendto, "d:fbuxpu",
+		int, fd, const void *, buf, size_t, len, int, flags, const void *, addr, uint32_t, addrlen)
 {
-	struct iovec_user iov = { (uint64_t)buf, len };
+	struct iov_iter data;
+	iov_iter_ubuf(&data, (void *)buf, len);
 	struct socket *s;
 	long rc = sock_fd(fd, &s);
 	if (rc < 0)
 		return rc;
-	struct kmsg k = { .iov = &iov, .iovlen = 1 };
+	struct kmsg k = { .data = &data };
 	uint8_t name[SOCKADDR_MAX];
 	if (addr) {
 		if (addrlen > SOCKADDR_MAX)
@@ -344,16 +323,17 @@ SYSCALL_DEFINE(sendto, "d:fbuxpu", int fd, const void *buf, size_t len, int flag
 	return s->ops->sendmsg(s, &k, flags, nonblocking(s));
 }
 
-SYSCALL_DEFINE(recvfrom, "d:fbuxpp", int fd, void *buf, size_t len, int flags, void *addr,
-	       uint32_t *addrlen)
+SYSCALL_DEFINE6(recvfrom, "d:fBuxpp",
+		int, fd, void *, buf, size_t, len, int, flags, void *, addr, uint32_t *, addrlen)
 {
 	struct socket *s;
 	long rc = sock_fd(fd, &s);
 	if (rc < 0)
 		return rc;
-	struct iovec_user iov = { (uint64_t)buf, len };
+	struct iov_iter data;
+	iov_iter_ubuf(&data, buf, len);
 	uint8_t name[SOCKADDR_MAX];
-	struct kmsg k = { .iov = &iov, .iovlen = 1 };
+	struct kmsg k = { .data = &data };
 	uint32_t cap = 0;
 	if (addr) {
 		if (copy_from_user(&cap, addrlen, sizeof(cap)) < 0)
@@ -371,15 +351,19 @@ SYSCALL_DEFINE(recvfrom, "d:fbuxpp", int fd, void *buf, size_t len, int flags, v
 	return rc;
 }
 
-SYSCALL_DEFINE(sendmsg, "d:fpx", int fd, const struct user_msghdr *umsg, int flags)
+SYSCALL_DEFINE3(sendmsg, "d:fpx", int, fd, const struct user_msghdr *, umsg, int, flags)
 {
+	struct socket *s;
+	long rc = sock_fd(fd, &s);
+	if (rc < 0)
+		return rc;
 	struct user_msghdr m;
 	if (copy_from_user(&m, umsg, sizeof(m)) < 0)
 		return -EFAULT;
-	return send_msg(fd, &m, flags);
+	return send_msg(s, &m, flags);
 }
 
-SYSCALL_DEFINE(recvmsg, "d:fpx", int fd, struct user_msghdr *umsg, int flags)
+SYSCALL_DEFINE3(recvmsg, "d:fpx", int, fd, struct user_msghdr *, umsg, int, flags)
 {
 	struct user_msghdr m;
 	if (copy_from_user(&m, umsg, sizeof(m)) < 0)
@@ -407,8 +391,15 @@ struct user_mmsghdr {
 /* sendmmsg(2): as many messages as go, in order (glibc's resolver sends its
  * A and AAAA queries with one call). The first one's error is the call's;
  * after that, the count sent so far. */
-SYSCALL_DEFINE(sendmmsg, "d:fpux", int fd, struct user_mmsghdr *uvec, uint32_t vlen, int flags)
+SYSCALL_DEFINE4(sendmmsg, "d:fpux",
+		int, fd, struct user_mmsghdr *, uvec, uint32_t, vlen, int, flags)
 {
+	/* The socket is looked up (and held) once for all the messages, as
+	 * Linux does: a lookup per message would hold one file per message. */
+	struct socket *s;
+	long err = sock_fd(fd, &s);
+	if (err < 0)
+		return err;
 	if (vlen > UIO_MAXIOV)
 		vlen = UIO_MAXIOV;
 	uint32_t sent = 0;
@@ -416,7 +407,7 @@ SYSCALL_DEFINE(sendmmsg, "d:fpux", int fd, struct user_mmsghdr *uvec, uint32_t v
 		struct user_msghdr m;
 		if (copy_from_user(&m, &uvec[sent].hdr, sizeof(m)) < 0)
 			return sent ? (long)sent : -EFAULT;
-		long rc = send_msg(fd, &m, flags);
+		long rc = send_msg(s, &m, flags);
 		if (rc < 0)
 			return sent ? (long)sent : rc;
 		uint32_t len = (uint32_t)rc;
@@ -426,8 +417,8 @@ SYSCALL_DEFINE(sendmmsg, "d:fpux", int fd, struct user_mmsghdr *uvec, uint32_t v
 	return (long)sent;
 }
 
-SYSCALL_DEFINE(setsockopt, "d:fddpu", int fd, int level, int name, const void *uval,
-	       uint32_t len)
+SYSCALL_DEFINE5(setsockopt, "d:fddpu",
+		int, fd, int, level, int, name, const void *, uval, uint32_t, len)
 {
 	struct socket *s;
 	long rc = sock_fd(fd, &s);
@@ -441,7 +432,8 @@ SYSCALL_DEFINE(setsockopt, "d:fddpu", int fd, int level, int name, const void *u
 	return s->ops->setsockopt(s, level, name, val, len);
 }
 
-SYSCALL_DEFINE(getsockopt, "d:fddpp", int fd, int level, int name, void *uval, uint32_t *ulen)
+SYSCALL_DEFINE5(getsockopt, "d:fddpp",
+		int, fd, int, level, int, name, void *, uval, uint32_t *, ulen)
 {
 	struct socket *s;
 	long rc = sock_fd(fd, &s);
@@ -452,7 +444,7 @@ SYSCALL_DEFINE(getsockopt, "d:fddpp", int fd, int level, int name, void *uval, u
 		return -EFAULT;
 	if ((int32_t)cap < 0)
 		return -EINVAL;
-	uint8_t val[64];
+	uint8_t val[256]; /* the largest option: struct tcp_info, 232 bytes */
 	size_t len = cap < sizeof(val) ? cap : sizeof(val);
 	rc = s->ops->getsockopt(s, level, name, val, &len);
 	if (rc < 0)

@@ -69,13 +69,13 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64
 	return tid;
 }
 
-SYSCALL_DEFINE(clone, "d:xpppx", uint64_t flags, uint64_t stack, uint64_t parent_tid,
-	       uint64_t child_tid, uint64_t tls)
+SYSCALL_DEFINE5(clone, "d:xpppx",
+		uint64_t, flags, uint64_t, stack, uint64_t, parent_tid, uint64_t, child_tid, uint64_t, tls)
 {
 	return do_clone(flags, stack, parent_tid, child_tid, tls);
 }
 
-SYSCALL_DEFINE(clone3, "d:pu", const struct clone_args *uargs, size_t size)
+SYSCALL_DEFINE2(clone3, "d:pu", const struct clone_args *, uargs, size_t, size)
 {
 	struct clone_args a;
 	memset(&a, 0, sizeof(a));
@@ -91,18 +91,18 @@ SYSCALL_DEFINE(clone3, "d:pu", const struct clone_args *uargs, size_t size)
 	return do_clone(a.flags, sp, a.parent_tid, a.child_tid, a.tls);
 }
 
-SYSCALL_DEFINE(fork, "d:")
+SYSCALL_DEFINE0(fork, "d:")
 {
 	return -ENOSYS; /* a unikernel runs one process */
 }
 
-SYSCALL_DEFINE(vfork, "d:")
+SYSCALL_DEFINE0(vfork, "d:")
 {
 	return -ENOSYS;
 }
 
-SYSCALL_DEFINE(execve, "d:spp", const char *path, const char *const *argv,
-	       const char *const *envp)
+SYSCALL_DEFINE3(execve, "d:spp",
+		const char *, path, const char *const *, argv, const char *const *, envp)
 {
 	return -ENOSYS;
 }
@@ -137,7 +137,7 @@ static void release_robust_list(struct thread *t)
 	}
 }
 
-SYSCALL_DEFINE(exit, "n:d", int status)
+SYSCALL_DEFINE1(exit, "n:d", int, status)
 {
 	if (sched_thread_count() == 1)
 		process_exit(status);

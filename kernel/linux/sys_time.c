@@ -77,7 +77,7 @@ static struct linux_timespec to_timespec(int64_t ns)
 	return (struct linux_timespec){ ns / (int64_t)NSEC_PER_SEC, ns % (int64_t)NSEC_PER_SEC };
 }
 
-SYSCALL_DEFINE(clock_gettime, "d:cp", int clock, struct linux_timespec *ts)
+SYSCALL_DEFINE2(clock_gettime, "d:cp", int, clock, struct linux_timespec *, ts)
 {
 	int64_t ns = clock_read(clock);
 	if (ns == -EINVAL)
@@ -86,7 +86,7 @@ SYSCALL_DEFINE(clock_gettime, "d:cp", int clock, struct linux_timespec *ts)
 	return copy_to_user(ts, &t, sizeof(t)) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL_DEFINE(clock_getres, "d:cp", int clock, struct linux_timespec *ts)
+SYSCALL_DEFINE2(clock_getres, "d:cp", int, clock, struct linux_timespec *, ts)
 {
 	if (clock_read(clock) == -EINVAL)
 		return -EINVAL;
@@ -97,7 +97,7 @@ SYSCALL_DEFINE(clock_getres, "d:cp", int clock, struct linux_timespec *ts)
 	return 0;
 }
 
-SYSCALL_DEFINE(clock_settime, "d:cp", int clock, const struct linux_timespec *uts)
+SYSCALL_DEFINE2(clock_settime, "d:cp", int, clock, const struct linux_timespec *, uts)
 {
 	struct linux_timespec t;
 	if (copy_from_user(&t, uts, sizeof(t)) < 0)
@@ -111,7 +111,7 @@ SYSCALL_DEFINE(clock_settime, "d:cp", int clock, const struct linux_timespec *ut
 	return 0;
 }
 
-SYSCALL_DEFINE(gettimeofday, "d:pp", struct linux_timeval *tv, struct linux_timezone *tz)
+SYSCALL_DEFINE2(gettimeofday, "d:pp", struct linux_timeval *, tv, struct linux_timezone *, tz)
 {
 	int64_t ns = clock_realtime_ns();
 	if (tv) {
@@ -128,7 +128,7 @@ SYSCALL_DEFINE(gettimeofday, "d:pp", struct linux_timeval *tv, struct linux_time
 	return 0;
 }
 
-SYSCALL_DEFINE(time, "d:p", int64_t *t)
+SYSCALL_DEFINE1(time, "d:p", int64_t *, t)
 {
 	int64_t s = clock_realtime_ns() / (int64_t)NSEC_PER_SEC;
 	if (t && copy_to_user(t, &s, sizeof(s)) < 0)
@@ -136,7 +136,7 @@ SYSCALL_DEFINE(time, "d:p", int64_t *t)
 	return s;
 }
 
-SYSCALL_DEFINE(times, "d:p", struct linux_tms *buf)
+SYSCALL_DEFINE1(times, "d:p", struct linux_tms *, buf)
 {
 	/* clock ticks at 100 Hz; all CPU time counts as user time. */
 	int64_t ticks = (int64_t)(clock_cpu_ns() / 10000000);
@@ -178,13 +178,14 @@ static long sleep_for(int clock, int flags, const struct linux_timespec *ureq,
 	return -EINTR;
 }
 
-SYSCALL_DEFINE(nanosleep, "d:pp", const struct linux_timespec *req, struct linux_timespec *rem)
+SYSCALL_DEFINE2(nanosleep, "d:pp",
+		const struct linux_timespec *, req, struct linux_timespec *, rem)
 {
 	return sleep_for(CLOCK_MONOTONIC, 0, req, rem);
 }
 
-SYSCALL_DEFINE(clock_nanosleep, "d:cxpp", int clock, int flags, const struct linux_timespec *req,
-	       struct linux_timespec *rem)
+SYSCALL_DEFINE4(clock_nanosleep, "d:cxpp",
+		int, clock, int, flags, const struct linux_timespec *, req, struct linux_timespec *, rem)
 {
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
@@ -207,7 +208,7 @@ static struct linux_timeval ns_to_tv(uint64_t ns)
 				       (int64_t)((ns % NSEC_PER_SEC) / 1000) };
 }
 
-SYSCALL_DEFINE(getrusage, "d:dp", int who, struct linux_rusage *uru)
+SYSCALL_DEFINE2(getrusage, "d:dp", int, who, struct linux_rusage *, uru)
 {
 	struct linux_rusage ru;
 	memset(&ru, 0, sizeof(ru));

@@ -25,7 +25,7 @@
 
 #define INT_MIN (-2147483647 - 1)
 
-SYSCALL_DEFINE(wait4, "d:dpxp", int pid, int *ustatus, unsigned options, void *urusage)
+SYSCALL_DEFINE4(wait4, "d:dpxp", int, pid, int *, ustatus, unsigned, options, void *, urusage)
 {
 	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
 		return -EINVAL;
@@ -34,8 +34,8 @@ SYSCALL_DEFINE(wait4, "d:dpxp", int pid, int *ustatus, unsigned options, void *u
 	return -ECHILD;
 }
 
-SYSCALL_DEFINE(waitid, "d:ddpxp", int idtype, int id, void *uinfo, unsigned options,
-	       void *urusage)
+SYSCALL_DEFINE5(waitid, "d:ddpxp",
+		int, idtype, int, id, void *, uinfo, unsigned, options, void *, urusage)
 {
 	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED | __WNOTHREAD |
 			__WCLONE | __WALL))

@@ -104,65 +104,67 @@ static long remove(const char *path, int fd, bool follow, const char *uname)
 	return rc;
 }
 
-SYSCALL_DEFINE(setxattr, "d:ssbux", const char *path, const char *name, const void *value,
-	       size_t size, int flags)
+SYSCALL_DEFINE5(setxattr, "d:ssbux",
+		const char *, path, const char *, name, const void *, value, size_t, size, int, flags)
 {
 	return set(path, -1, true, name, value, size, flags);
 }
 
-SYSCALL_DEFINE(lsetxattr, "d:ssbux", const char *path, const char *name, const void *value,
-	       size_t size, int flags)
+SYSCALL_DEFINE5(lsetxattr, "d:ssbux",
+		const char *, path, const char *, name, const void *, value, size_t, size, int, flags)
 {
 	return set(path, -1, false, name, value, size, flags);
 }
 
-SYSCALL_DEFINE(fsetxattr, "d:fsbux", int fd, const char *name, const void *value, size_t size,
-	       int flags)
+SYSCALL_DEFINE5(fsetxattr, "d:fsbux",
+		int, fd, const char *, name, const void *, value, size_t, size, int, flags)
 {
 	return set(NULL, fd, true, name, value, size, flags);
 }
 
-SYSCALL_DEFINE(getxattr, "d:sspu", const char *path, const char *name, void *value, size_t size)
+SYSCALL_DEFINE4(getxattr, "d:sspu",
+		const char *, path, const char *, name, void *, value, size_t, size)
 {
 	return get(path, -1, true, name, value, size);
 }
 
-SYSCALL_DEFINE(lgetxattr, "d:sspu", const char *path, const char *name, void *value, size_t size)
+SYSCALL_DEFINE4(lgetxattr, "d:sspu",
+		const char *, path, const char *, name, void *, value, size_t, size)
 {
 	return get(path, -1, false, name, value, size);
 }
 
-SYSCALL_DEFINE(fgetxattr, "d:fspu", int fd, const char *name, void *value, size_t size)
+SYSCALL_DEFINE4(fgetxattr, "d:fspu", int, fd, const char *, name, void *, value, size_t, size)
 {
 	return get(NULL, fd, true, name, value, size);
 }
 
-SYSCALL_DEFINE(listxattr, "d:spu", const char *path, char *list_out, size_t size)
+SYSCALL_DEFINE3(listxattr, "d:spu", const char *, path, char *, list_out, size_t, size)
 {
 	return list(path, -1, true, list_out, size);
 }
 
-SYSCALL_DEFINE(llistxattr, "d:spu", const char *path, char *list_out, size_t size)
+SYSCALL_DEFINE3(llistxattr, "d:spu", const char *, path, char *, list_out, size_t, size)
 {
 	return list(path, -1, false, list_out, size);
 }
 
-SYSCALL_DEFINE(flistxattr, "d:fpu", int fd, char *list_out, size_t size)
+SYSCALL_DEFINE3(flistxattr, "d:fpu", int, fd, char *, list_out, size_t, size)
 {
 	return list(NULL, fd, true, list_out, size);
 }
 
-SYSCALL_DEFINE(removexattr, "d:ss", const char *path, const char *name)
+SYSCALL_DEFINE2(removexattr, "d:ss", const char *, path, const char *, name)
 {
 	return remove(path, -1, true, name);
 }
 
-SYSCALL_DEFINE(lremovexattr, "d:ss", const char *path, const char *name)
+SYSCALL_DEFINE2(lremovexattr, "d:ss", const char *, path, const char *, name)
 {
 	return remove(path, -1, false, name);
 }
 
-SYSCALL_DEFINE(fremovexattr, "d:fs", int fd, const char *name)
+SYSCALL_DEFINE2(fremovexattr, "d:fs", int, fd, const char *, name)
 {
 	return remove(NULL, fd, true, name);
 }

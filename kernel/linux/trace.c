@@ -122,7 +122,8 @@ static const struct flag_name map_flags[] = {
 	{ MAP_GROWSDOWN, "MAP_GROWSDOWN" }, { 0, NULL },
 };
 
-static void add_arg(struct line *l, char kind, uint64_t v, uint64_t next)
+/* v is the argument, next the one after it, ret the call's result. */
+static void add_arg(struct line *l, char kind, uint64_t v, uint64_t next, long ret)
 {
 	switch (kind) {
 	case 'd':
@@ -145,6 +146,14 @@ static void add_arg(struct line *l, char kind, uint64_t v, uint64_t next)
 		break;
 	case 'b':
 		add_buffer(l, v, next);
+		break;
+	case 'B':
+		/* Filled by the call: only the bytes it returned mean anything
+		 * (as strace shows a read), none when it failed. */
+		if (ret < 0)
+			add(l, "%#lx", v);
+		else
+			add_buffer(l, v, (uint64_t)ret < next ? (uint64_t)ret : next);
 		break;
 	case 'o':
 		if ((v & O_ACCMODE) == O_RDONLY) {
@@ -191,7 +200,7 @@ void trace_syscall(uint64_t nr, const char *name, const char *format, const stru
 		for (int i = 0; f[i] && i < 6; i++) {
 			if (i)
 				add(&l, ", ");
-			add_arg(&l, f[i], args[i], i < 5 ? args[i + 1] : 0);
+			add_arg(&l, f[i], args[i], i < 5 ? args[i + 1] : 0, ret);
 		}
 	} else {
 		add(&l, "%#lx, %#lx, %#lx, ...", args[0], args[1], args[2]);

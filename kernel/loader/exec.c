@@ -12,6 +12,7 @@
 #include "linux/uapi/mman.h"
 #include "loader/elf.h"
 #include "mm/kmalloc.h"
+#include "mm/layout.h"
 #include "mm/mmap.h"
 #include "mm/uaccess.h"
 #include "sched/thread.h"
@@ -28,12 +29,16 @@ struct loaded {
 	uint64_t bias; /* added to every address in the file */
 };
 
-/* Maps the PT_LOAD segments of f; ET_DYN files go wherever there is room. */
-static int map_segments(struct file *f, struct loaded *l)
+/* Maps the PT_LOAD segments of f. An ET_DYN program (PIE) goes to Linux's
+ * ELF_ET_DYN_BASE (randomized, mm/layout.h); an ET_DYN interpreter (ld.so)
+ * wherever mmap would put it, below the (randomized) mmap base. */
+static int map_segments(struct file *f, struct loaded *l, bool is_interp)
 {
 	struct elf_info *e = &l->info;
 	l->bias = 0;
-	if (e->type == ET_DYN) {
+	if (e->type == ET_DYN && !is_interp) {
+		l->bias = layout_pie_base() - (e->lowest & ~(PAGE - 1));
+	} else if (e->type == ET_DYN) {
 		uint64_t base = vma_find_free(current_mm, e->highest - e->lowest, 0);
 		if (!base)
 			return -ENOMEM;
@@ -71,7 +76,7 @@ static int map_segments(struct file *f, struct loaded *l)
 	return 0;
 }
 
-static int load_file(const char *path, struct loaded *l, const char **why)
+static int load_file(const char *path, struct loaded *l, bool is_interp, const char **why)
 {
 	struct file *f;
 	int rc = vfs_open(vfs_root, path, O_RDONLY, 0, &f);
@@ -86,7 +91,7 @@ static int load_file(const char *path, struct loaded *l, const char **why)
 	}
 	rc = elf_parse(read_file, f, f->inode->size, &l->info, why);
 	if (rc == 0) {
-		rc = map_segments(f, l);
+		rc = map_segments(f, l, is_interp);
 		if (rc < 0)
 			*why = "cannot map its segments";
 	}
@@ -113,7 +118,7 @@ static int build_stack(const struct loaded *prog, const struct loaded *interp,
 	if (rc < 0)
 		return (int)rc;
 
-	uint64_t sp = top;
+	uint64_t sp = top - layout_stack_offset();
 	uint64_t execfn = push_bytes(&sp, path, strlen(path) + 1);
 	uint64_t platform = push_bytes(&sp, "x86_64", 7);
 	uint8_t rnd[16];
@@ -199,24 +204,24 @@ int exec_load(const char *path, char *const argv[], int argc, char *const envp[]
 	      struct exec_start *out, const char **why)
 {
 	struct loaded prog, interp;
-	bool old = uaccess_allow_kernel(true);
-	int rc = load_file(path, &prog, why);
+	layout_pick(current_mm, proc.rlimits[RLIMIT_STACK].cur);
+	int rc = load_file(path, &prog, false, why);
 	bool has_interp = rc == 0 && prog.info.interp[0];
 	if (has_interp) {
-		rc = load_file(prog.info.interp, &interp, why);
+		rc = load_file(prog.info.interp, &interp, true, why);
 		if (rc < 0)
 			path = prog.info.interp; /* say which file failed */
 	}
 	if (rc == 0) {
 		record_layout(&prog);
-		/* The brk heap starts right after the program's last segment. */
-		current_mm->brk_start = current_mm->brk = prog.bias + prog.info.highest;
+		/* The brk heap starts after the program's last segment. */
+		current_mm->brk_start = current_mm->brk =
+			layout_brk_start(prog.bias + prog.info.highest);
 		rc = build_stack(&prog, has_interp ? &interp : NULL, path, argv, argc, envp, envc,
 				 &out->sp);
 		if (rc < 0)
 			*why = "cannot build the initial stack";
 	}
-	uaccess_allow_kernel(old);
 	if (rc < 0)
 		return rc;
 	out->entry = has_interp ? interp.info.entry + interp.bias : prog.info.entry + prog.bias;

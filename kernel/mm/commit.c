@@ -33,14 +33,15 @@ static uint64_t outstanding(const struct mm *mm)
 
 uint64_t mm_commit_limit(const struct mm *mm)
 {
-	uint64_t free = frames_free(), reserve = reserve_pages();
+	uint64_t free = frames_free() + frames_reclaimable(), reserve = reserve_pages();
 	uint64_t spare = free > reserve ? free - reserve : 0;
 	return mm->committed - outstanding(mm) + spare;
 }
 
 bool mm_commit(struct mm *mm, uint64_t pages)
 {
-	uint64_t free = frames_free(), reserve = reserve_pages(), promised = outstanding(mm);
+	uint64_t free = frames_free() + frames_reclaimable(), reserve = reserve_pages(),
+		 promised = outstanding(mm);
 	if (free < reserve || promised > free - reserve || pages > free - reserve - promised)
 		return false;
 	mm->committed += pages;

@@ -49,6 +49,7 @@ static void fault_around(const struct vma *v, uint64_t va)
 		uint64_t pa;
 		if (v->inode->ops->get_page(v->inode, file_pgoff(v, a), false, &pa) < 0)
 			break; /* past the end of the file */
+		frame_get(pa); /* a page-cache frame: the mapping's reference */
 		*pte = pa | pte_prot(v->prot, false);
 	}
 }
@@ -101,7 +102,10 @@ static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
 	if (rc < 0)
 		return rc;
 	if (!shared && write) {
+		/* Held across the copy: the allocation may reclaim cached pages. */
+		frame_get(file_pa);
 		rc = copy_page(file_pa, &pa);
+		frame_put(file_pa);
 		if (rc < 0)
 			return rc;
 		charge(v, pa);

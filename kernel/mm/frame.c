@@ -20,6 +20,20 @@ static uint64_t reserved_end_pa, early_limit_pa;
 static uint64_t peak_used;
 static const struct boot_info *boot;
 
+/* The boot module (the image copied into RAM): its frames hold the root
+ * file system for as long as the kernel runs; page-rounded outwards. */
+static uint64_t initrd_start, initrd_end;
+
+static void add_span(uint64_t s, uint64_t e)
+{
+	s = (s + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	e &= ~(PAGE_SIZE - 1);
+	if (s < e) {
+		buddy_add_range(&buddy, s >> PAGE_SHIFT, (e - s) >> PAGE_SHIFT);
+		total_frames += (e - s) >> PAGE_SHIFT;
+	}
+}
+
 static void add_ram(uint64_t lo, uint64_t hi)
 {
 	for (unsigned i = 0; i < boot->ram_count; i++) {
@@ -28,18 +42,26 @@ static void add_ram(uint64_t lo, uint64_t hi)
 			s = lo;
 		if (e > hi)
 			e = hi;
-		s = (s + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-		e &= ~(PAGE_SIZE - 1);
-		if (s < e) {
-			buddy_add_range(&buddy, s >> PAGE_SHIFT, (e - s) >> PAGE_SHIFT);
-			total_frames += (e - s) >> PAGE_SHIFT;
+		if (s >= e)
+			continue;
+		if (initrd_end <= s || initrd_start >= e) {
+			add_span(s, e);
+			continue;
 		}
+		if (s < initrd_start)
+			add_span(s, initrd_start);
+		if (initrd_end < e)
+			add_span(initrd_end, e);
 	}
 }
 
 void frame_init(const struct boot_info *bi, uint64_t reserved_end, uint64_t early_limit)
 {
 	boot = bi;
+	if (bi->initrd.end > bi->initrd.start) {
+		initrd_start = bi->initrd.start & ~(PAGE_SIZE - 1);
+		initrd_end = (bi->initrd.end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	}
 	uint64_t max_pa = 0;
 	for (unsigned i = 0; i < bi->ram_count; i++)
 		if (bi->ram[i].end > max_pa)
@@ -53,7 +75,7 @@ void frame_init(const struct boot_info *bi, uint64_t reserved_end, uint64_t earl
 	uint64_t used_words = (npages + 63) / 64;
 	uint64_t meta_size = (bitmaps + used_words * 8 + buddy_metadata_size(npages) +
 			      PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	if (meta + meta_size > early_limit)
+	if (meta + meta_size > early_limit || (meta < initrd_end && initrd_start < meta + meta_size))
 		panic("not enough low memory for the frame tables");
 	tags = phys_to_virt(meta);
 	refs = (uint16_t *)(tags + npages);
@@ -75,6 +97,8 @@ void frame_init_late(void)
 /* Single frames freed recently, handed out again first without touching
  * the buddy bitmaps (Linux's per-CPU page lists). */
 #define PAGE_CACHE_MAX 64
+/* Frames a reclaimer is asked for at once. */
+#define RECLAIM_BATCH 32
 static uint64_t page_cache[PAGE_CACHE_MAX];
 static unsigned page_cache_len;
 
@@ -104,10 +128,47 @@ static uint64_t alloc(unsigned order, bool *fresh)
 	return pfn << PAGE_SHIFT;
 }
 
+/* Who gives back cached frames under memory pressure (the root file
+ * system's page cache); set once at boot. */
+static const struct frame_reclaimer *reclaimer;
+static bool reclaiming;
+
+void frame_set_reclaimer(const struct frame_reclaimer *r)
+{
+	reclaimer = r;
+}
+
+uint64_t frames_reclaimable(void)
+{
+	return reclaimer ? reclaimer->count() : 0;
+}
+
+/* Out of free frames: have some given back. Not re-entered (the reclaimer
+ * itself allocates nothing, but its hooks might). */
+static bool reclaim(unsigned order)
+{
+	if (!reclaimer || reclaiming)
+		return false;
+	reclaiming = true;
+	uint64_t want = (1ull << order) > RECLAIM_BATCH ? (1ull << order) : RECLAIM_BATCH;
+	uint64_t got = reclaimer->reclaim(want);
+	reclaiming = false;
+	return got > 0;
+}
+
+/* Allocates, giving back cached frames while there are any to give. */
+static uint64_t alloc_or_reclaim(unsigned order, bool *fresh)
+{
+	uint64_t pa;
+	while (!(pa = alloc(order, fresh)) && reclaim(order))
+		;
+	return pa;
+}
+
 uint64_t frame_alloc_order(unsigned order)
 {
 	bool fresh;
-	return alloc(order, &fresh);
+	return alloc_or_reclaim(order, &fresh);
 }
 
 uint64_t frame_alloc(void)
@@ -118,7 +179,7 @@ uint64_t frame_alloc(void)
 uint64_t frame_alloc_zeroed(void)
 {
 	bool fresh;
-	uint64_t pa = alloc(0, &fresh);
+	uint64_t pa = alloc_or_reclaim(0, &fresh);
 	if (pa && !fresh)
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
 	return pa;
@@ -154,7 +215,8 @@ void frame_free_order(uint64_t pa, unsigned order)
 
 static int managed(uint64_t pa)
 {
-	return pa >= reserved_end_pa && (pa >> PAGE_SHIFT) < buddy.npages;
+	return pa >= reserved_end_pa && (pa >> PAGE_SHIFT) < buddy.npages &&
+	       (pa < initrd_start || pa >= initrd_end);
 }
 
 void frame_get(uint64_t pa)
@@ -188,6 +250,11 @@ void frame_charge(uint64_t pa)
 uint64_t frames_charged(void)
 {
 	return charged_frames;
+}
+
+unsigned frame_refs(uint64_t pa)
+{
+	return managed(pa) ? refs[pa >> PAGE_SHIFT] : 0;
 }
 
 int frame_is_exclusive(uint64_t pa)

@@ -106,6 +106,28 @@ static void unmap_piece(const struct vma *piece, void *arg)
 		mm_uncommit(current_mm, (piece->end - piece->start) / PAGE_SIZE);
 }
 
+int mm_sync_shared(uint64_t start, uint64_t end)
+{
+	int result = 0;
+	for (uint64_t a = start; a < end;) {
+		struct vma *v = vma_find_next(current_mm, a);
+		if (!v || v->start >= end)
+			break;
+		uint64_t lo = v->start > a ? v->start : a, hi = v->end < end ? v->end : end;
+		if ((v->flags & VMA_SHARED) && v->inode && v->inode->ops->sync_pages) {
+			/* It may sleep: the area is not used after, the inode is held. */
+			struct inode *ino = inode_get(v->inode);
+			uint64_t first = (v->offset + (lo - v->start)) / PAGE_SIZE;
+			int rc = ino->ops->sync_pages(ino, first, first + (hi - lo) / PAGE_SIZE);
+			inode_put(ino);
+			if (rc < 0 && result == 0)
+				result = rc;
+		}
+		a = hi;
+	}
+	return result;
+}
+
 static int populate(uint64_t start, uint64_t end, uint32_t prot)
 {
 	uint64_t err = (prot & PROT_WRITE) ? FAULT_WRITE : 0;
@@ -141,6 +163,7 @@ int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
 		if (!vma_range_free(mm, addr, addr + len)) {
 			if (how & MAP_AT_NOREPLACE)
 				return -EEXIST;
+			mm_sync_shared(addr, addr + len);
 			int rc = vma_remove(mm, addr, addr + len, unmap_piece, NULL);
 			if (rc < 0)
 				return rc;
@@ -186,6 +209,9 @@ int mm_unmap(uint64_t start, uint64_t len)
 	uint64_t end;
 	if ((start & (PAGE_SIZE - 1)) || len == 0 || !user_pages_ok(start, len, &end))
 		return -EINVAL;
+	/* munmap writes back what shared mappings changed (best effort: the
+	 * pages stay in the file's cache if the write fails). */
+	mm_sync_shared(start, end);
 	return vma_remove(current_mm, start, end, unmap_piece, NULL);
 }
 

@@ -32,6 +32,10 @@ struct mm_page_counts {
 };
 void mm_count_pages(uint64_t start, uint64_t end, struct mm_page_counts *c);
 int mm_unmap(uint64_t start, uint64_t len);
+/* Writes back the pages shared mappings in [start, end) may have changed,
+ * for files kept outside the guest (inode_ops.sync_pages); may sleep.
+ * Returns 0 or the first error. */
+int mm_sync_shared(uint64_t start, uint64_t end);
 int mm_protect(uint64_t start, uint64_t len, uint32_t prot);
 /* Drops the pages of [start, end): anonymous memory reads back as zeros,
  * file mappings re-read the file (MADV_DONTNEED). */

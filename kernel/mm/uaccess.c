@@ -8,23 +8,9 @@ long raw_copy(void *dst, const void *src, size_t n);
 long raw_clear(void *dst, size_t n);
 long raw_strncpy(char *dst, const char *src, size_t max);
 
-/* Set only around kernel-internal file reads; the kernel does not switch
- * threads inside them. */
-static bool kernel_pointers_ok;
-
-bool uaccess_allow_kernel(bool allow)
-{
-	bool old = kernel_pointers_ok;
-	kernel_pointers_ok = allow;
-	return old;
-}
-
 static bool range_ok(const void *p, size_t n)
 {
-	uint64_t a = (uint64_t)p;
-	if (kernel_pointers_ok && a >= DIRECT_MAP_BASE)
-		return true;
-	return user_range_ok(a, n);
+	return user_range_ok((uint64_t)p, n);
 }
 
 int copy_from_user(void *dst, const void *usrc, size_t n)
@@ -51,7 +37,7 @@ int clear_user(void *udst, size_t n)
 long strncpy_from_user(char *dst, const char *usrc, size_t max)
 {
 	uint64_t a = (uint64_t)usrc;
-	if (!(kernel_pointers_ok && a >= DIRECT_MAP_BASE) && a >= USER_TOP)
+	if (a >= USER_TOP)
 		return -EFAULT;
 	/* Never read past the end of the app's half. */
 	if (a < USER_TOP && USER_TOP - a < max)

@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/fpu.h"
+#include "arch/x86_64/kernel_protect.h"
 #include "arch/x86_64/memlayout.h"
 #include "core/clock.h"
 #include "lib/string.h"
@@ -39,6 +40,7 @@ struct thread *thread_alloc(void)
 	fpu_init_area(t->xsave);
 	t->altstack.flags = SS_DISABLE;
 	t->kstack = (uint64_t)phys_to_virt(stack);
+	kstack_guard(t->kstack, true);
 	t->tid = next_tid++;
 	t->state = THREAD_BLOCKED;
 	t->start_ns = clock_monotonic_ns();
@@ -50,6 +52,7 @@ struct thread *thread_alloc(void)
 void thread_free(struct thread *t)
 {
 	kfree(t->walk_buf);
+	kstack_guard(t->kstack, false); /* its next owner may use the whole page */
 	frame_free_order(virt_to_phys((void *)t->kstack), order_of(KSTACK_SIZE));
 	kfree(t->xsave);
 	kfree(t);

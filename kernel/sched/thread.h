@@ -10,7 +10,7 @@
 #include "linux/signal.h"
 #include "sched/timer.h"
 
-#define KSTACK_SIZE 32768 /* must match entry.S */
+#define KSTACK_SIZE 32768 /* must match entry.S; the lowest page is a guard (kstack_guard) */
 
 enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 

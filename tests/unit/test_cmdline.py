@@ -71,3 +71,13 @@ def test_writable_directories_are_absolute_and_at_most_eight(klib):
     assert cfg is None and "writable" in why
     cfg, why = parse(klib, " ".join(["writable=/d"] * 9))
     assert cfg is None and "writable" in why
+
+
+def test_a_rejected_or_replaced_value_is_freed(klib):
+    # Found by the host fuzzer (tests/fuzz/cmdline.c, LeakSanitizer): "env=" leaked.
+    for text, kept in [("env=", 0), ("env=NO_EQUALS", 0), ("writable=relative", 0),
+                       ("arg=x " * 257, 256), ("exec=/a exec=/b cwd=/c cwd=/d", 2),
+                       ("writable=/a " * 9, 8)]:
+        before = klib.t_heap_live()
+        parse(klib, text)
+        assert klib.t_heap_live() - before == kept, text

@@ -125,7 +125,8 @@ boot_pdpt_high:
 	.balign 4096
 boot_pd:
 	.fill 512, 8, 0
-	.balign 16
+	.balign 4096			/* its first page is its guard (kernel_protect.c) */
+	.globl boot_stack
 boot_stack:
 	.fill 32768, 1, 0	/* KSTACK_SIZE */
 	.globl boot_stack_top

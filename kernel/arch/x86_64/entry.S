@@ -80,7 +80,21 @@ interrupt_common:
 	jb 1f
 	cmp %rbx, %rax
 	jae 1f
-	mov %rax, %rbx			/* nested in the kernel: go below it */
+	/* Nested in the kernel: below the interrupted RSP, unless that is
+	 * in (or a frame's size above) the stack's guard page, its lowest, or
+	 * this is a page fault in the guard (a big frame reached into it):
+	 * then too little stack is left even to report it. */
+	add $(4096 + 512), %rdx
+	cmp %rdx, %rax
+	jb kernel_stack_overflow_entry
+	cmpq $14, 32(%rcx)		/* VECTOR_PAGE_FAULT */
+	jne 2f
+	mov %cr2, %rbx
+	sub $(4096 + 512), %rdx
+	sub %rdx, %rbx
+	cmp $4096, %rbx
+	jb kernel_stack_overflow_entry
+2:	mov %rax, %rbx			/* nested in the kernel: go below it */
 	and $-16, %rbx
 1:	mov %rbx, %rsp
 	pushq 80(%rcx)
@@ -135,6 +149,28 @@ fatal_entry:
 2:	cli
 	hlt
 	jmp 2b
+
+/* A kernel stack overflowed into its guard page: report it from the IST
+ * stack we are on (interrupts stay off), as fatal_entry does. rax..rdx are
+ * already pushed, in struct regs order. */
+kernel_stack_overflow_entry:
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	cld
+	call kernel_stack_overflow
+3:	cli
+	hlt
+	jmp 3b
 
 	.globl syscall_entry
 syscall_entry:

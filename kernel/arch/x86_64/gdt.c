@@ -22,13 +22,16 @@ struct gdt_ptr {
 /* Owned by this file; written once at boot. */
 static struct tss tss;
 static uint64_t gdt[5];
-static uint8_t ist_trampoline_stack[4096] __attribute__((aligned(16)));
-static uint8_t ist_fatal_stack[16384] __attribute__((aligned(16)));
+/* Each interrupt stack sits just above a guard page that kernel_protect.c
+ * leaves unmapped, so that an overflow faults instead of running into the
+ * other stack or whatever the linker put below. Not static: the guards'
+ * addresses are kernel_protect.c's too. */
+struct ist_stacks ist_stacks;
 
 void gdt_init(void)
 {
-	tss.ist[IST_TRAMPOLINE - 1] = (uint64_t)(ist_trampoline_stack + sizeof(ist_trampoline_stack));
-	tss.ist[IST_FATAL - 1] = (uint64_t)(ist_fatal_stack + sizeof(ist_fatal_stack));
+	tss.ist[IST_TRAMPOLINE - 1] = (uint64_t)(ist_stacks.trampoline + sizeof(ist_stacks.trampoline));
+	tss.ist[IST_FATAL - 1] = (uint64_t)(ist_stacks.fatal + sizeof(ist_stacks.fatal));
 	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
 
 	uint64_t base = (uint64_t)&tss;

@@ -10,6 +10,19 @@
 #define IST_FATAL 2      /* NMI, double fault, machine check: never left */
 
 #ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* The IST stacks, each above its guard page (unmapped by kernel_protect.c).
+ * The trampoline also runs the report of a kernel stack overflow (entry.S),
+ * hence its two pages. */
+struct ist_stacks {
+	uint8_t trampoline_guard[4096];
+	uint8_t trampoline[8192];
+	uint8_t fatal_guard[4096];
+	uint8_t fatal[16384];
+} __attribute__((aligned(4096)));
+extern struct ist_stacks ist_stacks;
+
 void gdt_init(void);
 #endif
 

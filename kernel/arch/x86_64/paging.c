@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/kernel_protect.h"
 #include "arch/x86_64/memlayout.h"
 #include "core/panic.h"
 #include "mm/frame.h"
@@ -51,6 +52,7 @@ void paging_init(const struct boot_info *bi)
 	}
 	boot_pml4[256] = pdpt_pa | PTE_P | PTE_W;
 	boot_pml4[0] = 0; /* the lower half now belongs to the app */
+	kernel_protect();
 	write_cr4(read_cr4() | (1 << 7)); /* PGE: kernel mappings are global */
 	tlb_flush_all();
 }

@@ -30,6 +30,13 @@ struct hvm_memmap_entry {
 	uint32_t reserved;
 };
 
+struct hvm_modlist_entry {
+	uint64_t paddr;
+	uint64_t size;
+	uint64_t cmdline_paddr;
+	uint64_t reserved;
+};
+
 struct boot_info boot_info;
 extern uint64_t boot_tsc;
 
@@ -50,6 +57,13 @@ void pvh_parse(uint32_t start_info_pa)
 		struct ram_region *r = &boot_info.ram[boot_info.ram_count++];
 		r->start = e[i].addr;
 		r->end = e[i].addr + e[i].size;
+	}
+	if (si->nr_modules && si->modlist_paddr) {
+		const struct hvm_modlist_entry *m = phys_to_virt(si->modlist_paddr);
+		boot_info.initrd.start = m->paddr;
+		boot_info.initrd.end = m->paddr + m->size;
+		if (boot_info.initrd.end < m->paddr)
+			panic("PVH boot module wraps around the address space");
 	}
 	if (si->cmdline_paddr) {
 		const char *c = phys_to_virt(si->cmdline_paddr);

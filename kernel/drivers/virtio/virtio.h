@@ -1,7 +1,7 @@
 /*
  * virtio 1.x devices: the one public interface of the virtio component
  * (drivers/virtio/), for the device drivers that sit on it (rng and
- * console today; net, blk, 9p, pmem next). The transport is MMIO (QEMU's microvm,
+ * console, net, blk, 9p). The transport is MMIO (QEMU's microvm,
  * Firecracker); a PCI transport would come in behind the same interface.
  *
  * Discovery. virtio_init() reads the `virtio_mmio.device=SIZE@ADDR:IRQ`
@@ -90,7 +90,6 @@
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_ID_9P 9
-#define VIRTIO_ID_PMEM 27
 
 /* Device-independent feature bits. */
 #define VIRTIO_F_INDIRECT_DESC 28

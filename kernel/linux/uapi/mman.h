@@ -6,6 +6,7 @@
 #define PROT_READ 0x1
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
+#define PROT_SEM 0x8
 #define PROT_GROWSDOWN 0x01000000
 #define PROT_GROWSUP 0x02000000
 
@@ -28,6 +29,14 @@
 #define MAP_SYNC 0x80000
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MAP_UNINITIALIZED 0x4000000
+#define MAP_HUGE_2MB (21u << 26)
+#define MAP_HUGE_1GB (30u << 26)
+/* The flags MAP_SHARED_VALIDATE accepts (Linux's include/linux/mman.h). */
+#define LEGACY_MAP_MASK                                                                  \
+	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE |           \
+	 MAP_EXECUTABLE | MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | \
+	 MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT | MAP_HUGE_2MB |    \
+	 MAP_HUGE_1GB)
 
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2

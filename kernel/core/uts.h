@@ -1,7 +1,9 @@
-/* The system's identity, as uname reports it; linux/sys_info.c owns the
- * host name (sethostname changes it). /proc shows the same values. */
-#ifndef UPY_LINUX_UTS_H
-#define UPY_LINUX_UTS_H
+/* The system's identity, as uname reports it and /proc shows it; the host
+ * name is core/uts.c's (sethostname changes it, /etc/hosts names it). */
+#ifndef UPY_CORE_UTS_H
+#define UPY_CORE_UTS_H
+
+#include <stddef.h>
 
 #define UTS_SYSNAME "Linux"
 /* The Linux ABI this kernel implements, as Debian 12's kernel. */
@@ -12,5 +14,7 @@
 
 /* The node name, NUL-terminated (at most 64 bytes). */
 const char *uts_hostname(void);
+/* Sets it to the len <= 64 bytes at name. */
+void uts_set_hostname(const char *name, size_t len);
 
 #endif

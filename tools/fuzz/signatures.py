@@ -1,0 +1,29 @@
+"""The kernel's own argument kinds for each system call, for the in-guest fuzzer: every
+SYSCALL_DEFINE(name, "r:args", ...) names its arguments' kinds for the tracer (f a
+descriptor, s a path, p a pointer, b a buffer, o open flags, m a mode, S a signal...).
+The fuzzer draws most arguments by kind, so a descriptor argument mostly gets a live one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+KERNEL = Path(__file__).resolve().parents[2] / "kernel"
+GUEST_PATH = "/fuzz/signatures.txt"
+
+
+def signatures(kernel: Path = KERNEL) -> dict[int, str]:
+    """nr -> argument kinds, from the sources."""
+    table = (kernel / "linux/syscall_nr.h").read_text()
+    numbers = dict(re.findall(r"#define SYS_(\w+) (\d+)", table))
+    found = {}
+    for src in sorted(kernel.rglob("*.c")):
+        for name, fmt in re.findall(r'SYSCALL_DEFINE\((\w+), "[^:"]*:([^"]*)"', src.read_text()):
+            if name in numbers:
+                found[int(numbers[name])] = fmt
+    return found
+
+
+def write_signatures(out: Path) -> Path:
+    out.write_text("".join(f"{nr} {fmt or '-'}\n" for nr, fmt in sorted(signatures().items())))
+    return out

@@ -3,9 +3,13 @@
  * the host builder (src/unipython/builder/rootfs.py) and read in place by
  * the kernel (fs/rootfs.c). All integers are little-endian.
  *
- * Where it lives: the image is the kernel ELF plus one extra PT_LOAD segment
- * holding this region. The builder loads it at the first 4 KiB boundary
- * after the kernel's last byte (end of .bss), and the kernel finds it there.
+ * Where it lives: the image is the kernel ELF plus this region at a 4 KiB
+ * aligned file offset, named by an extra program header of type
+ * UPY_PT_ROOTFS (p_offset, p_filesz; not a PT_LOAD, so `-kernel` loads only
+ * the kernel). The VMM gives the guest the whole image file, as a read-only
+ * block device or an initrd module copied into RAM, and the kernel reads
+ * its program headers (fs/image_locate.c). All of the
+ * file but its 64-byte checksum footer is a whole number of pages.
  *
  * Layout of the region:
  *   offset 0      struct upy_rootfs_header
@@ -28,6 +32,8 @@
 #define UPY_ROOTFS_MAGIC "UPYRFS01"
 #define UPY_ROOTFS_VERSION 1
 #define UPY_ROOTFS_PAGE 4096
+/* In the OS-specific range of ELF segment types (PT_LOOS..PT_HIOS). */
+#define UPY_PT_ROOTFS 0x60555059
 
 struct upy_rootfs_header {
 	char magic[8];        /* UPY_ROOTFS_MAGIC */

@@ -10,40 +10,42 @@
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "mm/kmalloc.h"
-#include "mm/uaccess.h"
 
 #define MKDEV(major, minor) (((major) << 8) | (minor))
 
-static int64_t null_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t null_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
 	return 0;
 }
 
-static int64_t sink_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t sink_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
-	return (int64_t)len;
+	return (int64_t)iov_iter_count(from);
 }
 
-static int64_t zero_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t zero_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
-	return clear_user(buf, len) < 0 ? -EFAULT : (int64_t)len;
+	size_t len = iov_iter_count(to);
+	size_t n = iov_iter_zero(len, to);
+	return n || !len ? (int64_t)n : -EFAULT;
 }
 
-static int64_t full_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t full_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
 	return -ENOSPC;
 }
 
-static int64_t random_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t random_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
 	uint8_t chunk[256];
-	size_t done = 0;
+	size_t done = 0, len = iov_iter_count(to);
 	while (done < len) {
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 		random_bytes(chunk, n);
-		if (copy_to_user((char *)buf + done, chunk, n) < 0)
+		size_t put = copy_to_iter(chunk, n, to);
+		done += put;
+		if (put < n)
 			return done ? (int64_t)done : -EFAULT;
-		done += n;
 	}
 	return (int64_t)done;
 }
@@ -51,12 +53,12 @@ static int64_t random_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 /* /dev/hwrng, as Linux's: blocking reads fill the whole buffer, a signal
  * ends them early (with what was read, or EINTR), a non-blocking read takes
  * what the device has now (EAGAIN for nothing). */
-static int64_t hwrng_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t hwrng_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
 	const struct hwrng *rng = hwrng_get();
 	bool nonblock = f->flags & O_NONBLOCK;
 	uint8_t chunk[64];
-	size_t done = 0;
+	size_t done = 0, len = iov_iter_count(to);
 	while (done < len) {
 		size_t want = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 		int64_t n = rng->read(chunk, want, nonblock);
@@ -64,11 +66,12 @@ static int64_t hwrng_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 			memset(chunk, 0, sizeof(chunk));
 			return done ? (int64_t)done : n;
 		}
-		if (copy_to_user((char *)buf + done, chunk, (size_t)n) < 0) {
+		size_t put = copy_to_iter(chunk, (size_t)n, to);
+		done += put;
+		if (put < (size_t)n) {
 			memset(chunk, 0, sizeof(chunk));
 			return done ? (int64_t)done : -EFAULT;
 		}
-		done += (size_t)n;
 	}
 	memset(chunk, 0, sizeof(chunk));
 	return (int64_t)done;

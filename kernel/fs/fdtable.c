@@ -79,6 +79,13 @@ struct file *fd_lookup(struct fd_table *t, int fd)
 	return s ? s->file : NULL;
 }
 
+void fd_close_all(struct fd_table *t)
+{
+	for (int fd = 0; fd < t->capacity; fd++)
+		if (fd_slot(t, fd))
+			fd_close(t, fd);
+}
+
 int fd_close(struct fd_table *t, int fd)
 {
 	struct fd_slot *s = fd_slot(t, fd);

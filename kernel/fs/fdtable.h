@@ -35,5 +35,7 @@ int fd_install_at(struct fd_table *t, struct file *f, unsigned fd, bool cloexec)
 struct file *fd_lookup(struct fd_table *t, int fd);
 struct fd_slot *fd_slot(struct fd_table *t, int fd);
 int fd_close(struct fd_table *t, int fd);
+/* Closes every descriptor of t, as a process's exit does. */
+void fd_close_all(struct fd_table *t);
 
 #endif

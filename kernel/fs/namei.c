@@ -32,6 +32,8 @@ static int lookup(struct inode *dir, const char *name, size_t len, struct inode 
 		return 0;
 	}
 	rc = dir->ops->lookup(dir, name, len, out);
+	if (rc == -ENOENT)
+		rc = vfs_mount_stub_lookup(dir, name, len, out);
 	if (rc < 0)
 		return rc;
 	while ((*out)->mounted) {

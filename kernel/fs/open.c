@@ -6,7 +6,6 @@
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "mm/kmalloc.h"
-#include "mm/uaccess.h"
 
 /* The absolute path of ino, found as `last` in dir (NULL if unknown). */
 static char *path_of(struct inode *dir, struct inode *ino, const char *last, size_t last_len)
@@ -168,8 +167,16 @@ int64_t kernel_read(struct file *f, void *buf, size_t len, uint64_t off)
 {
 	if (!f->ops || !f->ops->read)
 		return -EINVAL;
-	bool old = uaccess_allow_kernel(true);
-	int64_t n = f->ops->read(f, buf, len, &off);
-	uaccess_allow_kernel(old);
-	return n;
+	struct iov_iter it;
+	iov_iter_kbuf(&it, buf, len);
+	return f->ops->read(f, &it, &off);
+}
+
+int64_t kernel_write(struct file *f, const void *buf, size_t len, uint64_t off)
+{
+	if (!f->ops || !f->ops->write)
+		return -EINVAL;
+	struct iov_iter it;
+	iov_iter_kbuf(&it, buf, len);
+	return f->ops->write(f, &it, &off);
 }

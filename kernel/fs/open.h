@@ -15,5 +15,8 @@ int vfs_open_inode(struct inode *ino, const char *path, int flags, struct file *
 
 /* Reads for the kernel's own use (loader, config) into kernel memory. */
 int64_t kernel_read(struct file *f, void *buf, size_t len, uint64_t off);
+/* Writes kernel memory to a file (the files the kernel generates, such as
+ * the network's /etc/resolv.conf). */
+int64_t kernel_write(struct file *f, const void *buf, size_t len, uint64_t off);
 
 #endif

@@ -77,17 +77,20 @@ static void changed(struct pipe *p)
 	poll_notify();
 }
 
-static int64_t pipe_read(struct file *f, void *ubuf, size_t len, uint64_t *pos)
+static int64_t pipe_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
 	struct pipe *p = pipe_of(f);
+	size_t len = iov_iter_count(to);
 	if (len == 0)
 		return 0;
 	for (;;) {
 		if (p->len) {
-			size_t n = len < p->len ? len : p->len;
-			size_t first = p->size - p->head < n ? p->size - p->head : n;
-			if (copy_to_user(ubuf, p->buf + p->head, first) < 0 ||
-			    copy_to_user((char *)ubuf + first, p->buf, n - first) < 0)
+			size_t want = len < p->len ? len : p->len;
+			size_t first = p->size - p->head < want ? p->size - p->head : want;
+			size_t n = copy_to_iter(p->buf + p->head, first, to);
+			if (n == first)
+				n += copy_to_iter(p->buf, want - first, to);
+			if (n == 0)
 				return -EFAULT;
 			p->head = (p->head + n) % p->size;
 			p->len -= n;
@@ -105,9 +108,10 @@ static int64_t pipe_read(struct file *f, void *ubuf, size_t len, uint64_t *pos)
 	}
 }
 
-static int64_t pipe_write(struct file *f, const void *ubuf, size_t len, uint64_t *pos)
+static int64_t pipe_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
 	struct pipe *p = pipe_of(f);
+	size_t len = iov_iter_count(from);
 	size_t done = 0;
 	while (done < len || len == 0) {
 		if (!p->readers) {
@@ -124,12 +128,15 @@ static int64_t pipe_write(struct file *f, const void *ubuf, size_t len, uint64_t
 			size_t n = len - done < space ? len - done : space;
 			size_t tail = (p->head + p->len) % p->size;
 			size_t first = p->size - tail < n ? p->size - tail : n;
-			if (copy_from_user(p->buf + tail, (const char *)ubuf + done, first) < 0 ||
-			    copy_from_user(p->buf, (const char *)ubuf + done + first, n - first) < 0)
+			size_t got = copy_from_iter(p->buf + tail, first, from);
+			if (got == first)
+				got += copy_from_iter(p->buf, n - first, from);
+			p->len += got;
+			done += got;
+			if (got)
+				changed(p);
+			if (got < n)
 				return done ? (int64_t)done : -EFAULT;
-			p->len += n;
-			done += n;
-			changed(p);
 			continue;
 		}
 		if (f->flags & O_NONBLOCK)

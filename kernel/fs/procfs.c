@@ -25,7 +25,6 @@
 #include "linux/uapi/errno.h"
 #include "linux/uapi/fcntl.h"
 #include "mm/kmalloc.h"
-#include "mm/uaccess.h"
 #include "sched/thread.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
@@ -121,7 +120,8 @@ static struct proc_entry random_entries[] = {
 };
 static struct proc_dir random_dir = { random_entries, 2, NULL, NULL };
 
-/* Linux lets root write hostname, domainname and pid_max; here they are
+/* Linux lets root write hostname, domainname, pid_max and
+ * randomize_va_space; here they are
  * read-only, and their modes say so. */
 static struct proc_entry kernel_entries[] = {
 	FILE("domainname", 0444, proc_show_domainname, PROC_SYSCTL),
@@ -130,9 +130,10 @@ static struct proc_entry kernel_entries[] = {
 	FILE("ostype", 0444, proc_show_ostype, PROC_SYSCTL),
 	FILE("pid_max", 0444, proc_show_pid_max, PROC_SYSCTL),
 	DIR("random", &random_dir),
+	FILE("randomize_va_space", 0444, proc_show_randomize_va_space, PROC_SYSCTL),
 	FILE("version", 0444, proc_show_kversion, PROC_SYSCTL),
 };
-static struct proc_dir kernel_dir = { kernel_entries, 7, NULL, NULL };
+static struct proc_dir kernel_dir = { kernel_entries, 8, NULL, NULL };
 
 static struct proc_entry sys_entries[] = {
 	DIR("kernel", &kernel_dir),
@@ -434,7 +435,7 @@ static int proc_open(struct inode *ino, struct file *f)
 	return f->priv ? 0 : -ENOMEM;
 }
 
-static int64_t proc_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t proc_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
 	struct proc_file *pf = f->priv;
 	struct proc_node *n = node_of(f->inode);
@@ -453,15 +454,18 @@ static int64_t proc_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 	}
 	if (*pos >= pf->out.len)
 		return 0;
+	size_t len = iov_iter_count(to);
 	size_t count = pf->out.len - *pos < len ? pf->out.len - *pos : len;
-	if (copy_to_user(buf, pf->out.data + *pos, count) < 0)
+	count = copy_to_iter(pf->out.data + *pos, count, to);
+	if (count == 0 && len)
 		return -EFAULT;
 	*pos += count;
 	return (int64_t)count;
 }
 
-static int64_t proc_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t proc_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
+	size_t len = iov_iter_count(from);
 	struct proc_node *n = node_of(f->inode);
 	if (!n->entry->write)
 		return (n->entry->flags & PROC_PER_PID) ? -EINVAL : -EIO;
@@ -469,7 +473,7 @@ static int64_t proc_write(struct file *f, const void *buf, size_t len, uint64_t 
 	 * longer write is accepted and ignored, as Linux does. */
 	char data[64];
 	size_t n_data = len < sizeof(data) ? len : sizeof(data);
-	if (copy_from_user(data, buf, n_data) < 0)
+	if (copy_from_iter(data, n_data, from) < n_data)
 		return -EFAULT;
 	int rc = dead_node_error(n);
 	if (rc == 0)

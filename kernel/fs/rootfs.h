@@ -7,10 +7,20 @@
 
 #include "fs/vfs.h"
 
-/* Mounts the image at physical address pa (size bytes available there);
- * panics with the reason when it is not a valid image. */
+/* Mounts the root file system region at physical address pa (size bytes,
+ * in the direct map: the boot module or the loaded segment); panics with the reason
+ * when it is not a valid one. */
 struct superblock *rootfs_mount(uint64_t pa, uint64_t size);
-/* The size of the region the image occupies, from its header. */
-uint64_t rootfs_region_size(uint64_t pa);
+
+struct blkdev;
+struct pcache;
+/* Mounts the root file system region at byte offset `offset` (size bytes)
+ * of a read-only block device (the image file itself): its tables are read
+ * into memory, file pages into a page cache on demand (fs/pcache.h), which
+ * gives them back when frames run out. Panics with the reason when the
+ * region is not a valid one. */
+struct superblock *rootfs_mount_blk(struct blkdev *dev, uint64_t offset, uint64_t size);
+/* The page cache of a root file system on a block device, else NULL. */
+const struct pcache *rootfs_page_cache(void);
 
 #endif

@@ -12,10 +12,18 @@ static int in_bounds(uint64_t off, uint64_t len, uint64_t size)
 int rootfs_image_open(struct rootfs_image *img, const void *base, uint64_t size,
 		      const char **why)
 {
+	return rootfs_image_open_head(img, base, size, size, why);
+}
+
+int rootfs_image_open_head(struct rootfs_image *img, const void *base, uint64_t avail,
+			   uint64_t size, const char **why)
+{
 	const struct upy_rootfs_header *h = base;
 	img->base = base;
 	img->size = size;
-	if (size < sizeof(*h)) {
+	if (avail > size)
+		avail = size;
+	if (avail < sizeof(*h)) {
 		*why = "image smaller than its header";
 		return -EINVAL;
 	}
@@ -32,10 +40,11 @@ int rootfs_image_open(struct rootfs_image *img, const void *base, uint64_t size,
 		return -EINVAL;
 	}
 	img->size = h->region_size;
+	img->avail = avail < img->size ? avail : img->size;
 	if (h->node_count == 0 ||
 	    !in_bounds(h->nodes_offset, (uint64_t)h->node_count * sizeof(struct upy_rootfs_node),
-		       img->size) ||
-	    (h->nodes_offset % 8) != 0 || !in_bounds(h->names_offset, h->names_size, img->size)) {
+		       img->avail) ||
+	    (h->nodes_offset % 8) != 0 || !in_bounds(h->names_offset, h->names_size, img->avail)) {
 		*why = "root file system tables are out of bounds";
 		return -EINVAL;
 	}
@@ -75,7 +84,7 @@ const char *rootfs_node_name(const struct rootfs_image *img, const struct upy_ro
 
 const uint8_t *rootfs_node_data(const struct rootfs_image *img, const struct upy_rootfs_node *n)
 {
-	if (!in_bounds(n->data_offset, n->size, img->size))
+	if (!in_bounds(n->data_offset, n->size, img->avail))
 		return NULL;
 	return img->base + n->data_offset;
 }

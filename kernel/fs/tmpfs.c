@@ -27,7 +27,6 @@
 #include "linux/uapi/fcntl.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
-#include "mm/uaccess.h"
 
 #define TMPFS_MAGIC 0x01021994
 
@@ -454,11 +453,16 @@ static int page_fill(struct tmpfs_file *tf, uint64_t idx, uint64_t *pa)
 		return 0;
 	}
 	uint64_t below = lower_page(tf, idx);
+	/* Held across the allocation, which may reclaim a cached lower page. */
+	if (below)
+		frame_get(below);
 	uint64_t fresh = below ? frame_alloc() : frame_alloc_zeroed();
+	if (fresh && below)
+		memcpy(phys_to_virt(fresh), phys_to_virt(below), PAGE_SIZE);
+	if (below)
+		frame_put(below);
 	if (!fresh)
 		return -ENOSPC;
-	if (below)
-		memcpy(phys_to_virt(fresh), phys_to_virt(below), PAGE_SIZE);
 	if (page_index_set(&tf->pages, idx, fresh) < 0) {
 		frame_put(fresh);
 		return -ENOSPC;
@@ -626,9 +630,10 @@ static void tmpfs_evict(struct inode *ino)
 	kfree(ino);
 }
 
-static int64_t tmpfs_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+static int64_t tmpfs_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
 	struct inode *ino = f->inode;
+	size_t len = iov_iter_count(to);
 	if (S_ISDIR(ino->mode))
 		return -EISDIR;
 	if (*pos >= ino->size)
@@ -642,20 +647,29 @@ static int64_t tmpfs_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 		size_t in_page = PAGE_SIZE - off % PAGE_SIZE;
 		size_t n = len - done < in_page ? len - done : in_page;
 		uint64_t pa = page_at(tf, off / PAGE_SIZE);
-		int rc = pa ? copy_to_user((char *)buf + done,
-					   (char *)phys_to_virt(pa) + off % PAGE_SIZE, n)
-			    : clear_user((char *)buf + done, n);
-		if (rc < 0)
-			return done ? (int64_t)done : rc;
-		done += n;
+		/* Held while copying: a fault in the app's buffer may reclaim a
+		 * cached lower page. */
+		if (pa)
+			frame_get(pa);
+		size_t put = pa ? copy_to_iter((char *)phys_to_virt(pa) + off % PAGE_SIZE, n, to)
+				: iov_iter_zero(n, to);
+		if (pa)
+			frame_put(pa);
+		done += put;
+		if (put < n) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
 	}
 	*pos += done;
 	return (int64_t)done;
 }
 
-static int64_t tmpfs_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t tmpfs_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
 	struct inode *ino = f->inode;
+	size_t len = iov_iter_count(from);
 	struct tmpfs_file *tf = file_of(ino);
 	if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
 		return -EPERM;
@@ -679,17 +693,20 @@ static int64_t tmpfs_write(struct file *f, const void *buf, size_t len, uint64_t
 		size_t n = len - done < in_page ? len - done : in_page;
 		uint64_t pa;
 		int rc = page_fill(tf, off / PAGE_SIZE, &pa);
-		if (rc == 0)
-			rc = copy_from_user((char *)phys_to_virt(pa) + off % PAGE_SIZE,
-					    (const char *)buf + done, n);
+		size_t put = 0;
+		if (rc == 0) {
+			put = copy_from_iter((char *)phys_to_virt(pa) + off % PAGE_SIZE, n, from);
+			if (put < n)
+				rc = -EFAULT;
+		}
+		done += put;
+		if (off + put > ino->size)
+			ino->size = off + put;
 		if (rc < 0) {
 			if (!done)
 				return rc;
 			break;
 		}
-		done += n;
-		if (off + n > ino->size)
-			ino->size = off + n;
 	}
 	*pos += done;
 	inode_touch(ino, true, true);

@@ -126,6 +126,18 @@ int vfs_mount(struct inode *dir, struct superblock *sb)
 	return 0;
 }
 
+int vfs_sync_all(bool final)
+{
+	int result = 0;
+	for (struct superblock *sb = mounts; sb; sb = sb->next_mount) {
+		int (*fn)(struct superblock *) = final ? sb->unmount_sync : sb->sync;
+		int rc = fn ? fn(sb) : 0;
+		if (rc < 0 && !result)
+			result = rc;
+	}
+	return result;
+}
+
 struct inode *vfs_parent(struct inode *dir)
 {
 	if (dir == vfs_root)

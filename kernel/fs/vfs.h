@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "linux/uapi/stat.h"
+#include "mm/iov_iter.h"
 
 #define NAME_MAX 255
 #define PATH_MAX 4096
@@ -30,6 +31,19 @@ struct file;
 struct poll_table;
 struct xattr;
 struct epoll_item;
+
+/* What a setattr changes (Linux's ATTR_* bits of struct iattr). */
+#define ATTR_MODE 0x1u
+#define ATTR_UID 0x2u
+#define ATTR_GID 0x4u
+#define ATTR_ATIME 0x10u
+#define ATTR_MTIME 0x20u
+
+struct iattr {
+	unsigned valid;
+	uint32_t mode, uid, gid;
+	struct linux_timespec atime, mtime;
+};
 
 /* Receives one directory entry; returns 0 to go on, < 0 to stop (full). */
 typedef int (*dirent_fn)(void *ctx, const char *name, size_t len, uint64_t ino,
@@ -60,15 +74,23 @@ struct inode_ops {
 	/* The physical page holding file bytes [pgoff*4096, +4096), for mmap.
 	 * `writable` says the caller will write through a shared mapping. */
 	int (*get_page)(struct inode *ino, uint64_t pgoff, bool writable, uint64_t *pa);
+	/* Writes back the pages of [first, end) that shared mappings may have
+	 * changed (msync, munmap, fsync, exit); NULL when they live in RAM only. */
+	int (*sync_pages)(struct inode *ino, uint64_t first, uint64_t end);
+	/* chmod/chown/utimes: called before the inode's fields change, so a
+	 * file system kept elsewhere (a host volume) can refuse; may be NULL. */
+	int (*setattr)(struct inode *ino, const struct iattr *a);
 	/* The last reference is gone: free what an unlinked inode holds. */
 	void (*evict)(struct inode *ino);
 };
 
 struct file_ops {
 	int (*open)(struct inode *ino, struct file *f);
-	/* buf is app memory (use mm/uaccess.h); *pos is the offset to use. */
-	int64_t (*read)(struct file *f, void *buf, size_t len, uint64_t *pos);
-	int64_t (*write)(struct file *f, const void *buf, size_t len, uint64_t *pos);
+	/* Move up to iov_iter_count(it) bytes between the file at *pos and the
+	 * buffer, app or kernel memory (mm/iov_iter.h: copy_to_iter,
+	 * copy_from_iter); return the count moved or -errno. */
+	int64_t (*read)(struct file *f, struct iov_iter *to, uint64_t *pos);
+	int64_t (*write)(struct file *f, struct iov_iter *from, uint64_t *pos);
 	int (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
 	/* Returns the POLLIN/POLLOUT/... bits that are ready now. */
 	unsigned (*poll)(struct file *f);
@@ -76,6 +98,9 @@ struct file_ops {
 	 * (for edge-triggered epoll); without it a file reports one edge. */
 	uint64_t (*poll_generation)(struct file *f);
 	void (*release)(struct file *f);
+	/* fsync/fdatasync: make what was written durable; NULL for files in
+	 * RAM, which are as durable as they get once written. */
+	int (*fsync)(struct file *f, bool datasync);
 	/* Lines of its own for /proc/<pid>/fdinfo/N (Linux's show_fdinfo):
 	 * writes them into buf, returns their length. */
 	int (*fdinfo)(const struct file *f, char *buf, size_t size);
@@ -87,10 +112,15 @@ struct superblock {
 	uint64_t magic;       /* statfs f_type */
 	uint32_t dev;         /* st_dev */
 	bool readonly;
+	bool no_xattrs;       /* extended attributes are not offered (EOPNOTSUPP) */
 	struct inode *root;
 	struct inode *mountpoint; /* the directory this fs is mounted on */
 	uint64_t next_ino;
 	int (*statfs)(struct superblock *sb, struct linux_statfs *out);
+	/* Makes what was written durable (fsync; NULL: RAM, nothing to do),
+	 * and the same plus a clean state on the disk at exit. */
+	int (*sync)(struct superblock *sb);
+	int (*unmount_sync)(struct superblock *sb);
 	struct superblock *next_mount; /* the mount table (vfs_mounts) */
 };
 
@@ -148,8 +178,18 @@ extern struct inode *vfs_root;
 void vfs_set_root(struct superblock *sb);
 int vfs_mount(struct inode *dir, struct superblock *sb);
 
+/* sync(2): every file system's sync; at exit (final) their unmount_sync. */
+int vfs_sync_all(bool final);
+
 /* The mount table in mount order, the root first; follow next_mount. */
 struct superblock *vfs_mounts(void);
+
+/* Mounts sb at path, making the directory when it is missing: in a
+ * writable parent with mkdir, under a read-only one (the image) as an
+ * empty directory that only lookups see (readdir of the parent does not). */
+int vfs_mount_at_path(const char *path, struct superblock *sb);
+/* The directory vfs_mount_at_path made for name under dir, if any (namei). */
+int vfs_mount_stub_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
 
 /* The directory to continue from for "..", crossing mount points. */
 struct inode *vfs_parent(struct inode *dir);

@@ -24,7 +24,7 @@ static bool prefixed(const char *name, const char *prefix)
 
 static int check(struct inode *ino, const char *name)
 {
-	if (ino->sb->readonly)
+	if (ino->sb->readonly || ino->sb->no_xattrs)
 		return -EOPNOTSUPP;
 	if (prefixed(name, "user.")) {
 		if (!S_ISREG(ino->mode) && !S_ISDIR(ino->mode))
@@ -88,6 +88,8 @@ int xattr_set(struct inode *ino, const char *name, const void *value, size_t siz
 
 long xattr_get(struct inode *ino, const char *name, void *buf, size_t size)
 {
+	if (ino->sb->no_xattrs)
+		return -EOPNOTSUPP;
 	if (!prefixed(name, "user.") && !prefixed(name, "trusted.") && !prefixed(name, "security."))
 		return -EOPNOTSUPP;
 	struct xattr **pp = find(ino, name);
@@ -103,6 +105,8 @@ long xattr_get(struct inode *ino, const char *name, void *buf, size_t size)
 
 long xattr_list(struct inode *ino, char *buf, size_t size)
 {
+	if (ino->sb->no_xattrs)
+		return -EOPNOTSUPP;
 	size_t total = 0;
 	for (struct xattr *x = ino->xattrs; x; x = x->next)
 		total += x->name_len + 1;

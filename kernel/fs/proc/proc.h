@@ -106,6 +106,7 @@ int proc_show_kversion(struct pbuf *b, const struct proc_node *n);
 int proc_show_hostname(struct pbuf *b, const struct proc_node *n);
 int proc_show_domainname(struct pbuf *b, const struct proc_node *n);
 int proc_show_pid_max(struct pbuf *b, const struct proc_node *n);
+int proc_show_randomize_va_space(struct pbuf *b, const struct proc_node *n);
 int proc_show_boot_id(struct pbuf *b, const struct proc_node *n);
 int proc_show_uuid(struct pbuf *b, const struct proc_node *n);
 /* The mount id /proc/self/mountinfo gives a file system (0 if unmounted). */

@@ -10,9 +10,10 @@
 #include "fs/proc/proc.h"
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
-#include "linux/uts.h"
+#include "core/uts.h"
 #include "mm/commit.h"
 #include "mm/frame.h"
+#include "mm/layout.h"
 #include "mm/mmap.h"
 #include "sched/sched.h"
 #include "sched/loadavg.h"
@@ -74,13 +75,17 @@ static void meminfo_line(struct pbuf *b, const char *name, uint64_t kb)
 
 int proc_show_meminfo(struct pbuf *b, const struct proc_node *n)
 {
-	/* RAM the frame allocator manages (the kernel image and the root
-	 * file system are outside it). Nothing is reclaimable or swapped. */
+	/* RAM the frame allocator manages (the kernel image and a root file
+	 * system copied into RAM are outside it). Cached: the root file
+	 * system's page cache (read from its block device), given back on
+	 * demand. Nothing is swapped. */
 	uint64_t total = frames_total() * 4, free = frames_free() * 4;
+	uint64_t cached = frames_reclaimable() * 4;
 	meminfo_line(b, "MemTotal", total);
 	meminfo_line(b, "MemFree", free);
-	meminfo_line(b, "MemAvailable", free);
+	meminfo_line(b, "MemAvailable", free + cached);
 	meminfo_line(b, "Buffers", 0);
+	meminfo_line(b, "Cached", cached);
 	meminfo_line(b, "SwapCached", 0);
 	meminfo_line(b, "SwapTotal", 0);
 	meminfo_line(b, "SwapFree", 0);
@@ -223,6 +228,14 @@ int proc_show_domainname(struct pbuf *b, const struct proc_node *n)
 int proc_show_pid_max(struct pbuf *b, const struct proc_node *n)
 {
 	pbuf_printf(b, "%d\n", 4194304);
+	return 0;
+}
+
+/* 2 (stack, mmap base, brk and PIE base randomized: mm/layout.h), or 0
+ * after norandmaps=1, as Linux shows it after its norandmaps boot option. */
+int proc_show_randomize_va_space(struct pbuf *b, const struct proc_node *n)
+{
+	pbuf_printf(b, "%d\n", layout_randomizes() ? 2 : 0);
 	return 0;
 }
 

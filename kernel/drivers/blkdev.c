@@ -1,0 +1,67 @@
+#include "drivers/blkdev.h"
+
+#include "lib/string.h"
+#include "linux/uapi/errno.h"
+
+#define MAX_BLKDEVS 8
+
+/* The registered devices, in registration order; owned by this file. */
+static struct blkdev *devices[MAX_BLKDEVS];
+static unsigned n_devices;
+
+int blkdev_register(struct blkdev *dev)
+{
+	if (n_devices == MAX_BLKDEVS)
+		return -ENOSPC;
+	memcpy(dev->name, "vd", 2);
+	dev->name[2] = (char)('a' + n_devices);
+	dev->name[3] = '\0';
+	devices[n_devices++] = dev;
+	return 0;
+}
+
+struct blkdev *blkdev_find(const char *name)
+{
+	for (unsigned i = 0; i < n_devices; i++)
+		if (strcmp(devices[i]->name, name) == 0)
+			return devices[i];
+	return NULL;
+}
+
+int blkdev_submit(struct blkdev *dev, struct blk_req *reqs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct blk_req *r = &reqs[i];
+		uint64_t nsect = r->len / BLK_SECTOR;
+		if (r->op == BLK_FLUSH)
+			continue;
+		if (r->len % BLK_SECTOR || r->sector > dev->sectors || nsect > dev->sectors - r->sector)
+			return -EINVAL;
+		if (r->op != BLK_READ && dev->readonly)
+			return -EROFS;
+	}
+	return n ? dev->submit(dev, reqs, n) : 0;
+}
+
+static int one(struct blkdev *dev, enum blk_op op, uint64_t off, void *buf, uint32_t len)
+{
+	struct blk_req r = { .op = op, .sector = off / BLK_SECTOR, .buf = buf, .len = len };
+	if (off % BLK_SECTOR)
+		return -EINVAL;
+	return blkdev_submit(dev, &r, 1);
+}
+
+int blkdev_read(struct blkdev *dev, uint64_t off, void *buf, uint32_t len)
+{
+	return one(dev, BLK_READ, off, buf, len);
+}
+
+int blkdev_write(struct blkdev *dev, uint64_t off, const void *buf, uint32_t len)
+{
+	return one(dev, BLK_WRITE, off, (void *)buf, len);
+}
+
+int blkdev_flush(struct blkdev *dev)
+{
+	return dev->can_flush ? one(dev, BLK_FLUSH, 0, NULL, 0) : 0;
+}

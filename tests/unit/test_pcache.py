@@ -1,0 +1,117 @@
+"""The root file system's page cache (kernel/fs/pcache.c) on the host, with a bounded
+frame pool (tests/unit/pcache_shim.c): pages always hold the right data, frames never
+run out while clean pages could be given back, mapped pages are given back only
+through the reverse map and only when their mappings were not used since the last
+sweep, and nothing leaks."""
+
+from __future__ import annotations
+
+import ctypes
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+FILE_PAGES = [40, 3, 0, 200]
+PAGE = 4096
+
+
+def reset(klib, limit: int) -> None:
+    klib.t_pc_reset(limit, (ctypes.c_uint64 * 4)(*FILE_PAGES))
+
+
+def get(klib, file: int, pgoff: int, ahead: int = 0) -> tuple[int, int]:
+    content = ctypes.c_uint64()
+    rc = klib.t_pc_get(file, pgoff, ahead, ctypes.byref(content))
+    return rc, content.value
+
+
+def store_page(file: int, pgoff: int) -> int:
+    return (file << 32) // PAGE + pgoff
+
+
+ops = st.one_of(
+    st.tuples(st.just("get"), st.integers(0, 3), st.integers(0, 210), st.integers(0, 40)),
+    st.tuples(st.just("map"), st.integers(0, 3), st.integers(0, 210)),
+    st.tuples(st.just("touch")),
+    st.tuples(st.just("unmap")),
+    st.tuples(st.just("reclaim"), st.integers(0, 50)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 24), st.lists(ops, max_size=80))
+def test_pages_are_right_and_frames_never_run_out_while_clean_pages_can_go(klib, limit, seq):
+    reset(klib, limit)
+    for op in seq:
+        if op[0] == "get":
+            _, file, pgoff, ahead = op
+            rc, content = get(klib, file, pgoff, ahead)
+            if pgoff >= FILE_PAGES[file]:
+                assert rc == -6  # ENXIO past the end
+            elif klib.t_pc_maps() < limit - 1 or klib.t_pc_cached(file, pgoff):
+                # Some frame is free or held by an unmapped page: it must succeed.
+                assert rc == 0
+                assert content == store_page(file, pgoff)
+            else:
+                assert rc in (0, -12)
+        elif op[0] == "map":
+            _, file, pgoff = op
+            if pgoff < FILE_PAGES[file] and klib.t_pc_maps() < limit - 1:
+                assert klib.t_pc_map(file, pgoff) == 0
+        elif op[0] == "touch":
+            klib.t_pc_touch_maps()
+        elif op[0] == "unmap":
+            klib.t_pc_unmap_all()
+        else:
+            klib.t_pc_reclaim(op[1])
+        # Every frame alive is a cached page (mappings share the cache's frames).
+        assert klib.t_pc_live() == klib.t_pc_pages() <= limit
+    klib.t_pc_unmap_all()
+    klib.t_pc_reclaim(10**6)
+    assert klib.t_pc_pages() == 0 and klib.t_pc_live() == 0
+
+
+def test_a_miss_reads_the_run_of_missing_pages_ahead_in_one_request(klib) -> None:
+    reset(klib, 64)
+    assert get(klib, 0, 4, ahead=15) == (0, store_page(0, 4))
+    assert klib.t_pc_reads() == 1 and klib.t_pc_pages() == 16
+    for pgoff in range(4, 20):
+        assert get(klib, 0, pgoff) == (0, store_page(0, pgoff))
+    assert klib.t_pc_reads() == 1  # all hits
+    # Readahead stops at a cached page and at the end of the file.
+    assert get(klib, 0, 2, ahead=15)[0] == 0 and klib.t_pc_pages() == 18
+    assert get(klib, 0, 30, ahead=31)[0] == 0 and klib.t_pc_pages() == 28
+
+
+def test_the_clock_gives_back_pages_not_used_since_the_last_sweep_first(klib) -> None:
+    reset(klib, 64)
+    for pgoff in range(8):
+        assert get(klib, 3, pgoff)[0] == 0
+    assert klib.t_pc_reclaim(0) == 0
+    # One sweep clears the eight marks; page 0 is the first met again, unmarked.
+    assert klib.t_pc_reclaim(1) == 1 and not klib.t_pc_cached(3, 0)
+    for pgoff in (5, 6):
+        get(klib, 3, pgoff)  # used again: marked
+    assert klib.t_pc_reclaim(5) == 5
+    assert [p for p in range(8) if klib.t_pc_cached(3, p)] == [5, 6]
+    assert klib.t_pc_live() == 2
+
+
+def test_mapped_pages_go_only_through_the_reverse_map_and_not_while_used(klib) -> None:
+    reset(klib, 64)
+    assert klib.t_pc_map(0, 1) == 0 and klib.t_pc_map(0, 1) == 0  # two mappings
+    klib.t_pc_touch_maps()
+    klib.t_pc_reclaim(100)  # marks cleared; the mappings were used: kept
+    assert klib.t_pc_cached(0, 1) and klib.t_pc_maps() == 2
+    klib.t_pc_reclaim(100)  # not used since: unmapped and given back
+    assert not klib.t_pc_cached(0, 1) and klib.t_pc_maps() == 0
+    assert klib.t_pc_live() == 0
+
+
+def test_a_failed_read_caches_nothing_and_leaks_no_frame(klib) -> None:
+    reset(klib, 8)
+    klib.t_pc_read_fail(1)
+    assert get(klib, 0, 0, ahead=5)[0] == -5
+    assert klib.t_pc_pages() == 0 and klib.t_pc_live() == 0
+    klib.t_pc_read_fail(0)
+    assert get(klib, 0, 0) == (0, store_page(0, 0))

@@ -16,6 +16,7 @@
 #include "net/ip_stack.h"
 #include "net/local.h"
 #include "net/tcp.h"
+#include "net/tcp_info.h"
 
 #define IPPROTO_IP 0
 #define IPPROTO_TCP 6
@@ -41,6 +42,7 @@
 #define TCP_KEEPINTVL 5
 #define TCP_KEEPCNT 6
 #define TCP_SYNCNT 7
+#define TCP_INFO 11
 #define TCP_QUICKACK 12
 #define TCP_USER_TIMEOUT 18
 #define UDPLITE_SEND_CSCOV 10
@@ -542,11 +544,33 @@ static int inet_setsockopt(struct lsock *u, int level, int name, const void *val
 	return 0;
 }
 
+/* TCP_INFO: from the engine for a connection through eth0; otherwise
+ * what the socket's state says (loopback's MTU is 65536). */
+static void tcp_info_for(const struct lsock *u, struct tcp_info *ti)
+{
+	if (tcp_get_info(u, ti))
+		return;
+	enum linux_tcp_state s = u->state == L_LISTENING ? LINUX_TCP_LISTEN
+				 : u->state != L_CONNECTED ? LINUX_TCP_CLOSE
+				 : u->peer_gone || u->peer_shut_wr ? LINUX_TCP_CLOSE_WAIT
+				 : LINUX_TCP_ESTABLISHED;
+	tcp_info_simple(s, s == LINUX_TCP_ESTABLISHED || s == LINUX_TCP_CLOSE_WAIT
+			       ? 65536 - IPV4_HLEN - TCP_HLEN : TCP_MSS_DEFAULT, ti);
+}
+
 static int inet_getsockopt(struct lsock *u, int level, int name, void *val, size_t *len)
 {
 	int v;
 	size_t i;
 	int rc = 0;
+	if (level == IPPROTO_TCP && name == TCP_INFO && u->type == SOCK_STREAM) {
+		struct tcp_info ti;
+		tcp_info_for(u, &ti);
+		size_t n = *len < sizeof(ti) ? *len : sizeof(ti);
+		memcpy(val, &ti, n);
+		*len = n;
+		return 0;
+	}
 	if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && u->domain == AF_INET6)
 		v = isk(u)->v6only;
 	else if ((rc = find_opt(u, level, name, &i)) == 0)

@@ -3,6 +3,9 @@
 #include "lib/string.h"
 #include "linux/uapi/errno.h"
 #include "mm/kmalloc.h"
+#include "net/dhcp.h"
+#include "net/dhcp_msg.h"
+#include "net/ip_defrag.h"
 #include "net/tcp.h"
 
 struct ip_stats ip_stats;
@@ -53,6 +56,11 @@ static bool is_broadcast(const struct ether_dev *d, const uint8_t a[4])
 /* The next hop toward dst, or false for no route. */
 static bool next_hop(const struct ether_dev *d, const uint8_t dst[4], uint8_t hop[4])
 {
+	static const uint8_t all[4] = { 255, 255, 255, 255 };
+	if (d && memcmp(dst, all, 4) == 0) {
+		memcpy(hop, dst, 4); /* the link's broadcast: a DHCP client has no address yet */
+		return true;
+	}
 	if (!has_address(d) || (dst[0] == 127))
 		return false;
 	if (in_subnet(d, dst) || is_broadcast(d, dst)) {
@@ -71,10 +79,12 @@ bool ip_route_ok(const uint8_t dst[4])
 	return next_hop(ether_eth0, dst, hop);
 }
 
-/* Sends the IPv4 packet whose payload (len bytes) sits at frame +
- * ETH_HLEN + IPV4_HLEN; frame is kmalloc'ed and given away. */
-static int ip_output(struct ether_dev *d, const uint8_t src[4], const uint8_t dst[4],
-		     uint8_t proto, uint8_t ttl, uint8_t tos, uint8_t *frame, size_t len)
+/* Sends the IPv4 packet (or fragment: id and frag as its header says) whose
+ * payload (len bytes) sits at frame + ETH_HLEN + IPV4_HLEN; frame is
+ * kmalloc'ed and given away. */
+static int ip_output_as(struct ether_dev *d, const uint8_t src[4], const uint8_t dst[4],
+			uint8_t proto, uint8_t ttl, uint8_t tos, uint16_t id, uint16_t frag,
+			uint8_t *frame, size_t len, const struct ether_tx_offload *off)
 {
 	uint8_t hop[4];
 	if (!next_hop(d, dst, hop)) {
@@ -82,18 +92,51 @@ static int ip_output(struct ether_dev *d, const uint8_t src[4], const uint8_t ds
 		return -ENETUNREACH;
 	}
 	struct ipv4_hdr h = { .tos = tos, .total_len = (uint16_t)(IPV4_HLEN + len),
-			      .id = next_id++, .frag = IPV4_DF, .ttl = ttl, .proto = proto };
+			      .id = id, .frag = frag, .ttl = ttl, .proto = proto };
 	memcpy(h.src, src, 4);
 	memcpy(h.dst, dst, 4);
 	ipv4_build(frame + ETH_HLEN, &h);
 	size_t flen = ETH_HLEN + IPV4_HLEN + len;
 	if (is_broadcast(d, dst)) {
 		ether_build(frame, ether_broadcast, d->nd->hwaddr, ETH_P_IP);
-		int rc = d->xmit(d, frame, flen);
+		int rc = d->xmit(d, frame, flen, off);
 		kfree(frame);
 		return rc;
 	}
-	return neigh_output(d, hop, frame, flen);
+	return neigh_output(d, hop, frame, flen, off);
+}
+
+/* A whole packet: DF set, as Linux sets it with path-MTU discovery on. */
+static int ip_output(struct ether_dev *d, const uint8_t src[4], const uint8_t dst[4],
+		     uint8_t proto, uint8_t ttl, uint8_t tos, uint8_t *frame, size_t len,
+		     const struct ether_tx_offload *off)
+{
+	return ip_output_as(d, src, dst, proto, ttl, tos, next_id++, IPV4_DF, frame, len, off);
+}
+
+/* A datagram (len bytes of IP payload at p) larger than the link's MTU, sent
+ * as fragments of one IP id, as Linux does for a UDP socket with the default
+ * IP_PMTUDISC_WANT: each carries a multiple of 8 bytes but the last, which
+ * clears MF. All or nothing: the first fragment that cannot go fails it. */
+static int ip_output_fragments(struct ether_dev *d, const uint8_t src[4], const uint8_t dst[4],
+			       uint8_t proto, uint8_t ttl, uint8_t tos, const uint8_t *p,
+			       size_t len)
+{
+	size_t mtu = d->nd->mtu < ETH_DATA_LEN ? d->nd->mtu : ETH_DATA_LEN;
+	size_t step = (mtu - IPV4_HLEN) & ~(size_t)7;
+	uint16_t id = next_id++;
+	for (size_t at = 0; at < len; at += step) {
+		size_t n = len - at < step ? len - at : step;
+		uint8_t *frame = kmalloc(IP_STACK_HEADROOM + n);
+		if (!frame)
+			return -ENOMEM;
+		memcpy(frame + ETH_HLEN + IPV4_HLEN, p + at, n);
+		uint16_t frag = (uint16_t)(at / 8) | (at + n < len ? IPV4_MF : 0);
+		int rc = ip_output_as(d, src, dst, proto, ttl, tos, id, frag, frame, n, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 int ip_send(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, uint8_t *frame, size_t len)
@@ -103,7 +146,21 @@ int ip_send(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, uint8_t *
 		kfree(frame);
 		return d ? -EMSGSIZE : -ENETUNREACH;
 	}
-	return ip_output(d, src, dst, proto, 64, 0, frame, len);
+	return ip_output(d, src, dst, proto, 64, 0, frame, len, NULL);
+}
+
+int ip_send_tcp(const uint8_t src[4], const uint8_t dst[4], uint8_t *frame, size_t len,
+		const struct ether_tx_offload *off)
+{
+	struct ether_dev *d = ether_eth0;
+	size_t max = ETH_DATA_LEN - IPV4_HLEN;
+	if (d && off && off->gso_mss)
+		max = 0xffff - IPV4_HLEN;
+	if (!d || len > max) {
+		kfree(frame);
+		return d ? -EMSGSIZE : -ENETUNREACH;
+	}
+	return ip_output(d, src, dst, IPV4_PROTO_TCP, 64, 0, frame, len, off);
 }
 
 int ip_send_udp(const uint8_t src[4], uint16_t sport, const uint8_t dst[4], uint16_t dport,
@@ -112,15 +169,20 @@ int ip_send_udp(const uint8_t src[4], uint16_t sport, const uint8_t dst[4], uint
 	struct ether_dev *d = ether_eth0;
 	if (!d)
 		return -ENETUNREACH;
-	if (len > ETH_DATA_LEN - IPV4_HLEN - UDP_HLEN)
-		return -EMSGSIZE; /* no fragmentation yet: one datagram, one frame */
+	if (len > 0xffff - IPV4_HLEN - UDP_HLEN)
+		return -EMSGSIZE;
 	uint8_t *frame = kmalloc(IP_STACK_HEADROOM + len);
 	if (!frame)
 		return -ENOMEM;
 	uint8_t *udp = frame + ETH_HLEN + IPV4_HLEN;
 	memcpy(udp + UDP_HLEN, data, len);
 	udp_build(udp, sport, dport, len, src, dst);
-	return ip_output(d, src, dst, IPV4_PROTO_UDP, ttl, tos, frame, UDP_HLEN + len);
+	size_t mtu = d->nd->mtu < ETH_DATA_LEN ? d->nd->mtu : ETH_DATA_LEN;
+	if (UDP_HLEN + len <= mtu - IPV4_HLEN)
+		return ip_output(d, src, dst, IPV4_PROTO_UDP, ttl, tos, frame, UDP_HLEN + len, NULL);
+	int rc = ip_output_fragments(d, src, dst, IPV4_PROTO_UDP, ttl, tos, udp, UDP_HLEN + len);
+	kfree(frame);
+	return rc;
 }
 
 /* An ICMP error about the packet `orig` (its header and 8 bytes of
@@ -139,7 +201,7 @@ static void icmp_send(struct ether_dev *d, const uint8_t dst[4], uint8_t type, u
 	memcpy(icmp + 4, rest, 4);
 	memcpy(icmp + ICMP_HLEN, body, body_len);
 	icmp_finish(icmp, ICMP_HLEN + body_len);
-	ip_output(d, d->ipv4, dst, IPPROTO_ICMP, 64, 0, frame, ICMP_HLEN + body_len);
+	ip_output(d, d->ipv4, dst, IPPROTO_ICMP, 64, 0, frame, ICMP_HLEN + body_len, NULL);
 }
 
 static void icmp_input(struct ether_dev *d, const struct ipv4_hdr *h, const uint8_t *p,
@@ -177,10 +239,15 @@ static void udp_input(struct ether_dev *d, const struct ipv4_hdr *h, const uint8
 		      const uint8_t *p, size_t len, bool broadcast)
 {
 	struct udp_hdr u;
-	if (udp_parse(p, len, h->src, h->dst, &u) < 0) {
+	int rc = d->rx_csum_ok ? udp_parse_unchecked(p, len, &u)
+			       : udp_parse(p, len, h->src, h->dst, &u);
+	if (rc < 0) {
 		ip_stats.bad_udp++;
 		return;
 	}
+	if (u.sport == DHCP_SERVER_PORT && u.dport == DHCP_CLIENT_PORT &&
+	    dhcp_input(p + UDP_HLEN, u.len - UDP_HLEN))
+		return;
 	if (inet_udp_deliver(h->src, u.sport, h->dst, u.dport, p + UDP_HLEN, u.len - UDP_HLEN,
 			     h->ttl, h->tos))
 		return;
@@ -196,15 +263,22 @@ void ipv4_input(struct ether_dev *d, const uint8_t *p, size_t len)
 {
 	struct ipv4_hdr h;
 	enum ipv4_drop why = ipv4_parse(p, len, &h);
-	if (why != IPV4_OK) {
+	if (why != IPV4_OK && why != IPV4_FRAGMENT) {
 		ip_stats.ipv4_drops[why]++;
 		d->stats.rx_dropped++;
 		return;
 	}
 	bool broadcast = is_broadcast(d, h.dst);
-	if (!broadcast && !ip_is_local_address(h.dst)) {
+	/* A server may send the lease to the address it offers (RFC 2131 4.1). */
+	bool lease_for_us = !has_address(d) && h.proto == IPV4_PROTO_UDP &&
+			    dhcp_wants_unbound_input();
+	if (!broadcast && !ip_is_local_address(h.dst) && !lease_for_us) {
 		ip_stats.not_for_us++; /* no forwarding */
 		d->stats.rx_dropped++;
+		return;
+	}
+	if (why == IPV4_FRAGMENT) {
+		ip_defrag_input(d, p, &h); /* a whole datagram comes back here */
 		return;
 	}
 	const uint8_t *payload = p + h.ihl;

@@ -35,6 +35,10 @@ bool ip_is_local_address(const uint8_t a[4]);
  * ETH_HLEN + IPV4_HLEN (TTL 64, TOS 0); frame is kmalloc'ed and given away.
  * 0, -ENETUNREACH, -EMSGSIZE, -ENOMEM or -ENOBUFS (the device is full). */
 int ip_send(const uint8_t src[4], const uint8_t dst[4], uint8_t proto, uint8_t *frame, size_t len);
+/* ip_send for a TCP segment the device finishes (off: NULL for none; with
+ * off->gso_mss the segment may pass the MTU, up to eth0's tso_max). */
+int ip_send_tcp(const uint8_t src[4], const uint8_t dst[4], uint8_t *frame, size_t len,
+		const struct ether_tx_offload *off);
 
 /* Sends a UDP datagram from src:sport to dst:dport. 0, -ENETUNREACH,
  * -ENOMEM or -ENOBUFS. */
@@ -46,7 +50,8 @@ void ipv4_input(struct ether_dev *dev, const uint8_t *p, size_t len);
 
 /* neigh.c: sends a whole frame (Ethernet header to be filled) to next_hop,
  * holding it while ARP resolves. Takes ownership of frame (kmalloc'ed). */
-int neigh_output(struct ether_dev *dev, const uint8_t next_hop[4], uint8_t *frame, size_t len);
+int neigh_output(struct ether_dev *dev, const uint8_t next_hop[4], uint8_t *frame, size_t len,
+		 const struct ether_tx_offload *off);
 
 /* inet.c: a UDP datagram for dst:dport (false: no socket has that port);
  * an ICMP port unreachable for what src:sport sent to dst:dport. */

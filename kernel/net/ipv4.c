@@ -90,15 +90,22 @@ uint32_t inet_pseudo_sum(const uint8_t src[4], const uint8_t dst[4], uint8_t pro
 int udp_parse(const uint8_t *p, size_t len, const uint8_t src[4], const uint8_t dst[4],
 	      struct udp_hdr *h)
 {
+	if (udp_parse_unchecked(p, len, h) < 0)
+		return -1;
+	if (get16(p + 6) != 0 &&
+	    inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_UDP, h->len), p, h->len)) != 0)
+		return -1;
+	return 0;
+}
+
+int udp_parse_unchecked(const uint8_t *p, size_t len, struct udp_hdr *h)
+{
 	if (len < UDP_HLEN)
 		return -1;
 	h->sport = get16(p);
 	h->dport = get16(p + 2);
 	h->len = get16(p + 4);
 	if (h->len < UDP_HLEN || h->len > len)
-		return -1;
-	if (get16(p + 6) != 0 &&
-	    inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_UDP, h->len), p, h->len)) != 0)
 		return -1;
 	return 0;
 }

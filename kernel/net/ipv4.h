@@ -50,7 +50,7 @@ enum ipv4_drop {
 	IPV4_BAD_VERSION,
 	IPV4_BAD_IHL,       /* IHL < 5, or options past the end */
 	IPV4_BAD_CHECKSUM,
-	IPV4_FRAGMENT,      /* a fragment: no reassembly yet */
+	IPV4_FRAGMENT,      /* a fragment: for reassembly (net/ip_defrag.h) */
 	IPV4_N_DROPS
 };
 
@@ -70,6 +70,8 @@ struct udp_hdr {
  * packet, a bad checksum; a zero checksum means none was sent). */
 int udp_parse(const uint8_t *p, size_t len, const uint8_t src[4], const uint8_t dst[4],
 	      struct udp_hdr *h);
+/* udp_parse for a datagram whose checksum the device checked. */
+int udp_parse_unchecked(const uint8_t *p, size_t len, struct udp_hdr *h);
 /* Writes the 8-byte header in front of the payload at p + UDP_HLEN
  * (payload_len bytes already there) with its checksum. */
 void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len,

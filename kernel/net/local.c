@@ -5,6 +5,7 @@
  */
 #include "net/local.h"
 
+#include "core/clock.h"
 #include "core/process.h"
 #include "fs/poll.h"
 #include "lib/string.h"
@@ -362,52 +363,23 @@ static int local_accept(struct socket *s, struct socket **out, bool nonblock)
 
 static size_t iov_total(const struct kmsg *m)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < m->iovlen; i++)
-		total += m->iov[i].len;
-	return total;
+	return iov_iter_count(m->data);
 }
 
-/* Copies up to n bytes out of the app's iovec (from byte `skip` on). */
-static int gather(const struct kmsg *m, size_t skip, uint8_t *dst, size_t n)
-{
-	for (size_t i = 0; i < m->iovlen && n; i++) {
-		size_t l = m->iov[i].len;
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		size_t take = l - skip < n ? l - skip : n;
-		if (copy_from_user(dst, (const uint8_t *)m->iov[i].base + skip, take) < 0)
-			return -EFAULT;
-		dst += take;
-		n -= take;
-		skip = 0;
-	}
-	return 0;
-}
-
+/* Copies n bytes of the message's data (from byte `skip` on). */
 int kmsg_gather(const struct kmsg *m, size_t skip, uint8_t *dst, size_t n)
 {
-	return gather(m, skip, dst, n);
+	return copy_from_iter_at(m->data, skip, dst, n);
+}
+
+static int gather(const struct kmsg *m, size_t skip, uint8_t *dst, size_t n)
+{
+	return kmsg_gather(m, skip, dst, n);
 }
 
 static int scatter(const struct kmsg *m, size_t skip, const uint8_t *src, size_t n)
 {
-	for (size_t i = 0; i < m->iovlen && n; i++) {
-		size_t l = m->iov[i].len;
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		size_t put = l - skip < n ? l - skip : n;
-		if (copy_to_user((uint8_t *)m->iov[i].base + skip, src, put) < 0)
-			return -EFAULT;
-		src += put;
-		n -= put;
-		skip = 0;
-	}
-	return 0;
+	return copy_to_iter_at(m->data, skip, src, n);
 }
 
 /* Takes a sender's control messages: the descriptors of SCM_RIGHTS
@@ -1218,6 +1190,18 @@ static void hang_up(struct lsock *u, struct lsock *peer)
 	lsock_kick(peer);
 }
 
+/* SO_LINGER with a time: the close waits until the peer acknowledged all
+ * that was written and the FIN, the time passes or a signal comes (as
+ * Linux's tcp_close; the connection then goes on closing without us). */
+static void linger(struct lsock *u)
+{
+	u->remote->ops->shutdown(u);
+	uint64_t deadline = clock_monotonic_ns() + (uint64_t)u->linger.seconds * 1000000000ull;
+	while (u->remote && !u->remote->ops->all_acked(u))
+		if (sched_wait(&u->wq, deadline, true, "linger", 0) != 0)
+			break;
+}
+
 static void local_release(struct socket *s)
 {
 	struct lsock *u = lsock_of(s);
@@ -1239,7 +1223,10 @@ static void local_release(struct socket *s)
 	if (u->remote) {
 		/* Unread data, or SO_LINGER with no time, makes the close a reset. */
 		bool abort = u->rx_head || (u->linger.onoff && !u->linger.seconds);
-		u->remote->ops->close(u, abort);
+		if (!abort && u->linger.onoff && u->linger.seconds > 0)
+			linger(u);
+		if (u->remote)
+			u->remote->ops->close(u, abort);
 	}
 	u->state = L_UNCONNECTED;
 	struct lsock *peer = u->peer;

@@ -65,6 +65,9 @@ struct local_remote_ops {
 	void (*shutdown)(struct lsock *u);            /* no more to send */
 	void (*close)(struct lsock *u, bool abort);  /* the socket is gone: detaches */
 	size_t (*outq)(const struct lsock *u);              /* sent and not yet acknowledged */
+	/* After shutdown: the peer acknowledged every byte and the FIN
+	 * (what a close with SO_LINGER waits for). */
+	bool (*all_acked)(const struct lsock *u);
 };
 struct lsock_remote {
 	const struct local_remote_ops *ops;

@@ -21,11 +21,13 @@
 #include "net/ether.h"
 #include "net/ip_stack.h"
 
-#define PENDING_MAX 32
+#define PENDING_MAX 64
 
 struct pending {
 	uint8_t *frame; /* NULL: a free slot */
 	size_t len;
+	bool offloaded;
+	struct ether_tx_offload off;
 	uint8_t hop[4];
 };
 
@@ -52,7 +54,7 @@ static void arp_send(struct ether_dev *dev, uint16_t op, const uint8_t dst_mac[6
 	memcpy(a.tpa, tpa, 4);
 	ether_build(frame, dst_mac, dev->nd->hwaddr, ETH_P_ARP);
 	arp_build(frame + ETH_HLEN, &a);
-	dev->xmit(dev, frame, sizeof(frame));
+	dev->xmit(dev, frame, sizeof(frame), NULL);
 }
 
 static void arp_request(struct ether_dev *dev, struct arp_entry *e)
@@ -71,14 +73,15 @@ static void flush_pending(struct ether_dev *dev, const struct arp_entry *e)
 			continue;
 		if (e->state == ARP_REACHABLE) {
 			ether_build(q->frame, e->mac, dev->nd->hwaddr, ETH_P_IP);
-			dev->xmit(dev, q->frame, q->len);
+			dev->xmit(dev, q->frame, q->len, q->offloaded ? &q->off : NULL);
 		}
 		kfree(q->frame);
 		q->frame = NULL;
 	}
 }
 
-int neigh_output(struct ether_dev *dev, const uint8_t hop[4], uint8_t *frame, size_t len)
+int neigh_output(struct ether_dev *dev, const uint8_t hop[4], uint8_t *frame, size_t len,
+		 const struct ether_tx_offload *off)
 {
 	uint64_t now = clock_monotonic_ns();
 	struct arp_entry *e = arp_resolve(&arp_cache, hop, now);
@@ -88,7 +91,7 @@ int neigh_output(struct ether_dev *dev, const uint8_t hop[4], uint8_t *frame, si
 	}
 	if (e->state == ARP_REACHABLE) {
 		ether_build(frame, e->mac, dev->nd->hwaddr, ETH_P_IP);
-		int rc = dev->xmit(dev, frame, len);
+		int rc = dev->xmit(dev, frame, len, off);
 		kfree(frame);
 		return rc;
 	}
@@ -111,6 +114,9 @@ int neigh_output(struct ether_dev *dev, const uint8_t hop[4], uint8_t *frame, si
 	}
 	slot->frame = frame;
 	slot->len = len;
+	slot->offloaded = off != NULL;
+	if (off)
+		slot->off = *off;
 	memcpy(slot->hop, hop, 4);
 	if (e->asked == 0 || now - e->when >= ARP_RETRY_NS) {
 		e->when = now;

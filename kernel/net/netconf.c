@@ -60,13 +60,15 @@ static int parse_value(const char *s, size_t len, struct net_config *c, const ch
 		size_t end = comma ? (size_t)(comma - s) : len;
 		const char *f = s + i;
 		size_t flen = end - i;
-		if (field == 0) {
+		if (field == 0 && flen == 4 && memcmp(f, "dhcp", 4) == 0) {
+			c->dhcp = true;
+		} else if (field == 0) {
 			if (parse_addr_prefix(f, flen, c) < 0) {
-				*why = "net= wants ADDR/PREFIX first (e.g. 10.0.2.15/24)";
+				*why = "net= wants ADDR/PREFIX or dhcp first (e.g. 10.0.2.15/24)";
 				return -1;
 			}
 		} else if (starts_with(f, flen, "gw=")) {
-			if (c->has_gateway || net_parse_ipv4(f + 3, flen - 3, c->gateway) < 0) {
+			if (c->dhcp || c->has_gateway || net_parse_ipv4(f + 3, flen - 3, c->gateway) < 0) {
 				*why = "a bad or second gw= in net=";
 				return -1;
 			}

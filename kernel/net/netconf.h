@@ -3,6 +3,7 @@
  * (no DHCP round trip at boot):
  *
  *     net=ADDR/PREFIX[,gw=ADDR][,dns=ADDR]...
+ *     net=dhcp[,dns=ADDR]...     (ask a DHCP server at boot, net/dhcp.h)
  *
  * e.g. net=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3 for QEMU's user
  * networking. IPv4 only; at most NETCONF_MAX_DNS name servers. The first
@@ -20,6 +21,7 @@
 
 struct net_config {
 	bool present; /* a net= token was there */
+	bool dhcp;    /* net=dhcp: the address, gateway and DNS come from a lease */
 	uint8_t addr[4];
 	uint8_t prefixlen;
 	bool has_gateway;

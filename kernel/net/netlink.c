@@ -16,7 +16,6 @@
 #include "linux/signal.h"
 #include "linux/uapi/errno.h"
 #include "mm/kmalloc.h"
-#include "mm/uaccess.h"
 #include "net/cmsg.h"
 #include "net/rtnl_msg.h"
 #include "net/socket.h"
@@ -203,34 +202,17 @@ static void drop_head(struct nlsock *n)
 
 static size_t iov_total(const struct kmsg *m)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < m->iovlen; i++)
-		total += m->iov[i].len;
-	return total;
+	return iov_iter_count(m->data);
 }
 
 static int gather(const struct kmsg *m, uint8_t *dst, size_t n)
 {
-	for (size_t i = 0; i < m->iovlen && n; i++) {
-		size_t take = m->iov[i].len < n ? m->iov[i].len : n;
-		if (copy_from_user(dst, (const void *)m->iov[i].base, take) < 0)
-			return -EFAULT;
-		dst += take;
-		n -= take;
-	}
-	return 0;
+	return copy_from_iter_at(m->data, 0, dst, n);
 }
 
 static int scatter(const struct kmsg *m, const uint8_t *src, size_t n)
 {
-	for (size_t i = 0; i < m->iovlen && n; i++) {
-		size_t put = m->iov[i].len < n ? m->iov[i].len : n;
-		if (copy_to_user((void *)m->iov[i].base, src, put) < 0)
-			return -EFAULT;
-		src += put;
-		n -= put;
-	}
-	return 0;
+	return copy_to_iter_at(m->data, 0, src, n);
 }
 
 /* --- naming --- */

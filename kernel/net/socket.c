@@ -18,19 +18,19 @@ struct socket *socket_of(struct file *f)
 	return f && f->ops == &socket_file_ops ? f->priv : NULL;
 }
 
-static int64_t sock_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+/* read(2) and write(2) on a socket are one message of all the buffer (a
+ * writev to a datagram socket sends one datagram, as on Linux). */
+static int64_t sock_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 {
 	struct socket *s = f->priv;
-	struct iovec_user iov = { (uint64_t)buf, len };
-	struct kmsg m = { .iov = &iov, .iovlen = 1 };
+	struct kmsg m = { .data = to };
 	return s->ops->recvmsg(s, &m, 0, f->flags & O_NONBLOCK);
 }
 
-static int64_t sock_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+static int64_t sock_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 {
 	struct socket *s = f->priv;
-	struct iovec_user iov = { (uint64_t)buf, len };
-	struct kmsg m = { .iov = &iov, .iovlen = 1 };
+	struct kmsg m = { .data = from };
 	return s->ops->sendmsg(s, &m, 0, f->flags & O_NONBLOCK);
 }
 

@@ -4,8 +4,7 @@
  * AF_INET6 over loopback in net/inet.c, AF_NETLINK's NETLINK_ROUTE in
  * net/netlink.c; other families fail with EAFNOSUPPORT). An ioctl the
  * family does not know may be an interface one (net/dev_ioctl.c). The
- * syscalls live in linux/sys_socket.c. Buffers in a struct kmsg are app
- * memory.
+ * syscalls live in linux/sys_socket.c.
  */
 #ifndef UPY_NET_SOCKET_H
 #define UPY_NET_SOCKET_H
@@ -73,18 +72,13 @@
 #define SCM_RIGHTS 1
 #define SCM_CREDENTIALS 2
 
-struct iovec_user {
-	uint64_t base;
-	uint64_t len;
-};
-
 /* A message as the kernel sees it: addresses and control in kernel memory
- * (copied by the syscall layer), data buffers in app memory. */
+ * (copied by the syscall layer), the data in a buffer of app or kernel
+ * memory (copy_from_iter_at, copy_to_iter_at: families copy at offsets). */
 struct kmsg {
 	void *name;              /* peer address (in for send, out for receive) */
 	size_t namelen;
-	const struct iovec_user *iov; /* kernel copy of the app's iovec array */
-	size_t iovlen;
+	struct iov_iter *data;   /* all of the message's data: iov_iter_count(data) bytes */
 	void *control;           /* ancillary data */
 	size_t controllen;
 	int flags;               /* out: MSG_TRUNC, MSG_CTRUNC */

@@ -6,6 +6,7 @@
  */
 #include "net/tcp.h"
 
+#include "core/boot_step.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "lib/string.h"
@@ -13,6 +14,7 @@
 #include "mm/kmalloc.h"
 #include "net/ip_stack.h"
 #include "net/tcp_conn.h"
+#include "net/tcp_info.h"
 #include "sched/sched.h"
 #include "sched/timer.h"
 
@@ -172,6 +174,7 @@ static struct tcp_sock *new_conn(struct lsock *u, const uint8_t laddr[4], uint16
 	uint16_t mss = (uint16_t)(ether_eth0->nd->mtu - IPV4_HLEN - TCP_HLEN);
 	tcp_conn_init(&t->c, &conn_ops, t, lport, rport, iss, mss, u->rcvbuf, clock_monotonic_ns());
 	tcp_conn_set_send_buffer(&t->c, buf, cap);
+	t->c.tso_max = ether_eth0->tso_max; /* segments past the MSS the device cuts */
 	t->remote.ops = &remote_ops;
 	memcpy(t->laddr, laddr, 4);
 	memcpy(t->raddr, raddr, 4);
@@ -220,8 +223,16 @@ static bool conn_emit(struct tcp_conn *c, const struct tcp_hdr *h, size_t len)
 	uint8_t *seg = frame + ETH_HLEN + IPV4_HLEN;
 	if (len)
 		tcp_conn_copy_out(c, h->seq, seg + hlen, len);
-	tcp_build(seg, h, len, t->laddr, t->raddr);
-	return ip_send(t->laddr, t->raddr, IPV4_PROTO_TCP, frame, hlen + len) == 0;
+	struct ether_dev *d = ether_eth0;
+	if (!d->tx_csum) {
+		tcp_build(seg, h, len, t->laddr, t->raddr);
+		return ip_send(t->laddr, t->raddr, IPV4_PROTO_TCP, frame, hlen + len) == 0;
+	}
+	/* The device sums the segment (and cuts one longer than the MSS). */
+	struct ether_tx_offload off = { .tcp_csum = true,
+					.gso_mss = len > c->snd_mss ? c->snd_mss : 0 };
+	tcp_build_partial(seg, h, len, t->laddr, t->raddr);
+	return ip_send_tcp(t->laddr, t->raddr, frame, hlen + len, &off) == 0;
 }
 
 static void conn_deliver(struct tcp_conn *c, const uint8_t *data, size_t n)
@@ -294,7 +305,8 @@ static void passive_open(struct lsock *l, const struct ipv4_hdr *ip, const struc
 void tcp_v4_input(struct ether_dev *d, const struct ipv4_hdr *ip, const uint8_t *p, size_t len)
 {
 	struct tcp_hdr h;
-	enum tcp_drop why = tcp_parse(p, len, ip->src, ip->dst, &h);
+	enum tcp_drop why = d->rx_csum_ok ? tcp_parse_unchecked(p, len, &h)
+					  : tcp_parse(p, len, ip->src, ip->dst, &h);
 	if (why != TCP_OK) {
 		tcp_stats.drops[why]++;
 		d->stats.rx_dropped++;
@@ -302,6 +314,10 @@ void tcp_v4_input(struct ether_dev *d, const struct ipv4_hdr *ip, const uint8_t 
 	}
 	size_t plen = len - h.hlen;
 	struct tcp_sock *t = lookup(ip->src, h.sport, h.dport);
+	if (t && inet_tcp_listener(ip->dst, h.dport) && tcp_conn_time_wait_ends_for(&t->c, &h)) {
+		settle(t); /* CLOSED: gone, and the SYN opens a new connection below */
+		t = NULL;
+	}
 	if (t) {
 		tcp_conn_input(&t->c, &h, p + h.hlen, plen, clock_monotonic_ns());
 		settle(t);
@@ -377,6 +393,61 @@ static size_t remote_outq(const struct lsock *u)
 	return tcp_conn_unacked(&of(u)->c);
 }
 
+static bool remote_all_acked(const struct lsock *u)
+{
+	enum tcp_state s = of(u)->c.state;
+	return s == TCP_FIN_WAIT_2 || s == TCP_TIME_WAIT || s == TCP_CLOSED;
+}
+
+/* Whether a connection still owes its peer data or a FIN it has not seen
+ * acknowledged. */
+static bool sending(void)
+{
+	for (struct tcp_sock *t = conns; t; t = t->next) {
+		switch (t->c.state) {
+		case TCP_FIN_WAIT_1:
+		case TCP_CLOSING:
+		case TCP_LAST_ACK:
+			return true;
+		case TCP_ESTABLISHED:
+		case TCP_CLOSE_WAIT:
+			if (tcp_conn_unacked(&t->c))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+/* The app has exited and its sockets are closed: what it wrote should reach
+ * its peers, as on Linux, whose kernel goes on sending after the process is
+ * gone. Here the VM ends with the app, so the wait is bounded. */
+#define EXIT_SEND_GRACE_NS (3 * 1000000000ull)
+
+static void finish_sending(void)
+{
+	uint64_t deadline_ns = clock_monotonic_ns() + EXIT_SEND_GRACE_NS;
+	while (sending()) {
+		uint64_t now = clock_monotonic_ns();
+		if (now >= deadline_ns)
+			return;
+		uint64_t round = now + 10 * 1000000ull;
+		sched_wait(NULL, round < deadline_ns ? round : deadline_ns, false, "exit: tcp", 0);
+	}
+}
+
+EXIT_STEP(finish_sending);
+
+bool tcp_get_info(const struct lsock *u, struct tcp_info *out)
+{
+	if (!u->remote)
+		return false;
+	tcp_conn_info(&of(u)->c, clock_monotonic_ns(), ether_eth0 ? ether_eth0->nd->mtu : 1500, out);
+	return true;
+}
+
 static const struct local_remote_ops remote_ops = {
 	.send_room = remote_send_room,
 	.send = remote_send,
@@ -384,4 +455,5 @@ static const struct local_remote_ops remote_ops = {
 	.shutdown = remote_shutdown,
 	.close = remote_close,
 	.outq = remote_outq,
+	.all_acked = remote_all_acked,
 };

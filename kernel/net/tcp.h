@@ -9,6 +9,7 @@
 #ifndef UPY_NET_TCP_H
 #define UPY_NET_TCP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,10 @@ void tcp_v4_input(struct ether_dev *d, const struct ipv4_hdr *ip, const uint8_t 
  * u->handshake set). 0, -EADDRINUSE (that four-tuple is taken), -ENOMEM. */
 int tcp_connect_v4(struct lsock *u, const uint8_t src[4], uint16_t sport, const uint8_t dst[4],
 		   uint16_t dport);
+
+/* TCP_INFO of u's connection through eth0; false if it has none. */
+struct tcp_info;
+bool tcp_get_info(const struct lsock *u, struct tcp_info *out);
 
 /* inet.c: the listening socket a SYN to dst:port is for, or NULL; a new
  * socket end for a connection it gets from raddr:rport (no file yet, one

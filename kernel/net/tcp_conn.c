@@ -72,6 +72,9 @@ size_t tcp_conn_unacked(const struct tcp_conn *c)
 
 /* --- timers --- */
 
+static void output(struct tcp_conn *c, uint64_t now, bool force);
+static void retransmit_head(struct tcp_conn *c, uint64_t now);
+
 static void update_rto(struct tcp_conn *c)
 {
 	uint64_t var = 4 * c->rttvar_ns;
@@ -106,7 +109,41 @@ static void arm_rto(struct tcp_conn *c, uint64_t now)
 		rto *= 2; /* exponential backoff (RFC 6298 5.5) */
 	if (rto > TCP_RTO_MAX_NS)
 		rto = TCP_RTO_MAX_NS;
+	c->rto_is_probe = false;
+	if (!shift && !c->in_recovery && !c->probe_sent && c->rtt_valid && c->snd_wnd &&
+	    c->state >= TCP_ESTABLISHED && c->state != TCP_TIME_WAIT) {
+		/* A flight whose last segments or ACKs are lost draws no
+		 * duplicate ACKs: probe after two round trips instead of waiting
+		 * for the RTO (Linux's tcp_schedule_loss_probe). A lone segment
+		 * waits out the peer's delayed ACK too. */
+		uint64_t pto = 2 * c->srtt_ns;
+		if (c->snd_max - c->snd_una <= c->snd_mss)
+			pto = c->srtt_ns + c->srtt_ns / 2 + TCP_DELACK_MAX_NS;
+		if (pto < TCP_PTO_MIN_NS)
+			pto = TCP_PTO_MIN_NS;
+		if (pto < rto) {
+			rto = pto;
+			c->rto_is_probe = true;
+		}
+	}
 	c->rto_at = now + rto;
+}
+
+/* The probe: one new segment if the peer's window takes it, else the first
+ * unacknowledged one again; either draws an ACK that shows what is lost. */
+static void loss_probe(struct tcp_conn *c, uint64_t now)
+{
+	c->probe_sent = true;
+	uint32_t sent = c->snd_max;
+	if (seq_ge(c->snd_nxt, c->snd_max)) {
+		uint32_t cwnd = c->cwnd;
+		c->cwnd = c->snd_max - c->snd_una + c->snd_mss;
+		output(c, now, false);
+		c->cwnd = cwnd;
+	}
+	if (c->snd_max == sent)
+		retransmit_head(c, now);
+	arm_rto(c, now);
 }
 
 static void arm_keepalive(struct tcp_conn *c, uint64_t now)
@@ -137,8 +174,27 @@ static void enter_closed(struct tcp_conn *c, int err)
 	c->rto_at = c->delack_at = c->keep_at = c->timewait_at = c->tx_retry_at = 0;
 }
 
+/* The send buffer (128 KB and more) and segments held out of order. */
+static void release_buffers(struct tcp_conn *c)
+{
+	while (c->ooo) {
+		struct tcp_ooo *o = c->ooo;
+		c->ooo = o->next;
+		kfree(o);
+	}
+	kfree(c->sbuf);
+	c->sbuf = NULL;
+	c->scap = c->slen = 0;
+}
+
+/* Everything was sent and acknowledged both ways: for its 60 s the
+ * connection only answers, so it keeps no buffers, as Linux's small
+ * timewait socket. A busy server has thousands in TIME_WAIT: with their
+ * send buffers kept they took all memory (2400 connections in a minute
+ * through -p), and new SYNs were dropped for want of one. */
 static void enter_time_wait(struct tcp_conn *c, uint64_t now)
 {
+	release_buffers(c);
 	c->state = TCP_TIME_WAIT;
 	c->rto_at = c->delack_at = c->keep_at = c->tx_retry_at = 0;
 	c->timewait_at = now + TCP_TIME_WAIT_NS;
@@ -150,6 +206,12 @@ static void enter_time_wait(struct tcp_conn *c, uint64_t now)
  * one already announced (RFC 9293 3.8.6.2.2). */
 static uint32_t rcv_window(struct tcp_conn *c)
 {
+	/* While a hole is open, the duplicate ACKs that report it carry the
+	 * window last announced: one that grew as the app read would not count
+	 * as a duplicate at the sender (RFC 5681 2), and the loss would wait for
+	 * the retransmission timer. */
+	if (c->ooo && seq_gt(c->rcv_adv, c->rcv_nxt))
+		return c->rcv_adv - c->rcv_nxt;
 	size_t space = c->rcv_space;
 	size_t limit = (size_t)0xffff << c->rcv_wscale;
 	uint32_t w = (uint32_t)(space < limit ? space : limit);
@@ -189,7 +251,18 @@ static bool send_segment(struct tcp_conn *c, uint32_t seq, size_t len, uint8_t f
 		c->tx_retry_at = now + TCP_TX_RETRY_NS;
 		return false;
 	}
-	c->segs_out++;
+	/* A segment the device cuts (TSO) counts as the pieces it becomes. */
+	uint32_t pieces = len > c->snd_mss ? (uint32_t)((len + c->snd_mss - 1) / c->snd_mss) : 1;
+	c->segs_out += pieces;
+	if (len) {
+		c->data_segs_out += pieces;
+		c->last_data_sent_ns = now;
+		if (seq_lt(seq, c->snd_max)) {
+			c->bytes_retrans += len;
+		} else {
+			c->bytes_sent += len;
+		}
+	}
 	if (h.flags & TCP_ACK) {
 		/* Whatever we sent acknowledges all we have. */
 		c->rcv_adv = c->rcv_nxt + ((uint32_t)h.window << ((flags & TCP_SYN) ? 0 : c->rcv_wscale));
@@ -248,7 +321,10 @@ static void output(struct tcp_conn *c, uint64_t now, bool force)
 		uint32_t flight = c->snd_nxt - c->snd_una;
 		uint32_t wnd = min32(c->snd_wnd, c->cwnd);
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
-		size_t n = avail < c->snd_mss ? avail : c->snd_mss;
+		size_t seg_max = c->tso_max > c->snd_mss ? c->tso_max : c->snd_mss;
+		size_t n = avail < seg_max ? avail : seg_max;
+		if (n > c->snd_mss && n > usable && usable >= c->snd_mss)
+			n = usable - usable % c->snd_mss; /* whole segments of what cwnd takes */
 		if (n > usable) {
 			if (force && flight == 0)
 				n = usable ? usable : 1;
@@ -309,8 +385,10 @@ static void retransmit_head(struct tcp_conn *c, uint64_t now)
 	uint8_t flags = n == avail && fin_out && c->snd_una + n == fin_seq(c) ? TCP_FIN : 0;
 	if (n == 0 && !flags)
 		return;
-	if (send_segment(c, c->snd_una, n, flags | (n ? TCP_PSH : 0), now))
+	if (send_segment(c, c->snd_una, n, flags | (n ? TCP_PSH : 0), now)) {
 		c->total_retrans++;
+		c->head_retx_ns = now;
+	}
 	c->rtt_timing = false; /* Karn: no sample from a retransmission */
 }
 
@@ -481,6 +559,7 @@ static void on_ack_advance(struct tcp_conn *c, const struct tcp_hdr *h, uint64_t
 		rtt_sample(c, now - c->rtt_start);
 	}
 	c->snd_una = h->ack;
+	c->bytes_acked += acked;
 	if (seq_lt(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
 	drop_acked_bytes(c, h->ack);
@@ -506,21 +585,57 @@ static void on_ack_advance(struct tcp_conn *c, const struct tcp_hdr *h, uint64_t
 		c->cwnd = CWND_MAX;
 	c->dupacks = 0;
 	c->rto_at = 0;
+	c->probe_sent = false;
 	if (c->snd_una != c->snd_max)
 		arm_rto(c, now);
 }
 
+/* Duplicate ACKs that start fast retransmit: three, or fewer when so few
+ * segments are out that three could never come back and nothing new is
+ * left to send (early retransmit, RFC 5827). */
+static int dupack_threshold(const struct tcp_conn *c)
+{
+	uint32_t segs = (c->snd_max - c->snd_una + c->snd_mss - 1) / c->snd_mss;
+	bool unsent = c->snd_max - c->sbuf_seq < c->slen;
+	return segs >= 2 && segs < 4 && !unsent ? (int)segs - 1 : 3;
+}
+
 static void on_dupack(struct tcp_conn *c, uint64_t now)
 {
-	if (++c->dupacks == 3 && !c->in_recovery && seq_gt(c->snd_una, c->recover - 1)) {
+	++c->dupacks;
+	if (!c->in_recovery && c->dupacks < dupack_threshold(c)) {
+		/* Limited transmit (RFC 3042): each of the first duplicates lets one
+		 * new segment go past cwnd, so that a small window still draws the
+		 * duplicates fast retransmit needs. */
+		uint32_t cwnd = c->cwnd;
+		c->cwnd = c->snd_max - c->snd_una + c->snd_mss;
+		if (c->cwnd > cwnd + 2u * c->snd_mss)
+			c->cwnd = cwnd + 2u * c->snd_mss;
+		if (seq_ge(c->snd_nxt, c->snd_max))
+			output(c, now, false);
+		c->cwnd = cwnd;
+		return;
+	}
+	if (c->dupacks >= dupack_threshold(c) && !c->in_recovery &&
+	    seq_gt(c->snd_una, c->recover - 1)) {
 		uint32_t flight = c->snd_max - c->snd_una;
 		c->ssthresh = max32(flight / 2, 2u * c->snd_mss);
 		c->recover = c->snd_max;
 		c->in_recovery = true;
 		retransmit_head(c, now);
 		c->cwnd = c->ssthresh + 3u * c->snd_mss;
-	} else if (c->dupacks > 3 && c->in_recovery) {
+	} else if (c->in_recovery) {
 		c->cwnd += c->snd_mss; /* each dupack: a segment left the network */
+		/* Duplicates still coming a round trip (and a reordering allowance
+		 * of a quarter more) after the head went again: segments sent after
+		 * it have arrived and it has not, so the retransmission was lost too.
+		 * Without SACK the RTO would be the only way out (Linux finds the
+		 * same with RACK, RFC 8985). */
+		uint64_t wait = c->srtt_ns + c->srtt_ns / 4;
+		if (wait < 1000000)
+			wait = 1000000;
+		if (c->rtt_valid && now - c->head_retx_ns > wait)
+			retransmit_head(c, now);
 	}
 }
 
@@ -593,6 +708,7 @@ static void deliver(struct tcp_conn *c, const uint8_t *data, size_t n)
 		return;
 	c->ops->deliver(c, data, n);
 	c->rcv_nxt += (uint32_t)n;
+	c->bytes_received += n;
 	c->rcv_space = c->rcv_space > n ? c->rcv_space - n : 0;
 }
 
@@ -675,10 +791,22 @@ static void receive_data(struct tcp_conn *c, const struct tcp_hdr *h, const uint
 		return; /* take_fin acknowledged */
 	/* Delayed ACK: every second segment at once (RFC 5681 4.2), a hole
 	 * being filled at once, the rest within 40 ms. */
-	if (had_ooo || ++c->unacked >= 2 || len == 0)
+	c->unacked += len > c->our_mss ? 2 : 1; /* a 64 KB segment counts as many */
+	if (had_ooo || c->unacked >= 2 || len == 0)
 		send_ack(c, now);
 	else if (!c->delack_at)
 		c->delack_at = now + TCP_DELACK_NS;
+}
+
+bool tcp_conn_time_wait_ends_for(struct tcp_conn *c, const struct tcp_hdr *h)
+{
+	if (c->state != TCP_TIME_WAIT || (h->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return false;
+	bool newer = c->ts_ok && h->has_ts ? (int32_t)(h->ts_val - c->ts_recent) > 0
+					   : seq_gt(h->seq, c->rcv_nxt);
+	if (newer)
+		enter_closed(c, 0);
+	return newer;
 }
 
 void tcp_conn_input(struct tcp_conn *c, const struct tcp_hdr *h, const uint8_t *data, size_t len,
@@ -693,6 +821,16 @@ void tcp_conn_input(struct tcp_conn *c, const struct tcp_hdr *h, const uint8_t *
 	}
 	c->last_rx_ns = now;
 	c->keep_probes = 0;
+	if (h->flags & TCP_ACK)
+		c->last_ack_recv_ns = now;
+	if (len) {
+		c->data_segs_in++;
+		c->last_data_recv_ns = now;
+		/* A segment the host did not cut to the MTU (virtio-net's
+		 * GUEST_TSO4) says nothing of the peer's MSS. */
+		if (len > c->rcv_mss && len <= c->our_mss)
+			c->rcv_mss = (uint16_t)len;
+	}
 	if (c->state == TCP_SYN_RECEIVED && (h->flags & TCP_SYN) && !(h->flags & TCP_ACK) &&
 	    h->seq == c->irs) {
 		send_syn(c, now); /* the peer's SYN again: our SYN-ACK was lost */
@@ -700,6 +838,12 @@ void tcp_conn_input(struct tcp_conn *c, const struct tcp_hdr *h, const uint8_t *
 	}
 	uint32_t seglen = tcp_seg_len(h, len);
 	if (!acceptable(c, h->seq, seglen)) {
+		/* The peer's FIN once more in TIME_WAIT: our ACK of it was lost.
+		 * Answer and wait the whole time again (RFC 9293 3.10.7.4; Linux's
+		 * tcp_timewait_state_process), or the peer's next try would find
+		 * nobody and it would time out. */
+		if (c->state == TCP_TIME_WAIT && (h->flags & TCP_FIN) && h->seq + seglen == c->rcv_nxt)
+			c->timewait_at = now + TCP_TIME_WAIT_NS;
 		if (!(h->flags & TCP_RST))
 			send_ack(c, now);
 		return;
@@ -850,9 +994,19 @@ void tcp_conn_close(struct tcp_conn *c, bool abort, uint64_t now)
 
 /* --- timers --- */
 
+static void output(struct tcp_conn *c, uint64_t now, bool force);
+static void retransmit_head(struct tcp_conn *c, uint64_t now);
+
 static void on_rto(struct tcp_conn *c, uint64_t now)
 {
 	c->rto_at = 0;
+	if (c->rto_is_probe) {
+		c->rto_is_probe = false;
+		if (c->snd_una != c->snd_max) {
+			loss_probe(c, now);
+			return;
+		}
+	}
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
 		int max = c->passive ? TCP_SYNACK_RETRIES : TCP_SYN_RETRIES;
 		if (++c->retries > max) {
@@ -952,12 +1106,5 @@ void tcp_conn_timer(struct tcp_conn *c, uint64_t now)
 
 void tcp_conn_destroy(struct tcp_conn *c)
 {
-	while (c->ooo) {
-		struct tcp_ooo *o = c->ooo;
-		c->ooo = o->next;
-		kfree(o);
-	}
-	kfree(c->sbuf);
-	c->sbuf = NULL;
-	c->scap = c->slen = 0;
+	release_buffers(c);
 }

@@ -4,8 +4,11 @@
  * (with RFC 5961's challenge ACKs); MSS, window scaling and timestamps
  * (RFC 7323); retransmission per RFC 6298 with exponential backoff; slow
  * start, congestion avoidance, fast retransmit and NewReno recovery (RFC
- * 5681, 6582); delayed ACKs; Nagle's algorithm; zero-window probes;
- * keepalive. No SACK (the SACK-permitted option is never offered).
+ * 5681, 6582) with limited transmit (RFC 3042), early retransmit (RFC
+ * 5827), tail loss probes (RFC 8985 7) and a retransmission that is lost
+ * again found by the duplicates that keep coming; delayed ACKs; Nagle's
+ * algorithm; zero-window probes; keepalive. No SACK (the SACK-permitted
+ * option is never offered).
  *
  * It knows nothing of sockets, devices or clocks: its owner (net/tcp.c in
  * the kernel, tests/unit/test_tcp_conn.py on the host) feeds it segments
@@ -61,6 +64,8 @@ struct tcp_ooo {
 #define TCP_RTO_MIN_NS 200000000ull     /* Linux's TCP_RTO_MIN */
 #define TCP_RTO_MAX_NS 120000000000ull  /* and TCP_RTO_MAX */
 #define TCP_DELACK_NS 40000000ull       /* Linux's TCP_DELACK_MIN */
+#define TCP_DELACK_MAX_NS 200000000ull  /* Linux's TCP_DELACK_MAX */
+#define TCP_PTO_MIN_NS 2000000ull        /* Linux's TCP_TIMEOUT_MIN, 2 ms */
 #define TCP_TIME_WAIT_NS 60000000000ull /* Linux's TCP_TIMEWAIT_LEN */
 #define TCP_SYN_RETRIES 6               /* net.ipv4.tcp_syn_retries */
 #define TCP_SYNACK_RETRIES 5            /* net.ipv4.tcp_synack_retries */
@@ -93,6 +98,13 @@ struct tcp_conn {
 	uint32_t cwnd, ssthresh, recover;
 	int dupacks;
 	bool in_recovery;
+	uint64_t head_retx_ns; /* when retransmit_head last sent snd_una's segment */
+	/* Tail loss probe (RFC 8985 7): rto_at is a probe timeout, not the RTO;
+	 * one probe per flight (cleared when an ACK moves snd_una). */
+	bool rto_is_probe, probe_sent;
+	/* The longest segment to hand the owner: the device cuts it to the MSS
+	 * (TSO); 0 or less than snd_mss: snd_mss. */
+	uint32_t tso_max;
 
 	/* Round-trip time and retransmission (RFC 6298). */
 	uint64_t srtt_ns, rttvar_ns, rto_ns;
@@ -121,8 +133,11 @@ struct tcp_conn {
 	/* Timers: 0 when not armed. */
 	uint64_t rto_at, delack_at, keep_at, timewait_at, tx_retry_at;
 
-	/* Counters (TCP_INFO). */
-	uint32_t total_retrans, segs_out, segs_in;
+	/* Counters (TCP_INFO, net/tcp_info.c). */
+	uint32_t total_retrans, segs_out, segs_in, data_segs_out, data_segs_in;
+	uint64_t bytes_sent, bytes_retrans, bytes_acked, bytes_received;
+	uint16_t rcv_mss;   /* the largest payload received */
+	uint64_t last_data_sent_ns, last_data_recv_ns, last_ack_recv_ns;
 };
 
 /* A fresh connection; iss is its initial sequence number (random). */
@@ -137,6 +152,13 @@ void tcp_conn_connect(struct tcp_conn *c, uint64_t now);
 /* Passive open from a listener's SYN: answers with SYN-ACK. */
 void tcp_conn_accept_syn(struct tcp_conn *c, const struct tcp_hdr *syn, uint64_t now);
 /* A segment for this connection (payload len bytes). */
+/* Whether SYN h (no ACK) for c's four-tuple may end c's TIME_WAIT, as RFC
+ * 6191 and Linux allow: it starts past what c received (newer timestamps,
+ * or without them a higher sequence number), so no old duplicate can be
+ * mistaken for the new connection. Then c is CLOSED and the SYN is for a
+ * listener; else c answers it as TIME_WAIT does. */
+bool tcp_conn_time_wait_ends_for(struct tcp_conn *c, const struct tcp_hdr *h);
+
 void tcp_conn_input(struct tcp_conn *c, const struct tcp_hdr *h, const uint8_t *data, size_t len,
 		    uint64_t now);
 

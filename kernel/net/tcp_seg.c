@@ -62,8 +62,22 @@ static bool parse_options(const uint8_t *p, const uint8_t *end, struct tcp_hdr *
 	return true;
 }
 
+static enum tcp_drop parse(const uint8_t *p, size_t len, const uint8_t src[4],
+			   const uint8_t dst[4], struct tcp_hdr *h, bool verify_checksum);
+
 enum tcp_drop tcp_parse(const uint8_t *p, size_t len, const uint8_t src[4], const uint8_t dst[4],
 			struct tcp_hdr *h)
+{
+	return parse(p, len, src, dst, h, true);
+}
+
+enum tcp_drop tcp_parse_unchecked(const uint8_t *p, size_t len, struct tcp_hdr *h)
+{
+	return parse(p, len, NULL, NULL, h, false);
+}
+
+static enum tcp_drop parse(const uint8_t *p, size_t len, const uint8_t src[4],
+			   const uint8_t dst[4], struct tcp_hdr *h, bool verify_checksum)
 {
 	if (len < TCP_HLEN || len > 0xffff)
 		return TCP_TRUNCATED;
@@ -72,7 +86,8 @@ enum tcp_drop tcp_parse(const uint8_t *p, size_t len, const uint8_t src[4], cons
 		return TCP_BAD_OFFSET;
 	if (hlen > len)
 		return TCP_TRUNCATED;
-	if (inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_TCP, len), p, len)) != 0)
+	if (verify_checksum &&
+	    inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_TCP, len), p, len)) != 0)
 		return TCP_BAD_CHECKSUM;
 	memset(h, 0, sizeof(*h));
 	h->sport = get16(p);
@@ -103,8 +118,8 @@ size_t tcp_header_len(const struct tcp_hdr *h)
 	return n;
 }
 
-void tcp_build(uint8_t *p, const struct tcp_hdr *h, size_t payload_len, const uint8_t src[4],
-	       const uint8_t dst[4])
+/* The header without its checksum (0); its length. */
+static size_t build_header(uint8_t *p, const struct tcp_hdr *h)
 {
 	size_t hlen = tcp_header_len(h);
 	put16(p, h->sport);
@@ -143,8 +158,23 @@ void tcp_build(uint8_t *p, const struct tcp_hdr *h, size_t payload_len, const ui
 		put32(o + 4, h->ts_val);
 		put32(o + 8, h->ts_ecr);
 	}
-	size_t len = hlen + payload_len;
+	return hlen;
+}
+
+void tcp_build(uint8_t *p, const struct tcp_hdr *h, size_t payload_len, const uint8_t src[4],
+	       const uint8_t dst[4])
+{
+	size_t len = build_header(p, h) + payload_len;
 	put16(p + 16, inet_csum_fold(inet_csum_add(inet_pseudo_sum(src, dst, IPV4_PROTO_TCP, len), p, len)));
+}
+
+void tcp_build_partial(uint8_t *p, const struct tcp_hdr *h, size_t payload_len,
+		       const uint8_t src[4], const uint8_t dst[4])
+{
+	size_t len = build_header(p, h) + payload_len;
+	/* The folded pseudo header, not complemented: the device adds the
+	 * segment's own sum and complements (virtio 1.2 5.1.6.2). */
+	put16(p + 16, (uint16_t)~inet_csum_fold(inet_pseudo_sum(src, dst, IPV4_PROTO_TCP, len)));
 }
 
 bool tcp_reset_for(const struct tcp_hdr *in, size_t payload_len, struct tcp_hdr *out)

@@ -53,12 +53,21 @@ enum tcp_drop {
 enum tcp_drop tcp_parse(const uint8_t *p, size_t len, const uint8_t src[4], const uint8_t dst[4],
 			struct tcp_hdr *h);
 
+/* tcp_parse for a segment whose checksum the device checked (or that its
+ * sender left partial for the device to fill, on a virtual wire). */
+enum tcp_drop tcp_parse_unchecked(const uint8_t *p, size_t len, struct tcp_hdr *h);
+
 /* The header length tcp_build writes for h (20 + its options, padded). */
 size_t tcp_header_len(const struct tcp_hdr *h);
 /* Writes h (with the options it names) at p, in front of the payload_len
  * bytes already at p + tcp_header_len(h), and the checksum over both. */
 void tcp_build(uint8_t *p, const struct tcp_hdr *h, size_t payload_len, const uint8_t src[4],
 	       const uint8_t dst[4]);
+
+/* tcp_build for a device that completes the checksum (checksum offload):
+ * the checksum field gets only the pseudo header's sum. */
+void tcp_build_partial(uint8_t *p, const struct tcp_hdr *h, size_t payload_len,
+		       const uint8_t src[4], const uint8_t dst[4]);
 
 /* The sequence space a segment occupies: its data, and one for SYN and FIN. */
 static inline uint32_t tcp_seg_len(const struct tcp_hdr *h, size_t payload_len)

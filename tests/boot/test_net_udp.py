@@ -42,7 +42,7 @@ class UdpEcho:
     def _serve(self) -> None:
         while not self.stop.is_set():
             try:
-                data, peer = self.sock.recvfrom(2048)
+                data, peer = self.sock.recvfrom(65536)
             except TimeoutError:
                 continue
             self.got.append(data)
@@ -84,6 +84,30 @@ def test_udp_echo_with_a_server_on_the_host(boot: Boot, echo: UdpEcho) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout == f"b'echo:hello' ('10.0.2.2', {echo.port})\nTrue\n"
     assert echo.got[0] == b"hello"
+
+
+def test_datagrams_larger_than_the_mtu_go_as_fragments_both_ways(boot: Boot,
+                                                                echo: UdpEcho) -> None:
+    # As Linux with its default IP_PMTUDISC_WANT: a datagram over 1472 bytes is
+    # fragmented by the sender (here the guest; QEMU's stack reassembles it for
+    # the host) and the echo comes back in fragments the guest reassembles.
+    r = boot(f"""
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(20)
+        for n in (1472, 1473, 4000, 30000, 65507 - 5):
+            data = bytes(i * 7 % 251 for i in range(n))
+            s.sendto(data, ("10.0.2.2", {echo.port}))
+            print(n, s.recv(65536) == b"echo:" + data)
+        try:
+            s.sendto(bytes(65508), ("10.0.2.2", {echo.port}))
+        except OSError as e:
+            print("65508", e.strerror)
+    """, options=["--net", "user"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    sizes = (1472, 1473, 4000, 30000, 65502)
+    assert r.stdout == "".join(f"{n} True\n" for n in sizes) + "65508 Message too long\n"
+    assert [len(g) for g in echo.got] == list(sizes)
 
 
 def test_datagrams_sent_while_arp_is_pending_are_not_lost(image_of, tmp_path: Path,
@@ -151,10 +175,10 @@ class DnsServer:
     """Answers A and AAAA from DNS_TABLE on host 127.0.0.1:53 (the guest's 10.0.2.2),
     holding the answers until two queries are in (glibc sends both at once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, address: str = "127.0.0.1") -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 53))
+        self.sock.bind((address, 53))
         self.sock.settimeout(0.2)
         self.queries: list[int] = []  # qtypes, in order
         self.both_before_any_answer = False

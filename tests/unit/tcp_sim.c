@@ -14,6 +14,7 @@
 
 #include "mm/kmalloc.h"
 #include "net/tcp_conn.h"
+#include "net/tcp_info.h"
 
 static const uint8_t addr[2][4] = { { 10, 0, 0, 1 }, { 10, 0, 0, 2 } };
 
@@ -51,6 +52,9 @@ struct tcp_sim_result {
 	uint32_t retrans[2];
 	int state[2];
 	int err[2];
+	/* From TCP_INFO (net/tcp_info.c) at the end. */
+	uint64_t bytes_acked[2], bytes_received[2];
+	uint32_t info_state[2], info_retrans[2];
 };
 
 static uint32_t rnd(struct sim *s)
@@ -263,6 +267,12 @@ int t_tcp_transfer(size_t bytes0, size_t bytes1, int loss, int dup, int reorder,
 		r->retrans[i] = s->end[i].c.total_retrans;
 		r->state[i] = s->end[i].open ? (int)s->end[i].c.state : -1;
 		r->err[i] = s->end[i].c.err;
+		struct tcp_info ti;
+		tcp_conn_info(&s->end[i].c, s->now, 1500, &ti);
+		r->bytes_acked[i] = ti.tcpi_bytes_acked;
+		r->bytes_received[i] = ti.tcpi_bytes_received;
+		r->info_state[i] = ti.tcpi_state;
+		r->info_retrans[i] = ti.tcpi_total_retrans;
 	}
 	int status = 0;
 	for (int i = 0; i < 2 && !status; i++) {

@@ -14,7 +14,8 @@ from unipython.netconf import Network
 
 
 class NetConfig(ctypes.Structure):
-    _fields_ = [("present", ctypes.c_bool), ("addr", ctypes.c_uint8 * 4),
+    _fields_ = [("present", ctypes.c_bool), ("dhcp", ctypes.c_bool),
+                ("addr", ctypes.c_uint8 * 4),
                 ("prefixlen", ctypes.c_uint8), ("has_gateway", ctypes.c_bool),
                 ("gateway", ctypes.c_uint8 * 4), ("n_dns", ctypes.c_int),
                 ("dns", (ctypes.c_uint8 * 4) * 3)]
@@ -42,6 +43,15 @@ def test_the_runners_token_for_user_networking_parses_back(klib: ctypes.CDLL) ->
     assert (ip(c.addr), c.prefixlen, c.has_gateway, ip(c.gateway)) == \
         ("10.0.2.15", 24, True, "10.0.2.2")
     assert c.n_dns == 1 and ip(c.dns[0]) == "10.0.2.3"
+
+
+def test_dhcp_with_and_without_a_name_server_of_the_users(klib: ctypes.CDLL) -> None:
+    c = parse(klib, f"net={Network(dhcp=True).kernel_value()}")
+    assert isinstance(c, NetConfig) and c.present and c.dhcp and c.n_dns == 0
+    assert bytes(c.addr) == bytes(4)
+    c = parse(klib, f"net={Network(dhcp=True, tap='t0', dns='192.0.2.53').kernel_value()}")
+    assert isinstance(c, NetConfig) and c.dhcp and c.n_dns == 1 and ip(c.dns[0]) == "192.0.2.53"
+    assert "gw=" in str(parse(klib, "net=dhcp,gw=10.0.0.1"))
 
 
 def test_no_net_token_means_no_configuration(klib: ctypes.CDLL) -> None:

@@ -32,6 +32,8 @@ class TcpHdr(ctypes.Structure):
 def lib(klib: ctypes.CDLL) -> ctypes.CDLL:
     cp, sz, vp = ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p
     klib.tcp_parse.argtypes = [cp, sz, cp, cp, vp]
+    klib.tcp_parse_unchecked.argtypes = [cp, sz, vp]
+    klib.tcp_build_partial.argtypes = [vp, vp, sz, cp, cp]
     klib.tcp_header_len.argtypes = [vp]
     klib.tcp_header_len.restype = sz
     klib.tcp_build.argtypes = [vp, vp, sz, cp, cp]
@@ -125,6 +127,44 @@ def test_malformed_segments_are_dropped_with_their_reason(lib: ctypes.CDLL) -> N
     assert rc == OK and h.wscale == 14 and h.mss == 0
     rc, h = parse(lib, plain(hlen_words=6, opts=bytes([0, 2, 4, 5])))
     assert rc == OK and h.mss == 0
+
+
+def test_a_checksum_the_device_vouched_for_is_not_summed_again(lib: ctypes.CDLL) -> None:
+    # virtio-net's GUEST_CSUM: a segment the host left partial (NEEDS_CSUM) carries
+    # only the pseudo header's sum; the rest of the checks stay.
+    bad = bytearray(plain(payload=b"data"))
+    bad[-1] ^= 0xFF
+    out = TcpHdr()
+    assert lib.tcp_parse_unchecked(bytes(bad), len(bad), ctypes.byref(out)) == OK
+    assert (out.sport, out.dport, out.seq) == (1, 2, 3)
+    short = plain(hlen_words=8)
+    assert lib.tcp_parse_unchecked(short, len(short), ctypes.byref(out)) == TRUNCATED
+    four = plain(hlen_words=4)
+    assert lib.tcp_parse_unchecked(four, len(four), ctypes.byref(out)) == BAD_OFFSET
+
+
+@given(payload=st.binary(max_size=3000))
+def test_a_partial_checksum_completed_as_a_device_does_is_the_full_one(
+        lib: ctypes.CDLL, payload: bytes) -> None:
+    # virtio-net's CSUM: the device sums from csum_start to the end over the field
+    # holding the pseudo header's sum, and stores the complement there.
+    h = TcpHdr(sport=80, dport=5000, seq=7, ack=9, flags=ACK, window=512, wscale=-1,
+               has_ts=True, ts_val=1, ts_ecr=2)
+    hlen = lib.tcp_header_len(ctypes.byref(h))
+    full = ctypes.create_string_buffer(hlen + len(payload))
+    full[hlen:] = payload
+    part = ctypes.create_string_buffer(hlen + len(payload))
+    part[hlen:] = payload
+    lib.tcp_build(full, ctypes.byref(h), len(payload), SRC, DST)
+    lib.tcp_build_partial(part, ctypes.byref(h), len(payload), SRC, DST)
+    seg = part.raw
+    total = sum(struct.unpack(f"!{len(seg) // 2}H", seg[:len(seg) & ~1]))
+    if len(seg) & 1:
+        total += seg[-1] << 8
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    completed = seg[:16] + struct.pack("!H", ~total & 0xFFFF) + seg[18:]
+    assert completed == full.raw
 
 
 @given(seg=st.binary(max_size=80))

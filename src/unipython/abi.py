@@ -33,4 +33,5 @@ def qemu_status(value: int) -> int:
 STATUS_PANIC = 70  # the guest kernel panicked (EX_SOFTWARE)
 STATUS_VM_ERROR = 71  # the VM stopped without a report, or QEMU failed
 STATUS_DEADLOCK = 72  # every app thread waited for something that could not happen
+STATUS_BAD_IMAGE = 73  # the guest kernel refused the image as damaged
 STATUS_TIMEOUT = 124  # --timeout expired (as timeout(1))

@@ -24,6 +24,10 @@ def add_content_arguments(p: argparse.ArgumentParser) -> None:
                    help="leave out the data files that stdlib module NAME reads (zoneinfo, "
                    "ssl, openssl, mimetypes, locale, ...; 'all' for every one), which go in "
                    "when the module is in the app's closure (repeatable)")
+    p.add_argument("--keep-tests", action="store_true",
+                   help="keep the tests directories of the --path packages (left out by "
+                   "default), and follow their imports of test tools, so that a "
+                   "package's own test suite can run inside (e.g. pytest --pyargs PKG)")
     p.add_argument("--observe", action="store_true",
                    help="run the app once on the host (with no arguments, for at most 60 s) "
                    "and record what it imports and opens; inspect compares that with the "
@@ -38,6 +42,7 @@ def content_options(args: argparse.Namespace) -> dict[str, Any]:
         "add": [parse_add(spec) for spec in args.add],
         "exclude_data": args.exclude_data,
         "observe": args.observe,
+        "keep_tests": args.keep_tests,
     }
 
 
@@ -45,4 +50,5 @@ def given(args: argparse.Namespace) -> list[str]:
     """The content options given on the command line, as the user wrote them."""
     return [name for name, value in (("--add", args.add), ("--include-module",
             args.include_module), ("--path", args.path),
-            ("--exclude-data", args.exclude_data), ("--observe", args.observe)) if value]
+            ("--exclude-data", args.exclude_data), ("--observe", args.observe),
+            ("--keep-tests", args.keep_tests)) if value]

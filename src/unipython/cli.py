@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from unipython import __version__
 from unipython.errors import UserError
+
+if TYPE_CHECKING:
+    from unipython.netconf import NetworkDefaults
 
 
 def parse_env(items: Sequence[str]) -> dict[str, str]:
@@ -29,11 +34,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     from unipython.builder.inspect import format_size
     from unipython.buildopts import content_options
     from unipython.kernel import find_kernel
+    from unipython.netconf import NetworkDefaults
+    from unipython.volumes import parse_volume
 
     app = Path(args.app)
     check_app_file(app)
     output = Path(args.output) if args.output else Path.cwd() / f"{app.stem}.img"
     env = parse_env(args.env)
+    network = NetworkDefaults(net=args.net, ip=args.ip, gateway=args.gateway, dns=args.dns,
+                              publish=tuple(args.publish))
+    network.check()
+    vols = [parse_volume(v) for v in args.volume]
     kernel = Path(args.kernel) if args.kernel else find_kernel()
     err = Console(stderr=True)
     with err.status("building") as status:
@@ -43,6 +54,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             kernel,
             python=Path(args.python),
             env=env,
+            network=network,
+            volumes=vols,
+            rootfs_outside=args.rootfs_outside,
             **content_options(args),
             progress=lambda step: status.update(step),
         )
@@ -61,14 +75,47 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from unipython import netconf
     from unipython.builder import inspect_image, print_image_info
+    from unipython.builder.image import Image
+    from unipython.runcmd import network_defaults, volume_defaults
 
     image = Path(args.image)
     print_image_info(inspect_image(image))
-    if netconf.kernel_has_networking(image):
+    vols = volume_defaults(Image.open(image), image)
+    if vols:
+        print(f"volumes (build's defaults for run): {' '.join('-v ' + v.spec() for v in vols)}")
+    if not netconf.kernel_has_networking(image):
+        print("network: none (the kernel has no network component: loopback only)")
+        return 0
+    defaults = network_defaults(Image.open(image), image)
+    if defaults.is_empty():
         print(f"network (run --net user, the default): {netconf.Network().describe()}")
     else:
-        print("network: none (the kernel has no network component: loopback only)")
+        print(f"network (build's defaults for run: {' '.join(defaults.options())}): "
+              f"{describe_defaults(defaults)}")
     return 0
+
+
+def describe_defaults(d: NetworkDefaults) -> str:
+    """What a run of an image with these defaults gets, as far as the host allows
+    saying here (a tap device need not exist until the image boots)."""
+    from unipython import netconf
+
+    if d.net.startswith("tap:"):
+        if d.ip == "dhcp":
+            net = netconf.Network(address="", prefixlen=0, gateway=None, dns=d.dns,
+                                  tap=d.net[4:], dhcp=True)
+        else:
+            iface = ipaddress.IPv4Interface(d.ip or "0.0.0.0/0")
+            net = netconf.Network(address=str(iface.ip), prefixlen=iface.network.prefixlen,
+                                  gateway=d.gateway, dns=d.dns, tap=d.net[4:])
+        return net.describe()
+    if d.net == "none":
+        return "loopback only"
+    net = netconf.Network(restricted=d.net == "restricted", dhcp=d.ip == "dhcp",
+                          forwards=tuple(netconf.parse_publish(p) for p in d.publish))
+    published = "".join(f"; host {f.host_ip}:{f.host_port}/{f.proto} -> guest port "
+                        f"{f.guest_port}" for f in net.forwards)
+    return net.describe() + published
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -81,22 +128,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
         json_path=Path(args.json) if args.json else None,
         chart_path=Path(args.chart) if args.chart else None,
         workdir=Path(args.workdir) if args.workdir else None,
+        only=frozenset(s for s in (args.only or "").split(",") if s),
     ))
 
 
 def cmd_compat(args: argparse.Namespace) -> int:
     from unipython.compat.compare import ModuleResult
     from unipython.compat.report import exit_status, print_report, write_json
-    from unipython.compat.run import CompatOptions, default_log_dir, run_compat
+    from unipython.compat.run import CompatOptions, default_log_dir, run_compat, whole_suite
     from unipython.compat.runner import RunSettings
-    from unipython.compat.tiers import expand
+    from unipython.compat.tiers import ALL, expand
     from unipython.kernel import find_kernel
     from unipython.runcmd import parse_memory
 
     if args.jobs < 1:
         raise UserError("-j expects a number of at least 1")
     parse_memory(args.memory)  # a clear error before anything starts
-    modules = expand(args.names)
+    suite = whole_suite(Path(args.python)) if ALL in args.names else []
+    modules = expand(args.names, suite)
     kernel = Path(args.kernel) if args.kernel else find_kernel()
     log_dir = Path(args.logs) if args.logs else default_log_dir()
     options = CompatOptions(
@@ -124,6 +173,7 @@ def cmd_compat(args: argparse.Namespace) -> int:
 def make_parser() -> argparse.ArgumentParser:
     from unipython.builder import DEFAULT_PYTHON
     from unipython.buildopts import add_content_arguments
+    from unipython.runcmd import add_network_arguments, add_volume_arguments
 
     parser = argparse.ArgumentParser(
         prog="unipython", description="Turn a Python app into a bootable unikernel image."
@@ -139,6 +189,12 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("-e", "--env", metavar="KEY=VALUE", action="append", default=[],
                    help="set an environment variable in the image (repeatable)")
     add_content_arguments(b)
+    add_network_arguments(b, build=True)
+    add_volume_arguments(b, build=True)
+    b.add_argument("--rootfs-outside", action="store_true",
+                   help="leave the root file system out of what -kernel loads: the VMM hands "
+                        "the guest the image file instead (run --rootfs=blk, or --rootfs=ram "
+                        "as an initrd)")
     b.add_argument("--python", metavar="PATH", default=str(DEFAULT_PYTHON),
                    help=f"the interpreter to put in the image (default: {DEFAULT_PYTHON})")
     b.add_argument("--kernel", metavar="PATH", help="kernel ELF (default: $UNIPYTHON_KERNEL, "
@@ -157,10 +213,12 @@ def make_parser() -> argparse.ArgumentParser:
         "unipython, one VM boot per module, and the same way on the host; a module "
         "passes when its counts inside equal those on the host. Tiers: "
         + "; ".join(f"{t}: {len(m)} modules" for t, m in TIERS.items())
-        + ". Tests that need fork/exec are left out on both sides "
-        "(src/unipython/compat/forkexec_ignore.txt)."))
-    c.add_argument("names", nargs="+", metavar="TIER|MODULE",
-                   help=f"a tier ({', '.join(TIERS)}) or a test module (test_bool or bool)")
+        + "; all: every module of the test suite. Tests that need fork/exec are left out "
+        "on both sides (src/unipython/compat/forkexec_ignore/X.Y.Z.txt, per Python "
+        "revision)."))
+    c.add_argument("names", nargs="+", metavar="all|TIER|MODULE",
+                   help=f"all, a tier ({', '.join(TIERS)}) or a test module "
+                        "(test_bool or bool)")
     c.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="runs side by side (default: 1)")
     c.add_argument("-m", "--memory", default="1G", help="guest RAM (default: 1G)")
@@ -182,6 +240,10 @@ def make_parser() -> argparse.ArgumentParser:
         "appears here and its exit status becomes this command's."))
     add_arguments(r)
 
+    from unipython.disk import add_parser as add_disk_parser
+
+    add_disk_parser(sub)
+
     bn = sub.add_parser("bench", help="measure unipython against native, a Linux guest "
                         "and qemu-user", description=(
         "In one run, on this machine and QEMU: boot-to-exit, instruction counts, "
@@ -197,6 +259,9 @@ def make_parser() -> argparse.ArgumentParser:
     bn.add_argument("--cache", metavar="DIR",
                     help="where the Linux kernel is kept (default ~/.cache/unipython/bench)")
     bn.add_argument("--workdir", metavar="DIR", help="keep the staged apps and images here")
+    bn.add_argument("--only", metavar="SECTION,...",
+                    help="run only these sections: image, boot, instructions, syscall, "
+                         "min_ram, pyperf, network (default: all)")
     bn.set_defaults(func=cmd_bench)
     return parser
 

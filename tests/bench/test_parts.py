@@ -168,3 +168,12 @@ def test_report_writes_json_and_a_png_chart(tmp_path: Path) -> None:
     report.chart(res, tmp_path / "r.png")
     assert '"boot_ratio_vs_linux"' in (tmp_path / "r.json").read_text()
     assert (tmp_path / "r.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_only_names_the_sections_it_knows() -> None:
+    from unipython.bench.suite import SECTIONS, BenchOptions, run_bench
+    from unipython.errors import UserError
+
+    with pytest.raises(UserError, match="no section pyperformance"):
+        run_bench(BenchOptions(mode="smoke", only=frozenset({"pyperformance", "boot"})))
+    assert "network" in SECTIONS and "boot" in SECTIONS

@@ -43,3 +43,20 @@ def test_smoke_run_measures_every_metric_in_every_setting(needs_tools: None,
     assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
     table = markdown(res)
     assert "unipython / Linux" in table and "Budgets" in table
+    network = doc["network"]
+    if "skipped" in network:  # not root: no namespace, no tap device
+        assert network["skipped"].startswith("skipped: needs root"), network
+        assert "network rows" in table and "skipped" in table
+        return
+    for s in ("linux", "unipython"):
+        rows = network[s]
+        assert "error" not in rows, f"{s}: {rows.get('error')}"
+        for server in ("http", "asyncio"):
+            assert rows[server]["requests_per_s"] > 0 and rows[server]["non_2xx_3xx"] == 0
+        assert rows["bulk_to_guest"]["bytes"] > 0 and rows["bulk_from_guest"]["bytes"] > 0
+        assert 0 < rows["latency"]["median"] <= rows["latency"]["p99"]
+    assert set(doc["network_ratios_vs_linux"]) == {
+        "http_rps", "asyncio_rps", "bulk_to_guest", "bulk_from_guest", "latency_median",
+        "latency_p99"}
+    assert all(r > 0 for r in doc["network_ratios_vs_linux"].values())
+    assert "TCP connect + 32-byte round trip, p99" in table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,26 @@ def test_trace_syscalls_prints_strace_style_lines(boot: Boot) -> None:
     assert 'openat(AT_FDCWD, "/tmp/traced", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 3' in r.stderr
     assert "= -1 ENOENT (No such file or directory)" in r.stderr
     assert "exit_group(0) = ?" in r.stderr
+
+
+def test_trace_shows_what_a_read_returned_not_the_bytes_past_it(boot: Boot) -> None:
+    # The buffer is full of X before the read: only the 5 bytes read are the call's.
+    r = boot("""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        with open('/tmp/five', 'wb') as f:
+            f.write(b'hello')
+        buf = ctypes.create_string_buffer(b'X' * 40, 40)
+        fd = os.open('/tmp/five', os.O_RDONLY)
+        print(libc.read(fd, buf, 40), libc.pread(fd, buf, 40, 1))
+        wfd = os.open('/tmp/five', os.O_WRONLY)
+        print(libc.read(wfd, buf, 40))
+    """, options=["--trace-syscalls"])
+    assert r.returncode == 0 and r.stdout == "5 4\n-1\n", r.stdout + r.stderr
+    assert re.search(r'read\(\d+, "hello", 40\) = 5', r.stderr), r.stderr
+    assert re.search(r'pread64\(\d+, "ello", 40, 1\) = 4', r.stderr), r.stderr
+    assert re.search(r"read\(\d+, 0x[0-9a-f]+, 40\) = -1 EBADF", r.stderr), r.stderr
+    assert "XXXX" not in r.stderr
 
 
 def test_deadlocked_app_is_reported_instead_of_hanging(boot: Boot) -> None:

@@ -87,7 +87,8 @@ def test_the_report_ends_with_the_plain_summary_line(capsys: object) -> None:
     out = io.StringIO()
     print_report([SAME, DIFFERENT], Console(file=out, width=200))
     captured = capsys.readouterr()  # type: ignore[attr-defined]
-    assert captured.out.splitlines()[-1] == "1 passed, 1 failed"
+    assert captured.out.splitlines()[-2:] == ["score: 1/2 modules equal to the host",
+                                              "1 passed, 1 failed"]
     assert "test_os" in out.getvalue()
 
 

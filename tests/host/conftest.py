@@ -19,6 +19,10 @@ int counter = 1;              /* .data */
 static char scratch[8192];    /* .bss: the rootfs must load after it */
 void kernel_main(void) { scratch[0] = (char)counter; }
 void _start(void) { kernel_main(); for (;;) __asm__ volatile("hlt"); }
+/* The PVH entry note QEMU boots by (XEN_ELFNOTE_PHYS32_ENTRY), as the real kernel has:
+ * `run` checks for it before booting. */
+__asm__(".pushsection .note.pvh, \\"a\\", @note\\n .balign 4\\n .long 4, 4, 18\\n"
+        " .asciz \\"Xen\\"\\n .long _start\\n .popsection");
 """
 
 

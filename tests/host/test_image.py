@@ -1,4 +1,5 @@
-"""Image assembly: the kernel ELF plus the rootfs as one extra PT_LOAD."""
+"""Image assembly: the kernel ELF plus the rootfs, as one extra PT_LOAD (the default) or
+named by a PT_UPY_ROOTFS program header (build --rootfs-outside)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from unipython.builder.image import (
     KERNEL_BASE,
     PF_R,
     PT_LOAD,
+    PT_UPY_ROOTFS,
     Image,
     assemble,
     parse_elf_header,
@@ -61,6 +63,32 @@ def test_rootfs_segment_loads_after_the_kernel_bss(fake_kernel: Path, image_file
     assert image[new.offset:new.offset + new.filesz] == region()
 
 
+def test_rootfs_outside_the_rootfs_has_its_own_program_header_and_is_no_load(
+    fake_kernel: Path
+) -> None:
+    kernel = fake_kernel.read_bytes()
+    image = assemble(kernel, region(), loaded=False)
+    old_phdrs = read_phdrs(kernel, parse_elf_header(kernel, "k"))
+    phdrs = read_phdrs(image, parse_elf_header(image, "i"))
+    new = phdrs[-1]
+    assert phdrs[:-1] == old_phdrs  # -kernel loads exactly what it loaded from the kernel
+    assert new.type == PT_UPY_ROOTFS and new.flags == PF_R and new.align == 4096
+    assert new.offset % 4096 == 0 and new.offset >= len(kernel)
+    assert new.filesz == len(region()) and new.memsz == 0
+    assert image[new.offset:new.offset + new.filesz] == region()
+    assert (len(image) - 64) % 4096 == 0  # a memory backend maps all but the 64-byte footer
+
+
+def test_image_open_reads_both_layouts_and_says_which(fake_kernel: Path,
+                                                        tmp_path: Path) -> None:
+    kernel = fake_kernel.read_bytes()
+    loaded = Image.from_bytes(tmp_path / "a.img", assemble(kernel, region()))
+    outside = Image.from_bytes(tmp_path / "b.img", assemble(kernel, region(), loaded=False))
+    assert loaded.rootfs_loaded and not outside.rootfs_loaded
+    assert loaded.rootfs.read("/hello.txt") == outside.rootfs.read("/hello.txt") == b"hello\n"
+    assert outside.kernel_size == loaded.kernel_size
+
+
 def test_pyelftools_still_reads_sections_and_symbols(image_file: Path) -> None:
     with image_file.open("rb") as f:
         elf = ELFFile(f)
@@ -83,13 +111,15 @@ def test_a_truncated_image_says_how_many_bytes_are_missing(
     image_file: Path, tmp_path: Path
 ) -> None:
     data = image_file.read_bytes()
+    header = parse_elf_header(data, "i")
+    needed = header.phoff + header.phnum * 56 + 64  # program headers, then the footer
     half = len(data) // 2
     cut = tmp_path / "cut.img"
     cut.write_bytes(data[:half])
     with pytest.raises(UserError) as err:
         Image.open(cut)
     assert str(err.value) == (
-        f"{cut}: truncated image: expected {len(data)} bytes, file has {half}")
+        f"{cut}: truncated image: expected {needed} bytes, file has {half}")
 
 
 def test_a_plain_kernel_has_no_root_file_system(fake_kernel: Path) -> None:

@@ -63,6 +63,43 @@ def test_a_package_goes_in_whole_with_its_metadata_but_not_its_tests(
     assert why[f"{top}/fancy/data.json"] == "part of package fancy"
 
 
+def make_test_tool(site: Path) -> None:
+    """A package named as a test tool, which fancy's test suite and test helper import."""
+    (site / "pytest").mkdir()
+    (site / "pytest" / "__init__.py").write_text("")
+    (site / "fancy" / "tests" / "test_fancy.py").write_text("import fancy\nimport pytest\n")
+    (site / "fancy" / "tests" / "data.csv").write_text("1,2\n")
+    (site / "fancy" / "testing.py").write_text("import pytest\n")
+
+
+def test_keep_tests_keeps_a_packages_tests_and_follows_their_test_tools(
+    make_app: AppMaker, build_app: Builder, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    make_site(site)
+    make_test_tool(site)
+    app = make_app({"main.py": "import fancy\n"})
+    top = "/.unipython/path/0"
+    plain = {f.path for f in build_app(app, extra_paths=[site]).files}
+    assert f"{top}/fancy/testing.py" in plain  # the package goes in whole...
+    assert f"{top}/fancy/tests/test_fancy.py" not in plain  # ...but for its tests
+    assert f"{top}/pytest/__init__.py" not in plain  # and test tooling's imports
+
+    result = build_app(app, extra_paths=[site], keep_tests=True)
+    fs = Image.open(result.output).rootfs
+    assert fs.read(f"{top}/fancy/tests/test_fancy.py").startswith(b"import fancy")
+    assert fs.lookup(f"{top}/fancy/tests/__pycache__/test_fancy.cpython-311.pyc") is not None
+    assert fs.read(f"{top}/fancy/tests/data.csv") == b"1,2\n"
+    assert fs.lookup(f"{top}/fancy/__pycache__/__init__.cpython-311.pyc") is not None
+    assert fs.read(f"{top}/fancy/__pycache__/__init__.cpython-311.pyc") != b"stale"
+    why = {f.path: f.reason for f in result.files}
+    assert why[f"{top}/fancy/tests/test_fancy.py"].endswith("tests kept by --keep-tests")
+    assert why[f"{top}/fancy/tests/data.csv"] == (
+        "part of package fancy, tests kept by --keep-tests")
+    assert why[f"{top}/pytest/__init__.py"] in (
+        "imported by fancy.testing", "imported by fancy.tests.test_fancy")
+
+
 def test_a_venv_inside_the_app_dir_given_with_path_is_packages_not_app_files(
     make_app: AppMaker, build_app: Builder
 ) -> None:

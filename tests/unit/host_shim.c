@@ -18,6 +18,7 @@
 #include "lib/overflow.h"
 #include "loader/elf.h"
 #include "mm/buddy.h"
+#include "mm/iov_iter.h"
 #include "mm/kmalloc.h"
 #include "mm/user_range.h"
 #include "mm/vma.h"
@@ -343,3 +344,38 @@ void t_dev_complete(struct t_vring *t, uint32_t id, uint32_t len)
 }
 
 void t_dev_no_notify(struct t_vring *t, int on) { t->r.used->flags = on ? VRING_USED_F_NO_NOTIFY : 0; }
+
+/* mm/uaccess.h for mm/iov_iter.c: app memory is host memory, except one
+ * range a test marks bad (t_uaccess_bad), as an unmapped page would be. */
+static uintptr_t bad_start, bad_end;
+void t_uaccess_bad(uintptr_t start, size_t len) { bad_start = start, bad_end = start + len; }
+static bool uaccess_ok(const void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+	return user_range_ok(a, n) && (n == 0 || a + n <= bad_start || a >= bad_end);
+}
+int copy_from_user(void *dst, const void *usrc, size_t n)
+{
+	return uaccess_ok(usrc, n) ? (memcpy(dst, usrc, n), 0) : -14;
+}
+int copy_to_user(void *udst, const void *src, size_t n)
+{
+	return uaccess_ok(udst, n) ? (memcpy(udst, src, n), 0) : -14;
+}
+int clear_user(void *udst, size_t n)
+{
+	return uaccess_ok(udst, n) ? (memset(udst, 0, n), 0) : -14;
+}
+
+/* An iter over nr (base, len) pairs, copied so the test's array can go. */
+struct iov_iter *t_iter_new(int type, const struct iovec *segs, size_t nr)
+{
+	struct iov_iter *i = malloc(sizeof(*i));
+	struct iovec *v = malloc(sizeof(*v) * (nr ? nr : 1));
+	if (nr)
+		memcpy(v, segs, sizeof(*v) * nr);
+	iov_iter_user(i, v, nr);
+	i->type = type;
+	return i;
+}
+size_t t_iter_count(const struct iov_iter *i) { return iov_iter_count(i); }

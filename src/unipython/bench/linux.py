@@ -44,6 +44,10 @@ class LinuxKernel:
     vmlinuz: Path  # as Debian ships it (a bzImage)
     vmlinux: Path  # the ELF decompressed out of it, booted through its PVH note
     config: Path
+    # The modules a virtio-net device over virtio-mmio needs, in load order (those
+    # the config has as =m; built-in ones need none); None: a cache from before
+    # the bench kept them.
+    net_modules: tuple[Path, ...] | None = None
 
 
 # ------------------------------------------------------------------ decompression
@@ -180,6 +184,13 @@ def _resolve_package() -> tuple[str, str] | None:
     return None
 
 
+def _kept_modules(root: Path) -> tuple[Path, ...] | None:
+    order = root / "modules" / "order.txt"
+    if not order.is_file():
+        return None
+    return tuple(root / "modules" / f"{name}.ko" for name in order.read_text().split())
+
+
 def _cached(cache: Path) -> list[LinuxKernel]:
     found = []
     for marker in sorted(cache.glob("linux-image-*/kernel.txt")):
@@ -188,7 +199,8 @@ def _cached(cache: Path) -> list[LinuxKernel]:
         vmlinuz = next(iter(sorted((root / "x" / "boot").glob("vmlinuz-*"))), None)
         config = next(iter(sorted((root / "x" / "boot").glob("config-*"))), None)
         if vmlinuz and config and (root / "vmlinux").is_file():
-            found.append(LinuxKernel(package, version, vmlinuz, root / "vmlinux", config))
+            found.append(LinuxKernel(package, version, vmlinuz, root / "vmlinux", config,
+                                     _kept_modules(root)))
     return found
 
 
@@ -207,7 +219,8 @@ def fetch_kernel(cache: Path | None = None, log: object = None) -> LinuxKernel:
                         f"and no kernel is cached in {cache}")
     package, version = resolved
     for kernel in cached:
-        if (kernel.package, kernel.version) == (package, version):
+        if (kernel.package, kernel.version) == (package, version) and \
+                kernel.net_modules is not None:
             return kernel
     root = cache / f"{package}_{version.replace(':', '%3a')}"
     download = root / "deb"
@@ -224,13 +237,125 @@ def fetch_kernel(cache: Path | None = None, log: object = None) -> LinuxKernel:
     config = next(iter(sorted((root / "x" / "boot").glob("config-*"))), None)
     if vmlinuz is None or config is None:
         raise UserError(f"{package} holds no /boot/vmlinuz-* and config")
-    shutil.rmtree(root / "x" / "lib", ignore_errors=True)  # modules: not used
+    keep_net_modules(config, root / "x" / "lib" / "modules", root / "modules")
+    shutil.rmtree(root / "x" / "lib", ignore_errors=True)  # the other modules: not used
     vmlinux = extract_vmlinux(vmlinuz.read_bytes())
     if not has_pvh_note(vmlinux):
         raise UserError(f"{package}'s vmlinux has no PVH entry note (CONFIG_PVH)")
     (root / "vmlinux").write_bytes(vmlinux)
     (root / "kernel.txt").write_text(f"{package} {version}\n")
-    return LinuxKernel(package, version, vmlinuz, root / "vmlinux", config)
+    return LinuxKernel(package, version, vmlinuz, root / "vmlinux", config, _kept_modules(root))
+
+
+# ------------------------------------------------------------------ modules
+
+# What a virtio-net device on microvm's virtio-mmio transport needs of the kernel.
+NET_MODULES = (("virtio_mmio", "CONFIG_VIRTIO_MMIO"), ("virtio_net", "CONFIG_VIRTIO_NET"))
+CMDLINE_DEVICES = "CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES"
+
+
+def config_value(text: str, symbol: str) -> str | None:
+    """``y``, ``m`` (or another value) of a kernel config symbol; None if not set."""
+    m = re.search(rf"^{re.escape(symbol)}=(\S+)$", text, re.M)
+    return m.group(1).strip('"') if m else None
+
+
+def net_problem(kernel: LinuxKernel) -> str | None:
+    """Why this kernel cannot drive a virtio-net device over virtio-mmio, or None."""
+    text = kernel.config.read_text()
+    for name, symbol in NET_MODULES:
+        if config_value(text, symbol) not in ("y", "m"):
+            return f"{kernel.package} has no {name} ({symbol} is not set)"
+    if kernel.net_modules is None:
+        return f"the cached {kernel.package} was unpacked without its modules (run online once)"
+    return None
+
+
+def needs_acpi(kernel: LinuxKernel) -> bool:
+    """Without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES the kernel ignores QEMU's
+    virtio_mmio.device= entries and finds the devices in the ACPI tables only."""
+    return config_value(kernel.config.read_text(), CMDLINE_DEVICES) != "y"
+
+
+def modinfo(ko: bytes) -> dict[str, str]:
+    """The key=value strings of a module's .modinfo section."""
+    from io import BytesIO
+
+    from elftools.elf.elffile import ELFFile
+
+    section = ELFFile(BytesIO(ko)).get_section_by_name(".modinfo")
+    if section is None:
+        return {}
+    out: dict[str, str] = {}
+    for item in section.data().split(b"\0"):
+        key, sep, value = item.decode("utf-8", "replace").partition("=")
+        if sep:
+            out.setdefault(key, value)
+    return out
+
+
+def load_order(wanted: list[str], depends: dict[str, list[str]]) -> list[str]:
+    """``wanted`` with everything they depend on, each after its dependencies."""
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise UserError(f"the kernel modules depend on each other in a cycle at {name}")
+        visiting.add(name)
+        for dep in depends.get(name, []):
+            visit(dep)
+        visiting.discard(name)
+        order.append(name)
+
+    for name in wanted:
+        visit(name)
+    return order
+
+
+def _read_ko(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.suffix == ".xz":
+        return _xz(data)
+    if path.suffix == ".zst":
+        return _zstd(data)
+    if path.suffix == ".gz":
+        return _gzip(data)
+    return data
+
+
+def _module_name(path: Path) -> str:
+    return path.name.split(".ko")[0].replace("-", "_")
+
+
+def keep_net_modules(config: Path, modules: Path, out: Path) -> list[str]:
+    """Copies the modules NET_MODULES needs (those the config has as =m, with what
+    they depend on, decompressed) to ``out`` as NAME.ko, with their load order in
+    order.txt. The package has no modules.dep (depmod writes it at install); each
+    module's own .modinfo names its dependencies."""
+    text = config.read_text()
+    wanted = [name for name, symbol in NET_MODULES if config_value(text, symbol) == "m"]
+    files = {_module_name(p): p for p in modules.glob("*/kernel/**/*.ko*")}
+    depends: dict[str, list[str]] = {}
+    data: dict[str, bytes] = {}
+    todo = list(wanted)
+    while todo:
+        name = todo.pop()
+        if name in data:
+            continue
+        if name not in files:
+            raise UserError(f"the kernel package has no module {name}")
+        data[name] = _read_ko(files[name])
+        depends[name] = [d for d in modinfo(data[name]).get("depends", "").split(",") if d]
+        todo += depends[name]
+    order = load_order(wanted, depends)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in order:
+        (out / f"{name}.ko").write_bytes(data[name])
+    (out / "order.txt").write_text("".join(f"{name}\n" for name in order))
+    return order
 
 
 # ------------------------------------------------------------------ booting
@@ -243,13 +368,14 @@ PANIC_EXIT = re.compile(r"Attempted to kill init! exitcode=0x([0-9a-fA-F]+)")
 
 
 def kernel_cmdline(argv_after_init: list[str], env: dict[str, str],
-                   python: str = "/usr/bin/python3.11") -> str:
+                   python: str = "/usr/bin/python3.11", extra: tuple[str, ...] = ()) -> str:
     """Console on ttyS0, quiet, python as init; ``key=value`` words without a dot
-    become init's environment; the words after ``--`` its arguments."""
+    become init's environment; the words after ``--`` its arguments; ``extra``:
+    more kernel options."""
     for word in [*argv_after_init, *(f"{k}={v}" for k, v in env.items())]:
         if any(c.isspace() for c in word) or '"' in word:
             raise ValueError(f"cannot pass {word!r} on the kernel command line")
-    words = ["console=ttyS0", *TUNING, "panic=-1", "reboot=t", f"rdinit={python}"]
+    words = ["console=ttyS0", *TUNING, *extra, "panic=-1", "reboot=t", f"rdinit={python}"]
     words += [f"{k}={v}" for k, v in env.items()]
     return " ".join([*words, "--", *argv_after_init])
 

@@ -80,8 +80,86 @@ def summarize(res: dict[str, Any]) -> None:
     if "pyperf" in res:
         ratios = [b["unipython"]["median"] / b["linux"]["median"] for b in res["pyperf"].values()]
         res["pyperf_geomean_vs_linux"] = _geomean(ratios)
+    net = net_ratios(res.get("network"))
+    if net:
+        res["network_ratios_vs_linux"] = net
     res["budgets"] = [{"what": b.what, "limit": b.limit, "value": b.value, "met": b.met}
                       for b in budgets(res)]
+
+
+@dataclass(frozen=True)
+class NetRow:
+    key: str  # in network_ratios_vs_linux
+    what: str
+    get: Callable[[dict[str, Any]], float]  # the number, from one guest's rows
+    unit: str
+    higher_is_better: bool
+    bar: str  # the chart's label
+
+
+NET_ROWS = (
+    NetRow("http_rps", "HTTP requests/s, stdlib http.server (ThreadingHTTPServer), wrk",
+           lambda g: g["http"]["requests_per_s"], "req/s", True, "http.server, time per request"),
+    NetRow("asyncio_rps", "HTTP requests/s, minimal asyncio server (keep-alive), wrk",
+           lambda g: g["asyncio"]["requests_per_s"], "req/s", True, "asyncio, time per request"),
+    NetRow("bulk_to_guest", "TCP bulk throughput, host → guest",
+           lambda g: g["bulk_to_guest"]["mb_per_s"], "MB/s", True, "TCP →guest, time per byte"),
+    NetRow("bulk_from_guest", "TCP bulk throughput, guest → host",
+           lambda g: g["bulk_from_guest"]["mb_per_s"], "MB/s", True, "TCP ←guest, time per byte"),
+    NetRow("latency_median", "TCP connect + 32-byte round trip, median",
+           lambda g: g["latency"]["median"], "s", False, "connect + round trip, median"),
+    NetRow("latency_p99", "TCP connect + 32-byte round trip, p99",
+           lambda g: g["latency"]["p99"], "s", False, "connect + round trip, p99"),
+)
+
+
+def _guest_ok(net: dict[str, Any] | None, setting: str) -> bool:
+    return net is not None and setting in net and "error" not in net[setting]
+
+
+def net_ratios(net: dict[str, Any] | None) -> dict[str, float | None]:
+    """unipython / Linux guest of each network number (for throughput, above 1
+    favours unipython; for latency, below 1); {} when a guest has no rows."""
+    if not (_guest_ok(net, "unipython") and _guest_ok(net, "linux")):
+        return {}
+    assert net is not None
+    return {row.key: _ratio(row.get(net["unipython"]), row.get(net["linux"]))
+            for row in NET_ROWS}
+
+
+def _net_cell(value: float, unit: str) -> str:
+    if unit == "s":
+        return _ms(value)
+    return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.3g} {unit}"
+
+
+def net_lines(net: dict[str, Any] | None) -> list[str]:
+    """The network rows of the markdown table."""
+    if not net:
+        return []
+    if "skipped" in net:
+        return [_row("network rows (HTTP, bulk TCP, connect + round trip)",
+                     {"linux": net["skipped"], "unipython": net["skipped"]}, None)]
+    st = net.get("settings", {})
+    ratios = net_ratios(net)
+    lines = []
+    for row in NET_ROWS:
+        cells = {}
+        for s in ("linux", "unipython"):
+            if _guest_ok(net, s):
+                cells[s] = _net_cell(row.get(net[s]), row.unit)
+            else:
+                cells[s] = "failed (see the JSON)"
+        key, what = row.key, row.what
+        if key.endswith("_rps"):
+            what += f" -c{st.get('http_connections', '?')}, {st.get('http_seconds', '?')} s"
+        elif key.startswith("bulk"):
+            what += f", {st.get('bulk_seconds', '?')} s"
+        else:
+            what += f" of {st.get('latency_n', '?')}"
+        what += " (higher is better)" if row.higher_is_better else ""
+        lines.append(_row(what, cells, ratios.get(key)))
+    return lines
 
 
 Fmt = Callable[[Any], str]
@@ -177,10 +255,12 @@ def markdown(res: dict[str, Any]) -> str:
                               _ratio(row["unipython"]["median"], row["linux"]["median"])))
         lines.append(_row("pyperformance, geometric mean of the ratios", {},
                           res["pyperf_geomean_vs_linux"]))
+    lines += net_lines(res.get("network"))
     lines += ["", "### Budgets (design.md §9)", "", "| budget | limit | measured | verdict |",
               "|---|---|---|---|"]
     lines += [b.line() for b in budgets(res)]
-    lines += ["", "Method: see bench/README.md. Ratios below 1 favour unipython."]
+    lines += ["", "Method: see bench/README.md. Ratios below 1 favour unipython, except "
+              "where a row says higher is better (throughput: above 1 favours unipython)."]
     return "\n".join(lines) + "\n"
 
 
@@ -219,6 +299,11 @@ def chart(res: dict[str, Any], path: Path) -> None:
         for name, row in res["pyperf"].items():
             bars.append((f"pyperf {name}",  # type: ignore[arg-type]
                          _ratio(row["unipython"]["median"], row["linux"]["median"]), 1.0))
+    for row in NET_ROWS:
+        r = res.get("network_ratios_vs_linux", {}).get(row.key)
+        if r:
+            # Throughput as time per request or byte, so that here too lower is better.
+            bars.append((row.bar, 1 / r if row.higher_is_better else r, None))
     # A smoke run's tiny loops can give a zero or negative difference: no bar for it.
     bars = [b for b in bars if b[1] is not None and b[1] > 0]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(bars) + 1.5))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unipython.bench import linux, metrics, plugin, report, workloads
+from unipython.bench import linux, metrics, net, plugin, report, workloads
 from unipython.bench.settings import QEMU_USER, Runner
 from unipython.errors import UserError
 from unipython.kernel import find_kernel
@@ -28,15 +28,22 @@ class Mode:
     pyperf_warmups: int
     ram_precision: int  # MiB
     count_runs: int  # counted (deterministic) runs per setting
+    net: net.NetMode
 
 
 MODES = {
     "full": Mode("full", boots=10, syscall_n=200_000, syscall_count_n=10_000,
-                 pyperf_values=3, pyperf_warmups=1, ram_precision=1, count_runs=3),
+                 pyperf_values=3, pyperf_warmups=1, ram_precision=1, count_runs=3,
+                 net=net.NetMode(http_seconds=10, http_connections=8, bulk_seconds=10,
+                                 latency_n=500)),
     "quick": Mode("quick", boots=3, syscall_n=20_000, syscall_count_n=2_000,
-                  pyperf_values=1, pyperf_warmups=1, ram_precision=4, count_runs=1),
+                  pyperf_values=1, pyperf_warmups=1, ram_precision=4, count_runs=1,
+                  net=net.NetMode(http_seconds=3, http_connections=8, bulk_seconds=3,
+                                  latency_n=100)),
     "smoke": Mode("smoke", boots=1, syscall_n=2_000, syscall_count_n=500,
-                  pyperf_values=1, pyperf_warmups=0, ram_precision=32, count_runs=1),
+                  pyperf_values=1, pyperf_warmups=0, ram_precision=32, count_runs=1,
+                  net=net.NetMode(http_seconds=1, http_connections=4, bulk_seconds=1,
+                                  latency_n=20)),
 }
 RAM_CEILING = {"unipython": 256, "linux": 512}  # MiB; the searches start here
 
@@ -49,6 +56,11 @@ class BenchOptions:
     json_path: Path | None = None
     chart_path: Path | None = None
     workdir: Path | None = None  # default: a temporary directory
+    only: frozenset[str] = frozenset()  # sections to run (SECTIONS); empty: all
+
+
+# The suite's sections, in the order they run (`unipython bench --only`).
+SECTIONS = ("image", "boot", "instructions", "syscall", "min_ram", "pyperf", "network")
 
 
 def _version(args: list[str]) -> str:
@@ -77,6 +89,11 @@ def _check_tools() -> None:
 def run_bench(opts: BenchOptions, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Runs the suite; returns the results (see report.py) and writes JSON and chart."""
     mode = MODES[opts.mode]
+    unknown = opts.only - set(SECTIONS)
+    if unknown:
+        raise UserError(f"bench --only: no section {', '.join(sorted(unknown))} "
+                        f"(the sections: {', '.join(SECTIONS)})")
+    want = opts.only or frozenset(SECTIONS)
     _check_tools()
     accel = accel_mod.choose(opts.accel)
     cache = opts.cache or linux.default_cache()
@@ -87,11 +104,16 @@ def run_bench(opts: BenchOptions, log: Callable[[str], None] = print) -> dict[st
         plugin_so = plugin.build_plugin(cache)
         log("staging the apps and building their images")
         apps = {name: workloads.stage_simple(name, workdir)
-                for name in ("hello", "first_line", "syscall")}
-        apps["pyperf"] = workloads.stage_pyperf(workdir)
+                for name in ("hello", "first_line", "syscall") if want - {"pyperf", "network"}}
+        if "pyperf" in want:
+            apps["pyperf"] = workloads.stage_pyperf(workdir)
         upy_kernel = find_kernel()
         images = {name: workloads.make_images(app, upy_kernel, workdir)
                   for name, app in apps.items()}
+        if kernel.net_modules is not None and "network" in want:
+            apps[net.APP] = workloads.stage_simple(net.APP, workdir)
+            images[net.APP] = workloads.make_net_images(apps[net.APP], upy_kernel,
+                                                        kernel.net_modules, workdir)
         r = Runner(accel=accel, kernel=kernel, plugin_so=plugin_so, images=images, apps=apps)
         res: dict[str, Any] = {"environment": {
             "mode": mode.name,
@@ -107,14 +129,22 @@ def run_bench(opts: BenchOptions, log: Callable[[str], None] = print) -> dict[st
                          "pyperf_warmups": mode.pyperf_warmups, "syscall_n": mode.syscall_n,
                          "syscall_count_n": mode.syscall_count_n, "boots": mode.boots},
         }}
-        res["image"] = metrics.image_sizes(r)
-        res["boot"] = metrics.boot_to_exit(r, mode.boots, log)
-        res["instructions"] = metrics.instructions(r, mode.count_runs, log)
-        res["syscall"] = metrics.syscall(r, mode.syscall_n, mode.syscall_count_n, log)
-        res["min_ram"] = {s: metrics.min_ram(r, s, RAM_CEILING[s], mode.ram_precision, log)
-                          for s in ("unipython", "linux")}
-        res["pyperf"] = metrics.pyperf(r, workloads.PYPERF_BENCHMARKS, mode.pyperf_values,
-                                       mode.pyperf_warmups, log)
+        if "image" in want:
+            res["image"] = metrics.image_sizes(r)
+        if "boot" in want:
+            res["boot"] = metrics.boot_to_exit(r, mode.boots, log)
+        if "instructions" in want:
+            res["instructions"] = metrics.instructions(r, mode.count_runs, log)
+        if "syscall" in want:
+            res["syscall"] = metrics.syscall(r, mode.syscall_n, mode.syscall_count_n, log)
+        if "min_ram" in want:
+            res["min_ram"] = {s: metrics.min_ram(r, s, RAM_CEILING[s], mode.ram_precision, log)
+                              for s in ("unipython", "linux")}
+        if "pyperf" in want:
+            res["pyperf"] = metrics.pyperf(r, workloads.PYPERF_BENCHMARKS, mode.pyperf_values,
+                                           mode.pyperf_warmups, log)
+        if "network" in want:
+            res["network"] = net.network(r, mode.net, cache, workdir, log)
     report.summarize(res)
     if opts.json_path:
         report.write_json(res, opts.json_path)

@@ -120,3 +120,31 @@ def make_images(app: App, kernel: Path, workdir: Path) -> Images:
     cpio = out / f"{app.name}.cpio"
     cpio.write_bytes(initramfs.from_plan(planned.plan).to_bytes())
     return Images(image, cpio, dict(planned.config.env))
+
+
+# Linux's init for the network rows and what it needs beyond the app's closure.
+LINUX_NET_INIT = "linux_net_init.py"
+LINUX_NET_MODULES_DIR = "/usr/lib/modules/unipython-bench"
+
+
+def make_net_images(app: App, kernel: Path, modules: tuple[Path, ...], workdir: Path) -> Images:
+    """The network app's images: the unipython image as make_images builds it; the
+    Linux initramfs holds the same closure plus its init (linux_net_init.py, which
+    uses ctypes and fcntl) and the kernel modules for virtio-net over virtio-mmio."""
+    out = workdir / "images"
+    out.mkdir(parents=True, exist_ok=True)
+    image = out / f"{app.name}.img"
+    build(app.script, image, kernel, env=COMMON_ENV, include_modules=app.include_modules,
+          extra_paths=app.extra_paths)
+    planned = plan_app(app.script, env=COMMON_ENV,
+                       include_modules=[*app.include_modules, "ctypes", "fcntl", "runpy"],
+                       extra_paths=app.extra_paths)
+    writer = initramfs.from_plan(planned.plan)
+    writer.add_file(f"/app/{LINUX_NET_INIT}", (BENCH_DIR / LINUX_NET_INIT).read_bytes())
+    for module in modules:
+        writer.add_file(f"{LINUX_NET_MODULES_DIR}/{module.name}", module.read_bytes())
+    order = "".join(f"{m.name.removesuffix('.ko')}\n" for m in modules)
+    writer.add_file(f"{LINUX_NET_MODULES_DIR}/order.txt", order.encode())
+    cpio = out / f"{app.name}.cpio"
+    cpio.write_bytes(writer.to_bytes())
+    return Images(image, cpio, dict(planned.config.env))

@@ -23,7 +23,7 @@ from unipython.builder.modules import (
     unresolved_warnings,
 )
 from unipython.builder.observe import OBSERVED_PATH, observe_app, observed_json
-from unipython.builder.packages import LEFT_OUT_DIRS, package_files
+from unipython.builder.packages import left_out_dirs, package_files
 from unipython.builder.plan import Plan, source_date_epoch
 from unipython.builder.probe import CompileJob, Target, TargetInfo
 from unipython.builder.rootfs import align_up
@@ -32,10 +32,14 @@ from unipython.builder.trees import add_tree
 from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
 from unipython.errors import UserError, is_utf8, printable
 from unipython.kernel import nonet_variant
+from unipython.netconf import DEFAULTS_PATH, NetworkDefaults
+from unipython.volumes import DEFAULTS_PATH as VOLUMES_PATH
+from unipython.volumes import Volume
+from unipython.volumes import to_json as volumes_json
 
 DEFAULT_PYTHON = Path("/usr/bin/python3.11")
 HOME_DIR = DEFAULT_ENV["HOME"]
-MOUNT_POINTS = ("/tmp", "/dev", "/proc", HOME_DIR)
+MOUNT_POINTS = ("/tmp", "/dev", "/proc", "/data", HOME_DIR)  # /data: --disk's default
 
 Progress = Callable[[str], None]
 
@@ -153,6 +157,7 @@ def plan_app(
     exclude: Sequence[str] = (),
     exclude_data: Sequence[str] = (),
     observe: bool = False,
+    keep_tests: bool = False,
     progress: Progress | None = None,
 ) -> AppPlan:
     """The closure of ``python app``: every file an image of it holds, and the boot
@@ -168,6 +173,8 @@ def plan_app(
     that the closure's stdlib modules read go in too (see stdlib_data.py), but for
     those named in ``exclude_data`` (or all of them, for ``all``). ``observe`` runs
     the app once on the host and records what it imports and opens (see observe.py).
+    ``keep_tests`` keeps the ``tests`` directories of the packages that go in whole
+    (see packages.py), so that their own test suites can run inside.
     ``extra_paths`` are directories of third-party pure-Python packages: searched
     after the app's directory and before the stdlib, as PYTHONPATH would be. The
     modules the app needs from the i-th go into the image under /.unipython/path/i
@@ -200,14 +207,15 @@ def plan_app(
     app_dir = app_host.parent
     closure = target.closure(
         app_host, app_dir, [app_dir, *extra, *info.search_path()], list(include_modules),
-        package_dirs=extra, left_out_dirs=sorted(LEFT_OUT_DIRS),
+        package_dirs=extra, left_out_dirs=sorted(left_out_dirs(keep_tests)),
+        keep_tests=keep_tests,
     )
     if closure.missing_includes:
         raise UserError(f"module not found: {', '.join(closure.missing_includes)} "
                         "(given with --include-module)")
     warnings = unresolved_warnings(closure, app_dir, app.name, extra)
     modules = module_files(info, startup, closure, app_dir, extra_dirs)
-    modules += package_files(closure, extra_dirs, (m.guest for m in modules))
+    modules += package_files(closure, extra_dirs, (m.guest for m in modules), keep_tests)
 
     app_guest = f"{APP_DIR}/{app.name}"
     plan.add_host_file(python_guest, "interpreter")
@@ -256,9 +264,10 @@ def plan_app(
 
     # The app's directory (its working directory) and HOME take writes, in RAM, as
     # apps expect of them; the rest of the image stays read-only.
-    config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR,
-                        writable=[APP_DIR, HOME_DIR])
     uses_sockets = include_stdlib or any(m.name in ("socket", "_socket") for m in modules)
+    # /etc too for an app with sockets: the kernel writes eth0's resolv.conf and hosts.
+    config = BootConfig(python_guest, [python_guest, app_guest], guest_env, APP_DIR,
+                        writable=[APP_DIR, HOME_DIR] + (["/etc"] if uses_sockets else []))
     _add_generated(plan, config, uses_sockets)
     return AppPlan(plan, config, warnings, uses_sockets)
 
@@ -278,12 +287,18 @@ def build(
     exclude: Sequence[str] = (),
     exclude_data: Sequence[str] = (),
     observe: bool = False,
+    keep_tests: bool = False,
+    network: NetworkDefaults | None = None,
+    volumes: Sequence[Volume] = (),
+    rootfs_outside: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the image ``output`` that runs ``python app`` on ``kernel``.
 
-    The options are those of plan_app. ``progress`` is called with a short
-    description of each step. Raises UserError for the user's mistakes.
+    The options are those of plan_app; ``network`` holds the network options
+    that ``run`` uses for the image unless it is given others. ``rootfs_outside``: the root
+    file system is no PT_LOAD (image.py), for run --rootfs=blk|ram. ``progress`` is called
+    with a short description of each step. Raises UserError for the user's mistakes.
     """
     say = progress or (lambda _step: None)
     check_app_file(app)
@@ -292,7 +307,16 @@ def build(
     planned = plan_app(app, python=python, env=env, include_modules=include_modules,
                        extra_paths=extra_paths, add=add, include_stdlib=include_stdlib,
                        extra_trees=extra_trees, exclude=exclude, exclude_data=exclude_data,
-                       observe=observe, progress=progress)
+                       observe=observe, keep_tests=keep_tests, progress=progress)
+    if network is not None and not network.is_empty():
+        if not planned.uses_sockets:
+            raise UserError(f"{' '.join(network.options())}: the app uses no sockets, so its "
+                            "image has no network")
+        planned.plan.add_generated(DEFAULTS_PATH, network.to_json(),
+                                   "generated: build's network options, run's defaults")
+    if volumes:
+        planned.plan.add_generated(VOLUMES_PATH, volumes_json(volumes),
+                                   "generated: build's -v volumes, run's defaults")
     # Only the kernel components the app needs: without sockets, no network stack.
     lean = None if planned.uses_sockets else nonet_variant(kernel)
     if lean is not None:
@@ -301,7 +325,7 @@ def build(
 
     say("writing the image")
     region, files = planned.plan.write()
-    image = assemble(kernel_bytes, region)
+    image = assemble(kernel_bytes, region, loaded=not rootfs_outside)
     write_atomic(output, image)
     return BuildResult(
         output=output,

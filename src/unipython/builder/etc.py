@@ -11,8 +11,12 @@ from unipython.builder.plan import Plan
 BASE_PASSWD = Path("/usr/share/base-passwd")
 ROOT_ONLY = {"passwd": b"root:x:0:0:root:/root:/bin/sh\n", "group": b"root:x:0:\n"}
 
-# The guest's only interface is loopback; its host name is the kernel's (uts.h).
-HOSTS = (b"127.0.0.1\tlocalhost\n"
+# What the kernel writes over with eth0's configuration at boot (kernel/net/etc_text.h):
+# files that start with this line. An app's own (--add) do not, and stay.
+MARKER = b"# unipython: generated"
+# Until then, or without a network device: loopback, and the kernel's host name.
+HOSTS = (MARKER + b" by the builder: loopback only until eth0 has an address\n"
+         b"127.0.0.1\tlocalhost\n"
          b"127.0.1.1\tunipython\n"
          b"::1\tlocalhost ip6-localhost ip6-loopback\n")
 # Without this file glibc asks DNS first, at 127.0.0.1:53, for every host name.
@@ -23,10 +27,10 @@ NSSWITCH = (b"passwd: files\n"
             b"networks: files\n"
             b"protocols: files\n"
             b"services: files\n")
-# The name server the runner names on the kernel command line (dns=): QEMU's user
-# networking answers there and forwards to the host's resolver. An app's own
-# (--add FILE:/etc/resolv.conf) takes its place.
-RESOLV_CONF = (b"# unipython: the name server of QEMU's user networking (the runner's dns=)\n"
+# The name server of QEMU's user networking; at boot the kernel puts in the ones the
+# runner names (dns= in net=) or a DHCP lease gives.
+RESOLV_CONF = (MARKER + b" by the builder: QEMU user networking's name server until "
+               b"eth0 has its own\n"
                b"nameserver 10.0.2.3\n")
 # Debian's netbase: getservbyname() and getprotobyname() read these.
 NETBASE = ("/etc/services", "/etc/protocols")
@@ -45,7 +49,8 @@ def add_etc(plan: Plan, uses_sockets: bool) -> None:
     plan.add_generated("/etc/group", user_database("group", base), "generated: group database")
     if not uses_sockets:
         return
-    plan.add_generated("/etc/hosts", HOSTS, "generated: loopback host names")
+    if "/etc/hosts" not in plan.entries:
+        plan.add_generated("/etc/hosts", HOSTS, "generated: host names (eth0's at boot)")
     plan.add_generated("/etc/nsswitch.conf", NSSWITCH, "generated: name services")
     if "/etc/resolv.conf" not in plan.entries:
         plan.add_generated("/etc/resolv.conf", RESOLV_CONF,

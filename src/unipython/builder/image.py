@@ -1,16 +1,24 @@
-"""A unipython image: the kernel ELF with the root file system as one extra PT_LOAD.
+"""A unipython image: the kernel ELF with the root file system appended.
 
 Layout of the file::
 
     kernel ELF, byte for byte (its section headers stay valid)
     zero padding to a 4 KiB boundary
-    the root file system region               <- new PT_LOAD, PF_R
+    the root file system region               <- new program header, PF_R
     padding to 8 bytes
-    new program header table: the kernel's program headers + the new PT_LOAD
+    new program header table: the kernel's program headers + the new one
+    zero padding to a 4 KiB boundary (whole pages for a block device of the file)
+    the checksum footer (64 bytes, builder/seal.py): SHA-256 of all bytes before it
 
-Only e_phoff and e_phnum of the ELF header change. The rootfs segment is loaded at the
-first 4 KiB boundary after the kernel's highest PT_LOAD (end of .bss), where the kernel
-looks for it.
+Only e_phoff and e_phnum of the ELF header change. The new program header is one of:
+
+- ``PT_LOAD`` (the default, ``loaded``): loaded at the first 4 KiB boundary after the
+  kernel's highest PT_LOAD (end of .bss), where the kernel looks for it. ``-kernel``
+  alone boots the image; the VMM copies the whole root file system into guest RAM.
+- ``PT_UPY_ROOTFS`` (``build --rootfs-outside``): not loaded. The VMM hands the guest
+  the whole image file, as a read-only virtio-blk device read on demand or copied into
+  RAM as an initrd module, and the kernel finds the region through this program
+  header, which it reads at the start of that memory (kernel/fs/image_locate.c).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from unipython.builder import seal
 from unipython.builder.rootfs import PAGE, RootFS, align_up
 from unipython.errors import UserError, printable
 
@@ -29,11 +38,12 @@ EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 PHDR = struct.Struct("<IIQQQQQQ")
 EM_X86_64 = 62
 PT_LOAD = 1
+PT_UPY_ROOTFS = 0x60555059  # mirrors UPY_PT_ROOTFS in kernel/abi/rootfs_format.h
 PF_R = 4
 KERNEL_BASE = 0xFFFFFFFF80000000
-# QEMU loads an image whole into guest RAM at its physical addresses, below 4 GiB
-# (the PVH entry runs in 32-bit mode): no bootable image is larger, and reading a
-# larger file (a disk, by mistake) would only fill the host's memory.
+# QEMU copies a root file system that is a PT_LOAD (or an initrd) whole into guest
+# RAM below 4 GiB (the PVH entry runs in 32-bit mode): no such image is larger, and
+# reading a larger file (a disk, by mistake) would only fill the host's memory.
 MAX_IMAGE_SIZE = 4 << 30
 FILE_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFCHR:
               "a character device", stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
@@ -118,8 +128,9 @@ def _shdr_end(header: ElfHeader) -> int:
     return header.shoff + header.shnum * header.shentsize if header.shoff else 0
 
 
-def assemble(kernel: bytes, region: bytes) -> bytes:
-    """The image bytes for ``kernel`` (ELF) with ``region`` (a rootfs) appended."""
+def assemble(kernel: bytes, region: bytes, loaded: bool = True) -> bytes:
+    """The image bytes for ``kernel`` (ELF) with ``region`` (a rootfs) appended, as a
+    PT_LOAD after the kernel's .bss (``loaded``) or as PT_UPY_ROOTFS (--rootfs-outside)."""
     header = parse_elf_header(kernel, "kernel")
     if header.phoff + header.phnum * PHDR.size > len(kernel):
         raise UserError("kernel: program header table past the end of the file")
@@ -133,10 +144,12 @@ def assemble(kernel: bytes, region: bytes) -> bytes:
         raise UserError("kernel: too many program headers")
 
     region_offset = align_up(len(kernel))
-    paddr = align_up(max(p.paddr + p.memsz for p in loads))
-    rootfs = ProgramHeader(
-        PT_LOAD, PF_R, region_offset, paddr + KERNEL_BASE, paddr, len(region), len(region), PAGE
-    )
+    if loaded:
+        paddr = align_up(max(p.paddr + p.memsz for p in loads))
+        rootfs = ProgramHeader(PT_LOAD, PF_R, region_offset, paddr + KERNEL_BASE, paddr,
+                               len(region), len(region), PAGE)
+    else:
+        rootfs = ProgramHeader(PT_UPY_ROOTFS, PF_R, region_offset, 0, 0, len(region), 0, PAGE)
     phoff = align_up(region_offset + len(region), 8)
 
     out = bytearray(kernel)
@@ -145,19 +158,21 @@ def assemble(kernel: bytes, region: bytes) -> bytes:
     out += bytes(phoff - len(out))
     for p in [*phdrs, rootfs]:
         out += p.pack()
+    out += bytes(align_up(len(out)) - len(out))
     out[: EHDR.size] = header.with_phdrs(phoff, header.phnum + 1)
-    return bytes(out)
+    return seal.seal(bytes(out))
 
 
 def _find_rootfs_phdr(
     data: bytes, header: ElfHeader, phdrs: list[ProgramHeader]
 ) -> ProgramHeader | None:
-    """The rootfs segment: the last program header, a read-only PT_LOAD placed after
-    every other segment and after the section header table."""
+    """The rootfs region: the last program header, a read-only PT_LOAD or
+    PT_UPY_ROOTFS, placed after every other segment and after the section header
+    table."""
     if not phdrs:
         return None
     last = phdrs[-1]
-    if last.type != PT_LOAD or last.flags != PF_R or last.offset % PAGE:
+    if last.type not in (PT_UPY_ROOTFS, PT_LOAD) or last.flags != PF_R or last.offset % PAGE:
         return None
     others_end = max((p.offset + p.filesz for p in phdrs[:-1]), default=0)
     if last.offset < others_end or last.offset < _shdr_end(header):
@@ -173,6 +188,7 @@ class Image:
     data: bytes
     rootfs_phdr: ProgramHeader
     rootfs: RootFS
+    checksum: str = ""  # the SHA-256 its footer records, verified (hex); Image.open sets it
 
     @property
     def kernel_size(self) -> int:
@@ -183,14 +199,27 @@ class Image:
     def total_size(self) -> int:
         return len(self.data)
 
+    @property
+    def rootfs_loaded(self) -> bool:
+        """The rootfs is a PT_LOAD: -kernel alone copies it into RAM. Otherwise
+        (build --rootfs-outside) the VMM must hand the guest the image file."""
+        return self.rootfs_phdr.type == PT_LOAD
+
     @classmethod
     def open(cls, path: Path) -> Image:
         """Reads and validates the image at ``path``; UserError (naming the file) for
         anything that is not one: no file, a FIFO or device (which would block or
-        never end), a file too large, not ELF, truncated, or without a root fs."""
+        never end), a file too large, not ELF, truncated, without a root fs, or
+        whose checksum does not match its bytes."""
         data = read_image_file(path)
         try:
-            return cls.from_bytes(path, data)
+            if seal.recorded(data) is None:
+                cls.from_bytes(path, data)  # says "truncated" when the headers show it
+                raise UserError(seal.NO_FOOTER)
+            checksum = seal.verify(data)
+            image = cls.from_bytes(path, data)
+            image.checksum = checksum
+            return image
         except UserError as exc:
             raise UserError(f"{printable(path)}: {exc}") from None
 
@@ -199,11 +228,13 @@ class Image:
         header = parse_elf_header(data, "not a unipython image")
         ph_end = header.phoff + header.phnum * PHDR.size
         if ph_end > len(data):
-            raise UserError(f"truncated image: expected {ph_end} bytes, file has {len(data)}")
+            raise UserError(f"truncated image: expected {ph_end + seal.FOOTER.size} bytes, "
+                            f"file has {len(data)}")
         phdrs = read_phdrs(data, header)
         expected = max([ph_end, _shdr_end(header), *(p.offset + p.filesz for p in phdrs)])
         if expected > len(data):
-            raise UserError(f"truncated image: expected {expected} bytes, file has {len(data)}")
+            raise UserError(f"truncated image: expected {expected + seal.FOOTER.size} bytes, "
+                            f"file has {len(data)}")
         phdr = _find_rootfs_phdr(data, header, phdrs)
         if phdr is None:
             raise UserError("not a unipython image: no root file system")

@@ -25,6 +25,8 @@ class ImageInfo:
     files: list[FileEntry]  # files and symlinks, and the directories the manifest names
     config: BootConfig | None
     observed: ClosureReport | None = None  # built with --observe
+    checksum: str = ""  # SHA-256 of the image but its footer (hex), checked on reading
+    rootfs_loaded: bool = True  # a PT_LOAD that -kernel copies into RAM; else --rootfs-outside
 
 
 def inspect_image(path: Path) -> ImageInfo:
@@ -63,7 +65,7 @@ def inspect_image(path: Path) -> ImageInfo:
     except (FileNotFoundError, ValueError):
         pass
     return ImageInfo(path, image.kernel_size, fs.size, image.total_size, files, config,
-                     observed)
+                     observed, image.checksum, image.rootfs_loaded)
 
 
 def format_size(size: int) -> str:
@@ -96,9 +98,14 @@ def print_image_info(info: ImageInfo, console: Console | None = None) -> None:
     count = sum(1 for e in info.files if e.kind == "file")
     file_bytes = sum(e.size for e in info.files if e.kind == "file")
     console.print(f"files:  {count}, {format_size(file_bytes)} ({file_bytes} bytes)")
-    console.print(f"rootfs: {format_size(info.rootfs_size)} ({info.rootfs_size} bytes)")
+    where = ("loaded into RAM with the kernel" if info.rootfs_loaded else
+             "outside the loaded segments: run --rootfs=blk|ram (built --rootfs-outside)")
+    console.print(f"rootfs: {format_size(info.rootfs_size)} ({info.rootfs_size} bytes), "
+                  f"{where}")
     console.print(f"kernel: {format_size(info.kernel_size)} ({info.kernel_size} bytes)")
     console.print(f"total:  {format_size(info.total_size)} ({info.total_size} bytes)")
+    console.print(f"sha256: {info.checksum} (all but the last 64 bytes: verified)",
+                  highlight=False)
     if info.config is not None:
         console.print(f"runs:   {' '.join(info.config.argv)}  (cwd {info.config.cwd})",
                       highlight=False)

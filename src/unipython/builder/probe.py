@@ -137,10 +137,13 @@ class Target:
     def closure(
         self, app: Path, app_dir: Path, path: list[Path], include_modules: list[str],
         package_dirs: list[Path] | None = None, left_out_dirs: list[str] | None = None,
+        keep_tests: bool = False,
     ) -> Closure:
         """ModuleFinder over ``app`` and ``include_modules`` on ``path``; then over every
         module of the packages of ``package_dirs`` that go in whole (but for
         ``left_out_dirs``), and the modules their distributions' entry points name.
+        ``keep_tests``: the packages' tests are in the image, and their imports of test
+        tools are followed.
 
         Raises UserError with Python's own report for a syntax error in the app's files.
         """
@@ -153,6 +156,7 @@ class Target:
                 "include_modules": include_modules,
                 "package_dirs": [str(p) for p in package_dirs or []],
                 "left_out_dirs": sorted(left_out_dirs or []),
+                "keep_tests": keep_tests,
             },
         )
         check_compiled(raw)

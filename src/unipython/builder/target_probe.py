@@ -91,6 +91,8 @@ def is_dev_tool(name):
 # image of pandas. Followed from the app's own files, --include-module, plugin entry
 # points and the tools themselves; a module-level import elsewhere is followed too
 # (an old package may ask pkg_resources for its version as it loads).
+# With --keep-tests (request "keep_tests") the packages' test suites are in the image
+# to be run, so their tooling's imports are followed; lazy ones elsewhere still are not.
 TEST_TOOLS = frozenset({
     "pytest", "_pytest", "hypothesis", "_hypothesis_pytestplugin", "setuptools",
     "pkg_resources", "_distutils_hack", "distutils", "pip", "wheel", "pygments",
@@ -128,10 +130,11 @@ class Finder(modulefinder.ModuleFinder):
     """ModuleFinder that also remembers who first imported each module and the
     syntax errors in the app's own files (ModuleFinder would swallow them)."""
 
-    def __init__(self, path, app_dir, package_dirs=()):
+    def __init__(self, path, app_dir, package_dirs=(), keep_tests=False):
         modulefinder.ModuleFinder.__init__(self, path=path)
         self.app_dir = app_dir
         self.package_dirs = list(package_dirs)
+        self.keep_tests = keep_tests
         self.tool_tops = set(TEST_TOOLS)  # grows with the plugins of PLUGIN_GROUPS
         self.cut = {}  # test tool not followed -> the third-party module importing it
         self.lazy = [False]  # whether the code being scanned is in a function body
@@ -161,8 +164,11 @@ class Finder(modulefinder.ModuleFinder):
                 return  # not followed: see DEV_TOOLS
         if level == 0 and caller is not None and self.is_tool(name) and name not in self.modules:
             tooling = any(is_tooling_part(part) for part in caller.__name__.split("."))
-            if (self.is_third_party(caller) and not self.is_tool(caller.__name__)
-                    and (self.lazy[-1] or tooling)):
+            if self.keep_tests:
+                cut = self.lazy[-1] and not tooling
+            else:
+                cut = self.lazy[-1] or tooling
+            if self.is_third_party(caller) and not self.is_tool(caller.__name__) and cut:
                 self.cut.setdefault(name.partition(".")[0], caller.__name__)
                 return  # not followed: see TEST_TOOLS
         return modulefinder.ModuleFinder._safe_import_hook(self, name, caller, fromlist, level)
@@ -342,6 +348,14 @@ def safe_import(finder, name, importer):
         pass
 
 
+def whole_package_reason(top, name):
+    """Why module ``name`` of package ``top`` is in the image (inspect's why)."""
+    reason = f"part of package {top}, which goes in whole"
+    if "tests" in name.split(".")[1:]:
+        reason += ", tests kept by --keep-tests"
+    return reason
+
+
 def follow_packages(finder, left_out):
     """Until nothing changes: every module of each package in a package directory that
     the closure uses (it goes in whole, see packages.py), and the modules named by the
@@ -377,7 +391,7 @@ def follow_packages(finder, left_out):
             done_tops.add((d, top))
             if os.path.isdir(os.path.join(d, top)):
                 for name in package_modules(d, top, left_out):
-                    safe_import(finder, name, f"part of package {top}, which goes in whole")
+                    safe_import(finder, name, whole_package_reason(top, name))
         for group, module, dist in todo_entries:
             done_entries.add((group, module, dist))
             if group in PLUGIN_GROUPS:
@@ -389,7 +403,8 @@ def follow_packages(finder, left_out):
 def closure(request):
     app = request["app"]
     app_dir = request["app_dir"]
-    finder = Finder(request["path"], app_dir, request.get("package_dirs", []))
+    finder = Finder(request["path"], app_dir, request.get("package_dirs", []),
+                    request.get("keep_tests", False))
     missing_includes = []
     try:
         finder.run_script(app)

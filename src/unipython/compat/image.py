@@ -20,7 +20,14 @@ from unipython.builder.build import DEFAULT_PYTHON
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUILDER_DIR = PACKAGE_DIR.parent / "builder"
 GUEST_MAIN = PACKAGE_DIR / "guest_main.py"
-IGNORE_FILE = PACKAGE_DIR / "forkexec_ignore.txt"
+# The fork/exec ignore lists: data of one Python revision each (X.Y.Z.txt), made by
+# tools/gen_forkexec_ignore.py.
+IGNORE_DIR = PACKAGE_DIR / "forkexec_ignore"
+
+
+def ignore_file(version: tuple[int, int, int]) -> Path:
+    """The fork/exec ignore list of Python ``version``."""
+    return IGNORE_DIR / f"{'.'.join(map(str, version))}.txt"
 
 # Environment of the tests, inside and on the host alike (HOME is added per side).
 TEST_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
@@ -52,7 +59,8 @@ def image_key(kernel: Path, python: Path) -> str:
     """A hash of the kernel ELF, the python binary, the builder's and this package's code."""
     h = hashlib.sha256()
     _hash_files(h, [kernel, python.resolve()])
-    _hash_files(h, [*BUILDER_DIR.glob("*.py"), *PACKAGE_DIR.glob("*.py"), IGNORE_FILE])
+    _hash_files(h, [*BUILDER_DIR.glob("*.py"), *PACKAGE_DIR.glob("*.py"),
+                    *IGNORE_DIR.glob("*.txt")])
     h.update(repr((TEST_ENV, EXTRA_TREES, EXCLUDE)).encode())
     return h.hexdigest()[:20]
 

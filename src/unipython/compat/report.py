@@ -47,6 +47,8 @@ def print_report(results: list[ModuleResult], console: Console | None = None) ->
         if not console.is_terminal:
             console = Console(width=120)  # logs and pipes: no 80-column squeeze
     console.print(make_table(results))
+    passed, _failed = summary(results)
+    print(f"score: {passed}/{len(results)} modules equal to the host", flush=True)
     # The plain closing line that CI logs and people read: counted in modules.
     print(summary_line(results), flush=True)
 

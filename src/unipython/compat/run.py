@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from unipython.builder.build import DEFAULT_PYTHON
 from unipython.builder.probe import Target
 from unipython.compat.compare import ModuleResult
-from unipython.compat.image import cache_dir, compat_image
+from unipython.compat.image import cache_dir, compat_image, ignore_file
 from unipython.compat.runner import Run, RunSettings, run_guest, run_host
 from unipython.errors import UserError
 
@@ -25,6 +26,16 @@ class CompatOptions:
 
 def default_log_dir() -> Path:
     return cache_dir() / "logs"
+
+
+def whole_suite(python: Path) -> list[str]:
+    """Every module of the test suite, as regrtest lists them when given none."""
+    code = "from test.libregrtest.runtest import findtests; print(*findtests())"
+    run = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise UserError(f"{python} cannot list its test suite (is CPython's test package "
+                        f"installed?): {run.stderr.strip().splitlines()[-1:]}")
+    return run.stdout.split()
 
 
 def check_modules(modules: Sequence[str], test_dir: Path) -> None:
@@ -46,7 +57,16 @@ def run_compat(
     """Run each module once in its own VM boot and once on the host; results in the
     order of ``modules``. ``done`` is called as each module completes."""
     say = progress or (lambda _text: None)
-    check_modules(modules, Target(options.python).info().stdlib / "test")
+    info = Target(options.python).info()
+    check_modules(modules, info.stdlib / "test")
+    settings = options.settings
+    if settings.ignore_file == "auto":
+        listed = ignore_file(info.version)
+        if not listed.is_file():
+            raise UserError(f"no fork/exec ignore list for Python "
+                            f"{'.'.join(map(str, info.version))} ({listed}): make it with "
+                            "tools/gen_forkexec_ignore.py --python PYTHON all")
+        settings = replace(settings, ignore_file=listed)
     say("building the compat image (cached)")
     image = compat_image(kernel, options.python, progress=say)
     say(f"running {len(modules)} modules")
@@ -60,10 +80,10 @@ def run_compat(
         return run
 
     def guest(module: str) -> Run:
-        return logged("inside", module, run_guest(image, module, options.settings))
+        return logged("inside", module, run_guest(image, module, settings))
 
     def host(module: str) -> Run:
-        return logged("host", module, run_host(options.python, module, options.settings))
+        return logged("host", module, run_host(options.python, module, settings))
 
     results: dict[str, ModuleResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:

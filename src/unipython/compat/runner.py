@@ -12,9 +12,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from unipython.compat.hostpty import run_on_pty
-from unipython.compat.image import GUEST_MAIN, IGNORE_FILE, TEST_ENV
+from unipython.compat.image import GUEST_MAIN, TEST_ENV
 from unipython.compat.junit import Counts, JunitError, counts_from_output
 from unipython.netconf import kernel_has_networking
 from unipython.runcmd import SIGNAL_NAMES, RunOptions, run_image
@@ -37,11 +38,14 @@ class RunSettings:
     memory: str = "1G"
     timeout: float = 1800.0
     accel: str = "auto"
-    ignore_file: Path | None = IGNORE_FILE
+    # "auto": the list of the tested Python's revision (run_compat picks it); None: none.
+    ignore_file: Path | Literal["auto"] | None = "auto"
 
 
 def regrtest_args(module: str, settings: RunSettings) -> list[str]:
     args = [module]
+    if settings.ignore_file == "auto":
+        raise ValueError("RunSettings.ignore_file is still 'auto' (run_compat resolves it)")
     if settings.ignore_file is not None:
         args += ["--ignorefile", str(settings.ignore_file)]
     return args

@@ -41,15 +41,26 @@ def tier_modules(tier: str) -> list[str]:
     return [module_name(n) for n in TIERS[tier]]
 
 
-def expand(names: Iterable[str]) -> list[str]:
+# The name that stands for every module of the test suite (its list comes from the
+# tested Python's regrtest: run.whole_suite).
+ALL = "all"
+
+
+def expand(names: Iterable[str], whole_suite: Iterable[str] = ()) -> list[str]:
     """Tier names and module names -> test module names, in order, without repeats.
 
-    Any name that is not a tier is taken as a module (``test_`` is added if missing);
-    whether it exists is for regrtest to say.
+    ``all`` stands for ``whole_suite``. Any name that is not a tier is taken as a module
+    (``test_`` is added if missing); whether it exists is for regrtest to say.
     """
     out: list[str] = []
     for name in names:
-        for module in tier_modules(name) if name in TIERS else [module_name(name)]:
+        if name == ALL:
+            modules = list(whole_suite)
+        elif name in TIERS:
+            modules = tier_modules(name)
+        else:
+            modules = [module_name(name)]
+        for module in modules:
             if module not in out:
                 out.append(module)
     return out

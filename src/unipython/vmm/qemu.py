@@ -27,6 +27,7 @@ from typing import IO
 from unipython import abi
 from unipython.errors import UserError
 from unipython.vmm import accel as accel_mod
+from unipython.vmm import listen_backlog
 
 QEMU = "qemu-system-x86_64"
 INSTALL_HINT = "install it with: sudo apt-get install qemu-system-x86"
@@ -43,17 +44,34 @@ class VMConfig:
     icount: bool = False  # -icount shift=0: one instruction per nanosecond
     stdin: int | None = None  # a file descriptor to send as the app's stdin (stdin=1)
     initrd: Path | None = None  # for booting other kernels on the same machine (bench)
+    # How the guest gets the root file system of an image whose rootfs is not loaded
+    # (README, "The root file system"): "ram" = the image file as the initrd module,
+    # which QEMU copies into guest RAM; "blk" = a read-only virtio-blk device of the
+    # image file, whose pages the guest reads on demand into a page cache it can give
+    # back; "none" = nothing beyond -kernel (an image whose rootfs is a PT_LOAD, which
+    # -kernel loads, or another kernel such as the bench's Linux guest).
+    rootfs: str = "none"
     extra_args: Sequence[str] = ()  # more QEMU arguments, e.g. a TCG plugin
     # A virtio-rng device: the guest kernel's entropy (with RDRAND/RDSEED), so
     # no seed travels on the command line, where any local user can read it.
     virtio_rng: bool = True
     # A virtio-net device on this -netdev (e.g. "user,id=n0,restrict=on"), or none.
     netdev: str | None = None
+    net_mac: str | None = None  # the device's MAC (QEMU's default: 52:54:00:12:34:56)
     net_dump: Path | None = None  # a pcap file of the device's frames (--net-dump)
+    # More virtio devices' QEMU arguments, e.g. a disk's (unipython.disk.Disk.qemu_args).
+    devices: Sequence[str] = ()
     # virtio-console ports for the app's output: 0 = none, it goes to the serial
     # console with the kernel's messages (QEMU's stdout); 1 = stdout and stderr
     # through one port, in the order the app wrote them; 2 = stdout and stderr apart.
     console_ports: int = 0
+    # ACPI tables: the way a guest without virtio_mmio command-line devices (Debian's
+    # cloud kernel) finds the virtio-mmio devices. QEMU then appends no
+    # virtio_mmio.device= entries and puts the devices' interrupts at GSI 16 and up.
+    acpi: bool = False
+    # Words before QEMU's own (the bench's "ip netns exec NAME": the tap device it
+    # opens lives in a network namespace of the bench's own).
+    command_prefix: Sequence[str] = ()
 
 
 @dataclass
@@ -63,6 +81,7 @@ class VMResult:
     killed_by: int | None = None  # a fatal signal
     deadlock: bool = False
     panic: str | None = None
+    bad_image: str | None = None  # the kernel refused the image as damaged
     frames: list[int] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     timed_out: bool = False
@@ -83,12 +102,14 @@ def find_qemu() -> str:
 def command(cfg: VMConfig, control_socket: Path, accel: str,
             port_sockets: Sequence[Path] = ()) -> list[str]:
     """QEMU's arguments; port_sockets: one Unix socket per console port (cfg.console_ports)."""
-    machine = "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on,acpi=off"
+    machine = ("microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on,"
+               f"acpi={'on,ioapic2=off' if cfg.acpi else 'off'}")
     args = [
+        *cfg.command_prefix,
         find_qemu(),
         "-M", machine,
         *accel_mod.qemu_args(accel),
-        "-m", f"{cfg.memory_mib}M",
+        "-m", memory_arg(cfg),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-chardev", "stdio,id=console,signal=off",
         "-serial", "chardev:console",
@@ -98,12 +119,15 @@ def command(cfg: VMConfig, control_socket: Path, accel: str,
         "-kernel", str(cfg.image),
         "-append", cfg.cmdline,
     ]
+    args += rootfs_args(cfg)
     if cfg.virtio_rng:
         # On microvm's virtio-mmio bus; QEMU names it on the kernel command line
         # (virtio_mmio.device=...) and feeds it from the host's getrandom.
         args += ["-device", "virtio-rng-device"]
+    args += list(cfg.devices)
     if cfg.netdev is not None:
-        args += ["-netdev", cfg.netdev, "-device", "virtio-net-device,netdev=n0"]
+        mac = f",mac={cfg.net_mac}" if cfg.net_mac else ""
+        args += ["-netdev", cfg.netdev, "-device", f"virtio-net-device,netdev=n0{mac}"]
         if cfg.net_dump:
             # Every frame in and out of the guest, as pcap (tcpdump -r, wireshark).
             args += ["-object", f"filter-dump,id=dump0,netdev=n0,file={cfg.net_dump}"]
@@ -126,6 +150,24 @@ def command(cfg: VMConfig, control_socket: Path, accel: str,
     if cfg.icount:
         args += ["-icount", "shift=0,sleep=off"]
     return [*args, *cfg.extra_args]
+
+
+def memory_arg(cfg: VMConfig) -> str:
+    """-m: the guest's RAM."""
+    return f"{cfg.memory_mib}M"
+
+
+def rootfs_args(cfg: VMConfig) -> list[str]:
+    """How the image's root file system reaches the guest (VMConfig.rootfs)."""
+    if cfg.rootfs == "ram":
+        return ["-initrd", str(cfg.image)]
+    if cfg.rootfs == "blk":
+        # Read-only: the guest cannot change the image. cache=writeback (QEMU's
+        # default) reads through the host's page cache, which every VM of the image
+        # shares; the guest reads only the pages it touches.
+        return ["-drive", f"file={cfg.image},format=raw,readonly=on,if=none,id=image",
+                "-device", "virtio-blk-device,drive=image"]
+    return []
 
 
 class ControlReader(threading.Thread):
@@ -289,7 +331,8 @@ def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
          trace_out: IO[str] | None = None, stderr: IO[bytes] | int | None = None) -> VMResult:
     """Boots cfg.image and waits for the VM to end. The app's stdout goes to stdout
     (QEMU's own stdout, also the kernel's messages); with two console ports its
-    stderr goes to stderr (default: ours)."""
+    stderr goes to stderr (default: ours), and so do the kernel's messages (a disk
+    mounted, a panic), which then stay out of the app's data on stdout."""
     accel = accel_mod.choose(cfg.accel)
     with tempfile.TemporaryDirectory(prefix="unipython-") as tmp:
         sock_path = Path(tmp) / "control.sock"
@@ -316,7 +359,7 @@ def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
             proc = subprocess.Popen(
                 command(cfg, sock_path, accel, port_paths),
                 stdin=subprocess.DEVNULL,
-                stdout=stdout,
+                stdout=stdout if cfg.console_ports < 2 else (stderr if stderr is not None else 2),
                 stderr=subprocess.PIPE,
                 process_group=0 if interactive else None,
             )
@@ -325,6 +368,9 @@ def boot(cfg: VMConfig, stdout: IO[bytes] | int | None = None,
             for copier in copiers:
                 copier.stop.set()
             raise UserError(f"cannot start QEMU: {exc}") from None
+        forwarded = listen_backlog.tcp_forward_ports(cfg.netdev)
+        if forwarded:
+            listen_backlog.deepen_when_listening(proc, forwarded)
         timed_out = False
         deadline = None if cfg.timeout is None else time.monotonic() + cfg.timeout
         try:
@@ -380,6 +426,8 @@ def _apply(r: VMResult, key: str, rest: str) -> None:
         r.deadlock = True
     elif key == "panic":
         r.panic = rest
+    elif key == "bad-image":
+        r.bad_image = rest
     elif key == "frame":
         r.frames.append(int(rest, 16))
     elif key == "stat":
@@ -394,7 +442,8 @@ def _number(text: str, low: int, high: int) -> int:
     return int(text)
 
 
-def memory_floor_mib(image: Path) -> int:
-    """The least RAM that can hold the image with room to start the app."""
-    size = os.path.getsize(image)
+def memory_floor_mib(image: Path, rootfs: str = "ram") -> int:
+    """The least RAM that can hold the image (when it is copied into RAM) with room
+    to start the app."""
+    size = os.path.getsize(image) if rootfs == "ram" else 0
     return (size >> 20) + 16

@@ -43,6 +43,7 @@ def test_smoke_run_measures_every_metric_in_every_setting(needs_tools: None,
     assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
     table = markdown(res)
     assert "unipython / Linux" in table and "Budgets" in table
+    check_storage(doc, table)
     network = doc["network"]
     if "skipped" in network:  # not root: no namespace, no tap device
         assert network["skipped"].startswith("skipped: needs root"), network
@@ -60,3 +61,24 @@ def test_smoke_run_measures_every_metric_in_every_setting(needs_tools: None,
         "latency_p99"}
     assert all(r > 0 for r in doc["network_ratios_vs_linux"].values())
     assert "TCP connect + 32-byte round trip, p99" in table
+
+
+def check_storage(doc: dict, table: str) -> None:
+    storage = doc["storage"]
+    if "skipped" in storage:  # offline with no generic kernel cached, or no mke2fs
+        assert storage["skipped"].startswith("skipped:"), storage
+        assert "storage rows" in table
+        return
+    for s in ("linux", "unipython"):
+        rows = storage[s]
+        assert "error" not in rows, f"{s}: {rows.get('error')}"
+        for target in ("volume", "disk"):
+            for step in ("seqwrite", "randwrite", "seqread", "randread"):
+                assert rows[target][step]["bytes"] > 0 and rows[target][step]["seconds"] > 0
+        assert rows["disk"]["sqlite"]["ops"] == 5
+    assert all(storage["linux"]["drops"]) and not any(storage["unipython"]["drops"])
+    assert any(" 9p " in m for m in storage["linux"]["mounts"])
+    assert any(" ext4 " in m for m in storage["linux"]["mounts"])
+    ratios = doc["storage_ratios_vs_linux"]
+    assert len(ratios) == 9 and all(r > 0 for r in ratios.values())
+    assert "sqlite3 inserts/s on the disk" in table

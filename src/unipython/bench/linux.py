@@ -27,6 +27,10 @@ from pathlib import Path
 from unipython.errors import UserError
 
 META_PACKAGE = "linux-image-cloud-amd64"
+# Debian's cloud kernel has no 9P (``# CONFIG_NET_9P is not set``), so the storage
+# rows' Linux guest is Debian's generic kernel of the same release, which has 9P,
+# virtio-blk and ext4 as modules.
+STORAGE_META_PACKAGE = "linux-image-amd64"
 ELF_MAGIC = b"\x7fELF"
 LZ4_LEGACY_MAGIC = b"\x02\x21\x4c\x18"
 LZ4_LEGACY_BLOCK = 8 << 20
@@ -48,6 +52,9 @@ class LinuxKernel:
     # the config has as =m; built-in ones need none); None: a cache from before
     # the bench kept them.
     net_modules: tuple[Path, ...] | None = None
+    # Same for the storage rows (MODULE_GROUPS["storage"]); None: not kept (the
+    # kernel lacks one of them, or a cache from before the bench kept them).
+    storage_modules: tuple[Path, ...] | None = None
 
 
 # ------------------------------------------------------------------ decompression
@@ -168,10 +175,10 @@ def _apt_get_update() -> None:
         _run(["apt-get", "update", "-q"])
 
 
-def _resolve_package() -> tuple[str, str] | None:
+def _resolve_package(meta: str = META_PACKAGE) -> tuple[str, str] | None:
     """(package, version) of the kernel that the meta package depends on."""
     for attempt in range(2):
-        proc = _run(["apt-cache", "depends", META_PACKAGE])
+        proc = _run(["apt-cache", "depends", meta])
         m = re.search(r"Depends:\s*(linux-image-\S+)", proc.stdout)
         if m:
             package = m.group(1)
@@ -184,43 +191,61 @@ def _resolve_package() -> tuple[str, str] | None:
     return None
 
 
-def _kept_modules(root: Path) -> tuple[Path, ...] | None:
-    order = root / "modules" / "order.txt"
+def _kept_modules(root: Path, group: str = "net") -> tuple[Path, ...] | None:
+    order = root / "modules" / ORDER_FILES[group]
     if not order.is_file():
         return None
     return tuple(root / "modules" / f"{name}.ko" for name in order.read_text().split())
 
 
-def _cached(cache: Path) -> list[LinuxKernel]:
+def flavour(meta: str) -> str:
+    """``cloud-amd64`` of linux-image-cloud-amd64: what the kernel packages of that
+    meta package end with (linux-image-6.1.0-57-cloud-amd64)."""
+    return meta.removeprefix("linux-image-")
+
+
+def is_flavour(package: str, meta: str) -> bool:
+    pattern = rf"linux-image-\d[\w.+~]*-\d+-{re.escape(flavour(meta))}"
+    return re.fullmatch(pattern, package) is not None
+
+
+def _cached(cache: Path, meta: str = META_PACKAGE) -> list[LinuxKernel]:
     found = []
     for marker in sorted(cache.glob("linux-image-*/kernel.txt")):
         package, version = marker.read_text().split()
+        if not is_flavour(package, meta):
+            continue
         root = marker.parent
         vmlinuz = next(iter(sorted((root / "x" / "boot").glob("vmlinuz-*"))), None)
         config = next(iter(sorted((root / "x" / "boot").glob("config-*"))), None)
         if vmlinuz and config and (root / "vmlinux").is_file():
             found.append(LinuxKernel(package, version, vmlinuz, root / "vmlinux", config,
-                                     _kept_modules(root)))
+                                     _kept_modules(root), _kept_modules(root, "storage")))
     return found
 
 
-def fetch_kernel(cache: Path | None = None, log: object = None) -> LinuxKernel:
-    """Debian's cloud kernel, downloaded (apt-get download, not installed) and unpacked
-    (dpkg-deb -x) into ``cache`` once; later calls reuse it. Offline, the newest
-    cached kernel is used."""
+def _has_group(kernel: LinuxKernel, group: str) -> bool:
+    return (kernel.net_modules if group == "net" else kernel.storage_modules) is not None
+
+
+def fetch_kernel(cache: Path | None = None, log: object = None, meta: str = META_PACKAGE,
+                 group: str = "net") -> LinuxKernel:
+    """Debian's kernel of the meta package (the cloud kernel by default), downloaded
+    (apt-get download, not installed) and unpacked (dpkg-deb -x) into ``cache``
+    once, with the modules of ``group`` kept; later calls reuse it. Offline, the
+    newest cached kernel of that flavour is used."""
     cache = cache or default_cache()
     cache.mkdir(parents=True, exist_ok=True)
-    resolved = _resolve_package() if shutil.which("apt-cache") else None
-    cached = _cached(cache)
+    resolved = _resolve_package(meta) if shutil.which("apt-cache") else None
+    cached = _cached(cache, meta)
     if resolved is None:
         if cached:
             return cached[-1]
-        raise UserError(f"cannot find {META_PACKAGE} with apt-cache (run apt-get update) "
+        raise UserError(f"cannot find {meta} with apt-cache (run apt-get update) "
                         f"and no kernel is cached in {cache}")
     package, version = resolved
     for kernel in cached:
-        if (kernel.package, kernel.version) == (package, version) and \
-                kernel.net_modules is not None:
+        if (kernel.package, kernel.version) == (package, version) and _has_group(kernel, group):
             return kernel
     root = cache / f"{package}_{version.replace(':', '%3a')}"
     download = root / "deb"
@@ -237,20 +262,32 @@ def fetch_kernel(cache: Path | None = None, log: object = None) -> LinuxKernel:
     config = next(iter(sorted((root / "x" / "boot").glob("config-*"))), None)
     if vmlinuz is None or config is None:
         raise UserError(f"{package} holds no /boot/vmlinuz-* and config")
-    keep_net_modules(config, root / "x" / "lib" / "modules", root / "modules")
+    for name in MODULE_GROUPS:
+        if group_problem(config.read_text(), name) is None:
+            keep_modules(config, root / "x" / "lib" / "modules", root / "modules", name)
     shutil.rmtree(root / "x" / "lib", ignore_errors=True)  # the other modules: not used
     vmlinux = extract_vmlinux(vmlinuz.read_bytes())
     if not has_pvh_note(vmlinux):
         raise UserError(f"{package}'s vmlinux has no PVH entry note (CONFIG_PVH)")
     (root / "vmlinux").write_bytes(vmlinux)
     (root / "kernel.txt").write_text(f"{package} {version}\n")
-    return LinuxKernel(package, version, vmlinuz, root / "vmlinux", config, _kept_modules(root))
+    return LinuxKernel(package, version, vmlinuz, root / "vmlinux", config, _kept_modules(root),
+                       _kept_modules(root, "storage"))
 
 
 # ------------------------------------------------------------------ modules
 
 # What a virtio-net device on microvm's virtio-mmio transport needs of the kernel.
 NET_MODULES = (("virtio_mmio", "CONFIG_VIRTIO_MMIO"), ("virtio_net", "CONFIG_VIRTIO_NET"))
+# What the storage rows need: a 9P volume over virtio-9p and an ext4 disk on
+# virtio-blk. ext4 asks the crypto API for "crc32c" at mount (its modinfo has it
+# as a softdep only, which nothing resolves without modprobe), so crc32c_generic
+# is loaded before it.
+STORAGE_MODULES = (("virtio_mmio", "CONFIG_VIRTIO_MMIO"), ("virtio_blk", "CONFIG_VIRTIO_BLK"),
+                   ("9pnet_virtio", "CONFIG_NET_9P_VIRTIO"), ("9p", "CONFIG_9P_FS"),
+                   ("crc32c_generic", "CONFIG_CRYPTO_CRC32C"), ("ext4", "CONFIG_EXT4_FS"))
+MODULE_GROUPS = {"net": NET_MODULES, "storage": STORAGE_MODULES}
+ORDER_FILES = {"net": "order.txt", "storage": "order-storage.txt"}
 CMDLINE_DEVICES = "CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES"
 
 
@@ -260,14 +297,31 @@ def config_value(text: str, symbol: str) -> str | None:
     return m.group(1).strip('"') if m else None
 
 
+def group_problem(config_text: str, group: str) -> str | None:
+    """The first module of MODULE_GROUPS[group] the kernel config lacks, or None."""
+    for name, symbol in MODULE_GROUPS[group]:
+        if config_value(config_text, symbol) not in ("y", "m"):
+            return f"no {name} ({symbol} is not set)"
+    return None
+
+
 def net_problem(kernel: LinuxKernel) -> str | None:
     """Why this kernel cannot drive a virtio-net device over virtio-mmio, or None."""
-    text = kernel.config.read_text()
-    for name, symbol in NET_MODULES:
-        if config_value(text, symbol) not in ("y", "m"):
-            return f"{kernel.package} has no {name} ({symbol} is not set)"
+    problem = group_problem(kernel.config.read_text(), "net")
+    if problem:
+        return f"{kernel.package} has {problem}"
     if kernel.net_modules is None:
         return f"the cached {kernel.package} was unpacked without its modules (run online once)"
+    return None
+
+
+def storage_problem(kernel: LinuxKernel) -> str | None:
+    """Why this kernel cannot mount a 9P volume and an ext4 disk, or None."""
+    problem = group_problem(kernel.config.read_text(), "storage")
+    if problem:
+        return f"{kernel.package} has {problem}"
+    if kernel.storage_modules is None:
+        return f"the cached {kernel.package} was unpacked without its storage modules"
     return None
 
 
@@ -331,12 +385,16 @@ def _module_name(path: Path) -> str:
 
 
 def keep_net_modules(config: Path, modules: Path, out: Path) -> list[str]:
-    """Copies the modules NET_MODULES needs (those the config has as =m, with what
-    they depend on, decompressed) to ``out`` as NAME.ko, with their load order in
-    order.txt. The package has no modules.dep (depmod writes it at install); each
-    module's own .modinfo names its dependencies."""
+    return keep_modules(config, modules, out, "net")
+
+
+def keep_modules(config: Path, modules: Path, out: Path, group: str) -> list[str]:
+    """Copies the modules MODULE_GROUPS[group] needs (those the config has as =m,
+    with what they depend on, decompressed) to ``out`` as NAME.ko, with their load
+    order in ORDER_FILES[group]. The package has no modules.dep (depmod writes it at
+    install); each module's own .modinfo names its dependencies."""
     text = config.read_text()
-    wanted = [name for name, symbol in NET_MODULES if config_value(text, symbol) == "m"]
+    wanted = [name for name, symbol in MODULE_GROUPS[group] if config_value(text, symbol) == "m"]
     files = {_module_name(p): p for p in modules.glob("*/kernel/**/*.ko*")}
     depends: dict[str, list[str]] = {}
     data: dict[str, bytes] = {}
@@ -354,7 +412,7 @@ def keep_net_modules(config: Path, modules: Path, out: Path) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
     for name in order:
         (out / f"{name}.ko").write_bytes(data[name])
-    (out / "order.txt").write_text("".join(f"{name}\n" for name in order))
+    (out / ORDER_FILES[group]).write_text("".join(f"{name}\n" for name in order))
     return order
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from unipython.bench import storage
+
 MIB = 1 << 20
 
 
@@ -69,7 +71,20 @@ def budgets(res: dict[str, Any]) -> list[Budget]:
         g = res["pyperf_geomean_vs_linux"]
         out.append(Budget("pyperformance, unipython / Linux guest (geometric mean of medians)",
                           "<= 1 (no slower; 2% noise allowed)", g, g <= 1.02))
+    if "storage" in res:
+        worst = storage_worst(res.get("storage_ratios_vs_linux", {}))
+        out.append(Budget("storage throughput and sqlite inserts/s, unipython / Linux guest "
+                          "(the lowest row)", ">= 1 (higher is better)", worst,
+                          None if worst is None else worst >= 1.0))
     return out
+
+
+def storage_worst(ratios: dict[str, float | None]) -> float | None:
+    """The lowest storage ratio (the budget is on every row); None if one is missing."""
+    values = list(ratios.values())
+    if not values or any(v is None for v in values):
+        return None
+    return min(v for v in values if v is not None)
 
 
 def summarize(res: dict[str, Any]) -> None:
@@ -83,6 +98,9 @@ def summarize(res: dict[str, Any]) -> None:
     net = net_ratios(res.get("network"))
     if net:
         res["network_ratios_vs_linux"] = net
+    st = storage.ratios(res.get("storage"))
+    if st:
+        res["storage_ratios_vs_linux"] = st
     res["budgets"] = [{"what": b.what, "limit": b.limit, "value": b.value, "met": b.met}
                       for b in budgets(res)]
 
@@ -162,6 +180,37 @@ def net_lines(net: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def storage_lines(st: dict[str, Any] | None) -> list[str]:
+    """The storage rows of the markdown table (higher is better in all of them)."""
+    if not st:
+        return []
+    if "skipped" in st:
+        return [_row("storage rows (volume and disk throughput, sqlite3)",
+                     {"linux": st["skipped"], "unipython": st["skipped"]}, None)]
+    ratios = storage.ratios(st)
+    settings = st.get("settings", {})
+    lines = []
+    for row in storage.STORAGE_ROWS:
+        cells = {}
+        for s in ("linux", "unipython"):
+            value = storage.figure(st, s, row) if storage.guest_ok(st, s) else None
+            if not storage.guest_ok(st, s):
+                cells[s] = "failed (see the JSON)"
+            elif value is None:
+                cells[s] = "n/a"
+            else:
+                cells[s] = (f"{value:,.0f} {row.unit}" if value >= 100
+                            else f"{value:.3g} {row.unit}")
+        if row.step in ("seqwrite", "seqread"):
+            size = f", {settings.get('file_mib', '?')} MiB"
+        elif row.step == "sqlite":
+            size = f", up to {settings.get('sqlite_n', '?')}"
+        else:
+            size = f", up to {settings.get('random_n', '?')}"
+        lines.append(_row(f"{row.what}{size} (higher is better)", cells, ratios.get(row.key)))
+    return lines
+
+
 Fmt = Callable[[Any], str]
 
 
@@ -200,7 +249,9 @@ def markdown(res: dict[str, Any]) -> str:
                      "TCG (QEMU plugins and -icount need it).")
     lines += ["",
               f"Host: {env['host']}; QEMU {env['qemu']}; python {env['python']}; "
-              f"Linux guest: {env['linux_kernel']}.", "",
+              f"Linux guest: {env['linux_kernel']}"
+              + (f" (storage rows: {res['storage']['settings']['linux_kernel']}, which has 9P)"
+                 if "settings" in res.get("storage", {}) else "") + ".", "",
               "| metric | native | Linux guest | unipython | unipython / Linux | qemu-user |",
               "|---|---|---|---|---|---|"]
     if "boot" in res:
@@ -256,6 +307,7 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append(_row("pyperformance, geometric mean of the ratios", {},
                           res["pyperf_geomean_vs_linux"]))
     lines += net_lines(res.get("network"))
+    lines += storage_lines(res.get("storage"))
     lines += ["", "### Budgets (design.md §9)", "", "| budget | limit | measured | verdict |",
               "|---|---|---|---|"]
     lines += [b.line() for b in budgets(res)]
@@ -304,6 +356,10 @@ def chart(res: dict[str, Any], path: Path) -> None:
         if r:
             # Throughput as time per request or byte, so that here too lower is better.
             bars.append((row.bar, 1 / r if row.higher_is_better else r, None))
+    for row in storage.STORAGE_ROWS:
+        r = res.get("storage_ratios_vs_linux", {}).get(row.key)
+        if r:
+            bars.append((f"{row.key}, time per byte or op", 1 / r, 1.0))
     # A smoke run's tiny loops can give a zero or negative difference: no bar for it.
     bars = [b for b in bars if b[1] is not None and b[1] > 0]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(bars) + 1.5))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unipython.bench import linux, metrics, net, plugin, report, workloads
+from unipython.bench import linux, metrics, net, plugin, report, storage, workloads
 from unipython.bench.settings import QEMU_USER, Runner
 from unipython.errors import UserError
 from unipython.kernel import find_kernel
@@ -29,21 +29,28 @@ class Mode:
     ram_precision: int  # MiB
     count_runs: int  # counted (deterministic) runs per setting
     net: net.NetMode
+    storage: storage.StorageMode
 
 
 MODES = {
     "full": Mode("full", boots=10, syscall_n=200_000, syscall_count_n=10_000,
                  pyperf_values=3, pyperf_warmups=1, ram_precision=1, count_runs=3,
                  net=net.NetMode(http_seconds=10, http_connections=8, bulk_seconds=10,
-                                 latency_n=500)),
+                                 latency_n=500),
+                 storage=storage.StorageMode(file_mib=64, random_n=4096, random_seconds=30,
+                                             sqlite_n=2000, sqlite_seconds=30, cold_reads=True)),
     "quick": Mode("quick", boots=3, syscall_n=20_000, syscall_count_n=2_000,
                   pyperf_values=1, pyperf_warmups=1, ram_precision=4, count_runs=1,
                   net=net.NetMode(http_seconds=3, http_connections=8, bulk_seconds=3,
-                                  latency_n=100)),
+                                  latency_n=100),
+                  storage=storage.StorageMode(file_mib=16, random_n=1024, random_seconds=10,
+                                              sqlite_n=500, sqlite_seconds=10, cold_reads=True)),
     "smoke": Mode("smoke", boots=1, syscall_n=2_000, syscall_count_n=500,
                   pyperf_values=1, pyperf_warmups=0, ram_precision=32, count_runs=1,
                   net=net.NetMode(http_seconds=1, http_connections=4, bulk_seconds=1,
-                                  latency_n=20)),
+                                  latency_n=20),
+                  storage=storage.StorageMode(file_mib=1, random_n=16, random_seconds=5,
+                                              sqlite_n=5, sqlite_seconds=5, cold_reads=False)),
 }
 RAM_CEILING = {"unipython": 256, "linux": 512}  # MiB; the searches start here
 
@@ -60,7 +67,8 @@ class BenchOptions:
 
 
 # The suite's sections, in the order they run (`unipython bench --only`).
-SECTIONS = ("image", "boot", "instructions", "syscall", "min_ram", "pyperf", "network")
+SECTIONS = ("image", "boot", "instructions", "syscall", "min_ram", "pyperf", "network",
+            "storage")
 
 
 def _version(args: list[str]) -> str:
@@ -104,7 +112,8 @@ def run_bench(opts: BenchOptions, log: Callable[[str], None] = print) -> dict[st
         plugin_so = plugin.build_plugin(cache)
         log("staging the apps and building their images")
         apps = {name: workloads.stage_simple(name, workdir)
-                for name in ("hello", "first_line", "syscall") if want - {"pyperf", "network"}}
+                for name in ("hello", "first_line", "syscall")
+                if want - {"pyperf", "network", "storage"}}
         if "pyperf" in want:
             apps["pyperf"] = workloads.stage_pyperf(workdir)
         upy_kernel = find_kernel()
@@ -145,6 +154,8 @@ def run_bench(opts: BenchOptions, log: Callable[[str], None] = print) -> dict[st
                                            mode.pyperf_warmups, log)
         if "network" in want:
             res["network"] = net.network(r, mode.net, cache, workdir, log)
+        if "storage" in want:
+            res["storage"] = storage.storage(upy_kernel, mode.storage, accel, cache, workdir, log)
     report.summarize(res)
     if opts.json_path:
         report.write_json(res, opts.json_path)

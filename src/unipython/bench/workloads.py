@@ -65,12 +65,12 @@ def sysconfigdata_module(python: Path = DEFAULT_PYTHON) -> str:
     return proc.stdout.strip()
 
 
-def stage_simple(name: str, workdir: Path) -> App:
+def stage_simple(name: str, workdir: Path, include_modules: tuple[str, ...] = ()) -> App:
     directory = workdir / name
     directory.mkdir(parents=True, exist_ok=True)
     script = directory / f"{name}.py"
     shutil.copyfile(BENCH_DIR / f"{name}.py", script)
-    return App(name, script)
+    return App(name, script, include_modules=list(include_modules))
 
 
 def stage_pyperf(workdir: Path) -> App:
@@ -131,20 +131,30 @@ def make_net_images(app: App, kernel: Path, modules: tuple[Path, ...], workdir: 
     """The network app's images: the unipython image as make_images builds it; the
     Linux initramfs holds the same closure plus its init (linux_net_init.py, which
     uses ctypes and fcntl) and the kernel modules for virtio-net over virtio-mmio."""
+    return make_init_images(app, kernel, LINUX_NET_INIT, ["ctypes", "fcntl", "runpy"], modules,
+                            "order.txt", workdir)
+
+
+def make_init_images(app: App, kernel: Path, init: str, init_modules: list[str],
+                     modules: tuple[Path, ...], order_file: str, workdir: Path) -> Images:
+    """The unipython image as make_images builds it; the Linux initramfs holds the
+    same closure plus the init prelude ``init`` from bench/ (with the Python modules
+    it needs beyond the app's, ``init_modules``) and the kernel modules, their load
+    order in LINUX_NET_MODULES_DIR/order_file."""
     out = workdir / "images"
     out.mkdir(parents=True, exist_ok=True)
     image = out / f"{app.name}.img"
     build(app.script, image, kernel, env=COMMON_ENV, include_modules=app.include_modules,
           extra_paths=app.extra_paths)
     planned = plan_app(app.script, env=COMMON_ENV,
-                       include_modules=[*app.include_modules, "ctypes", "fcntl", "runpy"],
+                       include_modules=[*app.include_modules, *init_modules],
                        extra_paths=app.extra_paths)
     writer = initramfs.from_plan(planned.plan)
-    writer.add_file(f"/app/{LINUX_NET_INIT}", (BENCH_DIR / LINUX_NET_INIT).read_bytes())
+    writer.add_file(f"/app/{init}", (BENCH_DIR / init).read_bytes())
     for module in modules:
         writer.add_file(f"{LINUX_NET_MODULES_DIR}/{module.name}", module.read_bytes())
     order = "".join(f"{m.name.removesuffix('.ko')}\n" for m in modules)
-    writer.add_file(f"{LINUX_NET_MODULES_DIR}/order.txt", order.encode())
+    writer.add_file(f"{LINUX_NET_MODULES_DIR}/{order_file}", order.encode())
     cpio = out / f"{app.name}.cpio"
     cpio.write_bytes(writer.to_bytes())
     return Images(image, cpio, dict(planned.config.env))

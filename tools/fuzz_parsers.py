@@ -23,7 +23,7 @@ CLANG = "clang-14"
 TARGETS = {
     "cmdline": ["core/cmdline.c"],
     "cmsg": ["net/cmsg.c"],
-    "rtnl": ["net/rtnl_msg.c", "net/netdev.c", "linux/uapi/errno.c"],
+    "rtnl": ["net/rtnl_msg.c", "net/netdev.c", "uapi/errno.c"],
 }
 
 

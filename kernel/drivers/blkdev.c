@@ -1,7 +1,7 @@
 #include "drivers/blkdev.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 #define MAX_BLKDEVS 8
 

@@ -20,8 +20,8 @@
 #include "drivers/pic.h"
 #include "drivers/uart.h"
 #include "fs/poll.h"
-#include "linux/signal.h"
-#include "linux/uapi/errno.h"
+#include "signal/signal.h"
+#include "uapi/errno.h"
 #include "sched/sched.h"
 
 #define CONTROL_IRQ 3

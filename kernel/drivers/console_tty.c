@@ -15,9 +15,9 @@
 #include "core/process.h"
 #include "drivers/console_input.h"
 #include "drivers/console_out.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
-#include "linux/uapi/ioctl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
+#include "uapi/ioctl.h"
 #include "mm/uaccess.h"
 
 /* The terminal's settings; owned by this driver. */

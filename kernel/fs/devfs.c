@@ -7,8 +7,8 @@
 #include "drivers/pty.h"
 #include "fs/tmpfs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 
 #define MKDEV(major, minor) (((major) << 8) | (minor))

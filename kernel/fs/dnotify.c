@@ -2,8 +2,8 @@
  * SIGIO to the process, and a watch without DN_MULTISHOT ends there. */
 #include "fs/dnotify.h"
 
-#include "linux/signal.h"
-#include "linux/uapi/errno.h"
+#include "signal/signal.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 #define DN_EVENTS (DN_ACCESS | DN_MODIFY | DN_CREATE | DN_DELETE | DN_RENAME | DN_ATTRIB)

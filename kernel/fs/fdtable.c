@@ -3,7 +3,7 @@
 #include "core/process.h"
 #include "fs/locks.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 static int grow(struct fd_table *t, int need)

@@ -2,7 +2,7 @@
 
 #include "abi/rootfs_format.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 /* The ELF64 fields this needs (System V gABI), read with memcpy: the image
  * is page-aligned, but nothing here relies on that. */

@@ -14,9 +14,9 @@
 #include "fs/locks.h"
 
 #include "lib/string.h"
-#include "linux/signal.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "signal/signal.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 #include "sched/sched.h"
 

@@ -10,7 +10,7 @@
 #include "fs/tmpfs.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 struct mount_stub {

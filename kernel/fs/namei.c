@@ -4,7 +4,7 @@
 #include "sched/thread.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 #define MAX_SYMLINKS 40

@@ -3,8 +3,8 @@
 #include "fs/namei.h"
 #include "fs/permission.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 
 /* The absolute path of ino, found as `last` in dir (NULL if unknown). */

@@ -2,7 +2,7 @@
 
 #include <stddef.h>
 
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 #define SHIFT 9

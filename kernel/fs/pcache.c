@@ -2,7 +2,7 @@
 
 #include <stddef.h>
 
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 void pcache_init(struct pcache *c, const struct pcache_hooks *h)

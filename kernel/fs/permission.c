@@ -1,7 +1,7 @@
 #include "fs/permission.h"
 
 #include "core/cred.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 int inode_permission(struct inode *ino, int mask)
 {

@@ -22,8 +22,8 @@
 #include "fs/proc/proc.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 #include "sched/thread.h"
 

@@ -9,7 +9,7 @@
 #include "mm/frame.h"
 #include "mm/mmap.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 

@@ -1,8 +1,8 @@
 #include "fs/rootfs_image.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/stat.h"
+#include "uapi/errno.h"
+#include "uapi/stat.h"
 
 static int in_bounds(uint64_t off, uint64_t len, uint64_t size)
 {

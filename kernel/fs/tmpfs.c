@@ -23,8 +23,8 @@
 #include "fs/xattr.h"
 #include "lib/overflow.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 

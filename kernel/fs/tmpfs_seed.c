@@ -9,7 +9,7 @@
 
 #include "fs/tmpfs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 struct seed_ctx {

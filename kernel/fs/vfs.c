@@ -6,8 +6,8 @@
 #include "fs/locks.h"
 #include "fs/poll.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 
 struct inode *vfs_root;

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "linux/uapi/stat.h"
+#include "uapi/stat.h"
 #include "mm/iov_iter.h"
 
 #define NAME_MAX 255

@@ -7,7 +7,7 @@
 #include "fs/xattr.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 struct xattr {

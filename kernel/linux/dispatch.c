@@ -4,10 +4,10 @@
 #include "core/panic.h"
 #include "core/stats.h"
 #include "linux/fs_args.h"
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "linux/syscall.h"
 #include "linux/trace.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "sched/sched.h"
 
 extern const struct syscall_def __syscalls_start[], __syscalls_end[];

@@ -13,10 +13,10 @@
 #include "fs/poll.h"
 #include "lib/string.h"
 #include "linux/fs_args.h"
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 

@@ -2,10 +2,10 @@
 #include "fs/anon_inode.h"
 #include "fs/poll.h"
 #include "linux/fs_args.h"
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 #include "sched/sched.h"
 

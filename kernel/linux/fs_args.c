@@ -3,8 +3,8 @@
 #include "core/panic.h"
 #include "fs/namei.h"
 #include "sched/sched.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/uaccess.h"
 
 struct file *fd_file(int fd)

@@ -2,10 +2,10 @@
 
 #include "core/process.h"
 #include "fs/vfs.h"
-#include "linux/signal.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
-#include "linux/uapi/stat.h"
+#include "signal/signal.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
+#include "uapi/stat.h"
 #include "sched/thread.h"
 
 static long too_big(void)

@@ -10,10 +10,10 @@
 #include "arch/x86_64/memlayout.h"
 #include "core/clock.h"
 #include "lib/time_conv.h"
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/stat.h"
+#include "uapi/errno.h"
+#include "uapi/stat.h"
 #include "mm/uaccess.h"
 #include "sched/sched.h"
 

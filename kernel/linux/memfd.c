@@ -6,8 +6,8 @@
 #include "lib/string.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/uaccess.h"
 
 #define MFD_CLOEXEC 0x1

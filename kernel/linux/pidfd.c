@@ -9,10 +9,10 @@
 #include "lib/fmt.h"
 #include "linux/fs_args.h"
 #include "linux/pidfd.h"
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/uaccess.h"
 #include "sched/sched.h"
 

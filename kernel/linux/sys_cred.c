@@ -2,7 +2,7 @@
  * rules for who may change what. */
 #include "core/cred.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 

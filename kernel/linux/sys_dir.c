@@ -5,8 +5,8 @@
 #include "lib/string.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 

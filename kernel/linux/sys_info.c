@@ -5,7 +5,7 @@
 #include "sched/loadavg.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/frame.h"
 #include "mm/uaccess.h"
 

@@ -5,10 +5,10 @@
 #include "core/clock.h"
 #include "core/process.h"
 #include "lib/time_conv.h"
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/time.h"
+#include "uapi/errno.h"
+#include "uapi/time.h"
 #include "mm/uaccess.h"
 #include "sched/timer.h"
 

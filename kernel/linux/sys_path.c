@@ -8,8 +8,8 @@
 #include "linux/fsize_limit.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/uaccess.h"
 
 static long do_openat(int dirfd, const char *upath, int flags, uint32_t mode)

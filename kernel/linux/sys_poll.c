@@ -4,10 +4,10 @@
 #include "fs/poll.h"
 #include "lib/string.h"
 #include "linux/fs_args.h"
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/time.h"
+#include "uapi/errno.h"
+#include "uapi/time.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 

@@ -4,10 +4,10 @@
 #include "core/process.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/mmap.h"
 #include "mm/uaccess.h"
-#include "linux/uapi/stat.h"
+#include "uapi/stat.h"
 #include "sched/sched.h"
 
 SYSCALL_DEFINE1(exit_group, "n:d", int, status)

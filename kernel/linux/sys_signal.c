@@ -3,10 +3,10 @@
 #include "lib/time_conv.h"
 #include "core/process.h"
 #include "lib/string.h"
-#include "linux/signal_state.h"
+#include "signal/signal_state.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/stat.h"
+#include "uapi/errno.h"
+#include "uapi/stat.h"
 #include "mm/uaccess.h"
 #include "sched/sched.h"
 

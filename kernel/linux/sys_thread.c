@@ -7,7 +7,7 @@
 #include "lib/string.h"
 #include "linux/futex.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/uaccess.h"
 #include "sched/sched.h"
 

@@ -7,9 +7,9 @@
 #include "core/process.h"
 #include "sched/sched.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/stat.h"
-#include "linux/uapi/time.h"
+#include "uapi/errno.h"
+#include "uapi/stat.h"
+#include "uapi/time.h"
 #include "mm/uaccess.h"
 #include "sched/sleep.h"
 

@@ -7,7 +7,7 @@
  */
 #include "linux/pidfd.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 #define WNOHANG 0x1
 #define WUNTRACED 0x2 /* also WSTOPPED, for waitid */

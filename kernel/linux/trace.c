@@ -6,9 +6,9 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
-#include "linux/uapi/mman.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
+#include "uapi/mman.h"
 #include "mm/uaccess.h"
 
 struct line {

@@ -1,8 +1,8 @@
 #include "loader/elf.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/mman.h"
+#include "uapi/errno.h"
+#include "uapi/mman.h"
 
 #define PAGE 4096ull
 #define EM_X86_64 62

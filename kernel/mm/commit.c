@@ -1,7 +1,7 @@
 #include "mm/commit.h"
 
 #include "core/panic.h"
-#include "linux/uapi/mman.h"
+#include "uapi/mman.h"
 #include "mm/frame.h"
 
 /* Frames kept for the kernel itself (page tables, kmalloc, thread stacks,

@@ -5,7 +5,7 @@
 #include "arch/x86_64/paging.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/frame.h"
 #include "mm/mmap.h"
 #include "mm/pte_prot.h"

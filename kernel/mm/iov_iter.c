@@ -3,7 +3,7 @@
 #include <stdbool.h>
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 #include "mm/user_range.h"

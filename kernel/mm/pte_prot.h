@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/paging.h"
-#include "linux/uapi/mman.h"
+#include "uapi/mman.h"
 
 /* The PTE bits for a page of an area with protection prot. x86 cannot
  * express write-only or exec-only, so any access implies read. A private

@@ -1,7 +1,7 @@
 #include "mm/uaccess.h"
 
 #include "arch/x86_64/memlayout.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/user_range.h"
 
 long raw_copy(void *dst, const void *src, size_t n);

@@ -1,7 +1,7 @@
 #include "mm/vma.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 #define PAGE 4096ull

@@ -2,7 +2,7 @@
 
 #include "lib/overflow.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 /*
  * Linux's walk (for_each_cmsghdr with CMSG_OK, net/core/scm.c): a header

@@ -7,7 +7,7 @@
  * process without CAP_NET_ADMIN: the interfaces here are fixed.
  */
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/uaccess.h"
 #include "net/netdev.h"
 #include "net/socket.h"

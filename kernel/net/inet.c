@@ -10,7 +10,7 @@
  */
 #include "core/cred.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "net/cmsg.h"
 #include "net/inet_addr.h"
 #include "net/ip_stack.h"

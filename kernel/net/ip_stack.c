@@ -1,7 +1,7 @@
 #include "net/ip_stack.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "net/dhcp.h"
 #include "net/dhcp_msg.h"

@@ -15,7 +15,7 @@
  */
 #include "core/clock.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "net/arp.h"
 #include "net/ether.h"

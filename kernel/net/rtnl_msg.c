@@ -1,7 +1,7 @@
 #include "net/rtnl_msg.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "net/netdev.h"
 

@@ -3,8 +3,8 @@
 #include "fs/anon_inode.h"
 #include "fs/poll.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 
 #define SOCKFS_MAGIC 0x534f434b

@@ -10,7 +10,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "net/ip_stack.h"
 #include "net/tcp_conn.h"

@@ -1,7 +1,7 @@
 #include "net/tcp_conn.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 #define TS_OPT_LEN 12

@@ -7,7 +7,7 @@
 #include "core/process.h"
 #include "fs/namei.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "net/local.h"
 

@@ -11,8 +11,8 @@
 #include "core/panic.h"
 #include "core/process.h"
 #include "core/stats.h"
-#include "linux/signal.h"
-#include "linux/uapi/errno.h"
+#include "signal/signal.h"
+#include "uapi/errno.h"
 
 #define TIMER_VECTOR 0xf0
 

@@ -2,7 +2,7 @@
 
 #include <stddef.h>
 
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "sched/sched.h"
 
 int sleep_until(uint64_t deadline_ns)

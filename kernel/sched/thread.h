@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/regs.h"
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "sched/timer.h"
 
 #define KSTACK_SIZE 32768 /* must match entry.S; the lowest page is a guard (kstack_guard) */

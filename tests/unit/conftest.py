@@ -28,7 +28,7 @@ SOURCES = [
     "lib/chacha20.c",
     "lib/civil_time.c",
     "lib/time_conv.c",
-    "linux/uapi/errno.c",
+    "uapi/errno.c",
     "net/inet_addr.c",
     "net/netdev.c",
     "net/netconf.c",

@@ -9,11 +9,10 @@
 #include "core/panic.h"
 #include "core/stats.h"
 #include "lib/fmt.h"
-#include "linux/signal.h"
-#include "linux/signal_fault.h"
+#include "signal/signal.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/fault.h"
 
 extern irq_handler_fn irq_handlers[256];

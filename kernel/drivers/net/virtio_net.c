@@ -17,7 +17,7 @@
 #include "core/console.h"
 #include "drivers/virtio/virtio.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "net/ether.h"
 #include "net/netconf.h"

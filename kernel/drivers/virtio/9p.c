@@ -16,7 +16,7 @@
 #include "drivers/virtio/virtio.h"
 #include "fs/ninep/p9_transport.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "sched/sched.h"
 
 #define VIRTIO_9P_F_MOUNT_TAG 0

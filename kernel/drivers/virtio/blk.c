@@ -14,7 +14,7 @@
 #include "drivers/blkdev.h"
 #include "drivers/virtio/virtio.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 #define VIRTIO_BLK_F_SIZE_MAX 1

@@ -22,7 +22,7 @@
 #include "drivers/console_out.h"
 #include "drivers/virtio/virtio.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 

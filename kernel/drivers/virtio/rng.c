@@ -11,7 +11,7 @@
 #include "drivers/hwrng.h"
 #include "drivers/virtio/virtio.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "sched/sched.h"
 
 #define RNG_BUF_BYTES 64

@@ -18,7 +18,7 @@
 #include "drivers/virtio/vring.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include "sched/sched.h"

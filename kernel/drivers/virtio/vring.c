@@ -1,7 +1,7 @@
 #include "drivers/virtio/vring.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 /* The device reads and writes the rings concurrently (another QEMU thread):
  * loads and stores of shared fields are single accesses, ordered by fences. */

@@ -6,7 +6,7 @@
  */
 #include "fs/ext2/ext2fs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 static int sb_buf(struct ext2_fs *fs, struct buf **b, uint32_t *off)

@@ -8,7 +8,7 @@
 #include "core/console.h"
 #include "fs/ext2/ext2fs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 

@@ -6,7 +6,7 @@
  */
 #include "fs/ext2/ext2fs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 static uint32_t group_of(struct ext2_fs *fs, struct inode *ino)
 {

@@ -9,7 +9,7 @@
 #include "core/console.h"
 #include "fs/ext2/ext2fs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 static int dir_block(struct ext2_fs *fs, struct inode *dir, uint32_t i, bool alloc, struct buf **b)
 {

@@ -16,7 +16,7 @@
 #include "fs/ext2/ext2fs.h"
 #include "fs/namei.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 #define DISK_VFS_DEV 32

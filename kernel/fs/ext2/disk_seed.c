@@ -11,8 +11,8 @@
 #include "core/console.h"
 #include "fs/open.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 
 #define COPY_CHUNK 65536

@@ -14,8 +14,8 @@
 #include "fs/permission.h"
 #include "fs/pipe.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
-#include "linux/uapi/fcntl.h"
+#include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "mm/kmalloc.h"
 #include "sched/thread.h"
 

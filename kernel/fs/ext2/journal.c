@@ -21,7 +21,7 @@
 #include "core/console.h"
 #include "fs/ext2/ext2fs.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 
 static uint64_t byte_of(struct ext2_fs *fs, uint32_t blk)

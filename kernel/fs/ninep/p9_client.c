@@ -2,7 +2,7 @@
 
 #include "core/console.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "mm/kmalloc.h"
 #include "sched/sched.h"
 

@@ -1,7 +1,7 @@
 #include "fs/ninep/p9_msg.h"
 
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 /* ---- Writing ---- */
 

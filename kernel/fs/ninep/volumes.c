@@ -11,7 +11,7 @@
 #include "fs/ninep/ninepfs.h"
 #include "fs/ninep/volume_conf.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 #define VOLUME_DEV_BASE 32 /* st_dev of the first volume; the image's own mounts are below */
 

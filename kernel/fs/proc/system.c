@@ -9,7 +9,7 @@
 #include "fs/namei.h"
 #include "fs/proc/proc.h"
 #include "lib/string.h"
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 #include "core/uts.h"
 #include "mm/commit.h"
 #include "mm/frame.h"

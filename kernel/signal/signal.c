@@ -1,4 +1,4 @@
-#include "linux/signal.h"
+#include "signal/signal.h"
 
 #include <stddef.h>
 
@@ -10,9 +10,8 @@
 #include "core/console.h"
 #include "core/process.h"
 #include "lib/string.h"
-#include "linux/signal_fault.h"
-#include "linux/signal_state.h"
-#include "linux/uapi/errno.h"
+#include "signal/signal_state.h"
+#include "uapi/errno.h"
 #include "mm/uaccess.h"
 #include "sched/sched.h"
 

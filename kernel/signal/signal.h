@@ -4,8 +4,8 @@
  * signal frame Linux builds on x86-64, so glibc's handlers and
  * rt_sigreturn work unchanged.
  */
-#ifndef UPY_LINUX_SIGNAL_H
-#define UPY_LINUX_SIGNAL_H
+#ifndef UPY_SIGNAL_SIGNAL_H
+#define UPY_SIGNAL_SIGNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -128,5 +128,9 @@ void signal_deliver(struct regs *r);
 void signal_set_temporary_mask(uint64_t mask);
 
 const char *signal_name(int signo);
+
+/* App code raised an exception: deliver the signal Linux would (SIGSEGV,
+ * SIGILL, SIGFPE...). With no handler installed the process dies of it. */
+void signal_fault(struct regs *r, int signo, const char *what, uint64_t addr);
 
 #endif

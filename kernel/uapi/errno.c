@@ -1,4 +1,4 @@
-#include "linux/uapi/errno.h"
+#include "uapi/errno.h"
 
 #include <stddef.h>
 

@@ -1,9 +1,9 @@
 /* The process's signal state, shared by linux/signal.c (delivery) and
  * linux/sys_signal.c (the syscalls). */
-#ifndef UPY_LINUX_SIGNAL_STATE_H
-#define UPY_LINUX_SIGNAL_STATE_H
+#ifndef UPY_SIGNAL_SIGNAL_STATE_H
+#define UPY_SIGNAL_SIGNAL_STATE_H
 
-#include "linux/signal.h"
+#include "signal/signal.h"
 #include "sched/thread.h"
 
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))

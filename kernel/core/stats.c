@@ -23,4 +23,6 @@ void stats_report(void)
 	control_record("stat boot_halted_ticks %lu", tsc_calibration_halted_ticks);
 	control_record("stat syscalls %lu", kstats.syscalls);
 	control_record("stat page_faults %lu", kstats.page_faults);
+	control_record("stat blk_submits %lu", kstats.blk_submits);
+	control_record("stat blk_requests %lu", kstats.blk_requests);
 }

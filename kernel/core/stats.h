@@ -17,6 +17,8 @@ struct kernel_stats {
 	uint64_t kernel_entries; /* syscalls, faults and interrupts counted */
 	uint64_t syscalls;
 	uint64_t page_faults;
+	uint64_t blk_submits;  /* batches handed to a block device (each waited for) */
+	uint64_t blk_requests; /* the requests in them */
 };
 
 extern struct kernel_stats kstats;

@@ -1,5 +1,6 @@
 #include "drivers/blkdev.h"
 
+#include "core/stats.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
 
@@ -40,7 +41,11 @@ int blkdev_submit(struct blkdev *dev, struct blk_req *reqs, unsigned n)
 		if (r->op != BLK_READ && dev->readonly)
 			return -EROFS;
 	}
-	return n ? dev->submit(dev, reqs, n) : 0;
+	if (n == 0)
+		return 0;
+	kstats.blk_submits++;
+	kstats.blk_requests += n;
+	return dev->submit(dev, reqs, n);
 }
 
 static int one(struct blkdev *dev, enum blk_op op, uint64_t off, void *buf, uint32_t len)

@@ -360,3 +360,48 @@ def test_freed_blocks_are_discarded_so_the_disk_file_shrinks(image_of, disk: Pat
     assert full - base >= (8 << 20) // 512
     assert full - emptied >= (7 << 20) // 512
     assert_clean(disk)
+
+
+READ_AHEAD_APP = """
+    import hashlib, sys
+    def content():
+        # 2 MiB of data, a 1 MiB hole, 1 MiB of data: double indirect blocks too.
+        data = b"".join(hashlib.sha256(b"%d" % i).digest() * 128 for i in range(768))
+        return data[: 2 << 20] + bytes(1 << 20) + data[2 << 20 :]
+    if sys.argv[1] == "write":
+        data = content()
+        with open("/data/f", "wb") as f:
+            f.write(data[: 2 << 20])
+            f.seek(3 << 20)
+            f.write(data[3 << 20 :])
+    h = hashlib.sha256()
+    with open("/data/f", "rb", buffering=0) as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    print(sys.argv[1], h.hexdigest(), h.hexdigest() == hashlib.sha256(content()).hexdigest())
+    """
+
+
+def test_a_long_read_asks_the_disk_for_its_blocks_in_batches(image_of, disk: Path,
+                                                             tmp_path: Path) -> None:
+    """1 MiB reads of a file on the disk (written in the boot before, so nothing is
+    cached) give back what was written, holes as zeros, and reach the device in
+    batches (the read-ahead, kernel/fs/ext2/bcache.c bprefetch): the 768 data
+    blocks were 768 requests one at a time before it."""
+    from unipython.runcmd import RunOptions, run_image
+
+    image = image_of(READ_AHEAD_APP)
+    outs, stats = [], []
+    for step in ("write", "read"):
+        out = tmp_path / f"{step}.txt"
+        with open(out, "w") as f:
+            result = run_image(image, RunOptions(args=[step], disk=str(disk), timeout=300),
+                               stdout=f, stderr=f)
+        assert result.exit_status == 0, out.read_text()
+        outs += [x for x in out.read_text().splitlines() if not x.startswith("unipython: ")]
+        stats.append(result.stats)
+    assert [o.split()[0] + " " + o.split()[2] for o in outs] == ["write True", "read True"]
+    read = stats[1]
+    assert read["blk_requests"] >= 768, read
+    assert read["blk_submits"] < 200, read  # 768 / 32 = 24 batches, and the mount's reads
+    assert_clean(disk)

@@ -168,3 +168,41 @@ void bforget(struct ext2_fs *fs, uint32_t blk)
 		drop(fs, b);
 	}
 }
+
+/*
+ * Reads those of blks[0..n) that are not cached into the cache with one
+ * blkdev_submit: the device has them in flight together, so a long read
+ * waits for the disk once per batch instead of once per block. Best
+ * effort: a block it could not read is not cached, and bread reads it
+ * again and reports the error.
+ */
+void bprefetch(struct ext2_fs *fs, const uint32_t *blks, unsigned n)
+{
+	struct buf *bufs[PREFETCH_MAX];
+	struct blk_req reqs[PREFETCH_MAX];
+	unsigned m = 0;
+	for (unsigned i = 0; i < n && m < PREFETCH_MAX; i++) {
+		uint32_t blk = blks[i];
+		if (blk == 0 || blk >= fs->g.blocks_count || find(fs, blk))
+			continue;
+		struct buf *b = grab(fs, blk);
+		if (!b)
+			break;
+		bufs[m] = b;
+		reqs[m] = (struct blk_req){ .op = BLK_READ,
+					    .sector = (uint64_t)blk * fs->g.block_size / BLK_SECTOR,
+					    .buf = b->data,
+					    .len = fs->g.block_size,
+					    .status = -EIO };
+		m++;
+	}
+	if (m == 0)
+		return;
+	blkdev_submit(fs->dev, reqs, m); /* each request's status says how it went */
+	for (unsigned i = 0; i < m; i++) {
+		if (reqs[i].status == 0)
+			brelse(fs, bufs[i]);
+		else
+			drop(fs, bufs[i]);
+	}
+}

@@ -109,6 +109,10 @@ void bdirty(struct ext2_fs *fs, struct buf *b);
 void bcache_clean(struct ext2_fs *fs, struct buf *b);
 /* Forgets a cached block (freed), unless it is dirty or referenced. */
 void bforget(struct ext2_fs *fs, uint32_t blk);
+/* Reads the uncached ones of up to PREFETCH_MAX blocks in one batch (0s
+ * are skipped): the read-ahead of a long read. */
+#define PREFETCH_MAX 32
+void bprefetch(struct ext2_fs *fs, const uint32_t *blks, unsigned n);
 
 /* journal.c */
 int journal_load(struct ext2_fs *fs, const char **why);

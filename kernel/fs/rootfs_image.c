@@ -9,6 +9,12 @@ static int in_bounds(uint64_t off, uint64_t len, uint64_t size)
 	return off <= size && len <= size - off;
 }
 
+/* Pages that hold size bytes (size is within a region, so this cannot wrap). */
+static uint64_t pages_of(uint64_t size)
+{
+	return size / UPY_ROOTFS_PAGE + (size % UPY_ROOTFS_PAGE != 0);
+}
+
 int rootfs_image_open(struct rootfs_image *img, const void *base, uint64_t size,
 		      const char **why)
 {
@@ -70,6 +76,14 @@ const struct upy_rootfs_node *rootfs_node(const struct rootfs_image *img, uint32
 				       n->child_count > img->header->node_count - n->first_child))
 			return NULL;
 	} else if (!in_bounds(n->data_offset, n->size, img->size)) {
+		return NULL;
+	} else if (S_ISREG(n->mode) &&
+		   (n->data_offset % UPY_ROOTFS_PAGE ||
+		    !in_bounds(n->data_offset, pages_of(n->size) * UPY_ROOTFS_PAGE, img->size))) {
+		/* mmap and faults map a file's own image pages (fs/rootfs.c):
+		 * they must be whole pages of the region, or a page table entry
+		 * gets the offset's low bits as flags and the app the memory
+		 * after the image. */
 		return NULL;
 	}
 	if (n->parent >= img->header->node_count)

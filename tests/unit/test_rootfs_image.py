@@ -101,3 +101,33 @@ def test_random_trees_round_trip_through_the_kernel_reader(klib, files):
         assert i > 0, path
         n = node(klib, i)
         assert data[n["data_offset"]:n["data_offset"] + n["size"]] == content
+
+
+def test_file_data_off_a_page_or_past_the_region_is_refused(klib):
+    # Found by tests/fuzz/rootfs.c: a regular file whose data_offset was not on a page
+    # boundary made the fault path map the image at that offset, whose low bits land
+    # in the page table entry's flags; its last page past the region was the memory
+    # after the image. Faults and mmap map the image's own pages, so both are refused.
+    data = bytearray(sample())
+    rc, why, keep = open_image(klib, bytes(data))
+    index = klib.t_rootfs_lookup_path(b"/usr/lib/a.txt")
+    good = node(klib, index)
+    header = struct.unpack_from("<8sIIQQQQII", data)
+    at = header[4] + 48 * index + 24  # the node's data_offset
+    struct.pack_into("<Q", data, at, good["data_offset"] + 8)
+    rc, why, keep = open_image(klib, bytes(data))
+    assert rc == 0, why
+    out = (ctypes.c_uint64 * 5)()
+    assert klib.t_rootfs_node(index, out) == -1
+    # A region that ends inside a page (the builder's end on one): a file in that last
+    # page fits by its bytes but its page runs past the region.
+    region = header[3] - 100
+    struct.pack_into("<Q", data, 16, region)
+    struct.pack_into("<Q", data, at, region // PAGE * PAGE)
+    struct.pack_into("<Q", data, at + 8, 10)
+    rc, why, keep = open_image(klib, bytes(data))
+    assert rc == 0, why
+    assert klib.t_rootfs_node(index, out) == -1
+    struct.pack_into("<Q", data, 16, header[3])
+    rc, why, keep = open_image(klib, bytes(data))
+    assert klib.t_rootfs_node(index, out) == 0

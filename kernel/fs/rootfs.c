@@ -85,8 +85,12 @@ static struct inode *node_inode(uint32_t index)
 				ino->nlink++;
 		ino->size = 4096;
 		if (index != 0) {
-			ino->parent = node_inode(n->parent);
-			if (!ino->parent) {
+			/* Made already: a directory is only reached by a lookup in
+			 * its parent. Never made from here, as that would recurse
+			 * up the image's parent chain (a cycle, or a chain as deep
+			 * as the node table, overflowed the kernel stack). */
+			ino->parent = inodes[n->parent];
+			if (!ino->parent || !S_ISDIR(ino->parent->mode)) {
 				kfree(ino);
 				return NULL;
 			}
@@ -103,6 +107,13 @@ static int rootfs_lookup_op(struct inode *dir, const char *name, size_t len, str
 	int64_t idx = rootfs_lookup(&image, node_index(dir), name, len);
 	if (idx < 0)
 		return (int)idx;
+	/* A child must name the directory it is listed in as its parent, or
+	 * ".." would lead elsewhere than the path came from, and come after
+	 * it (the builder writes breadth-first), or a directory could hold
+	 * itself or an ancestor: an endless tree. */
+	const struct upy_rootfs_node *n = rootfs_node(&image, (uint32_t)idx);
+	if (!n || n->parent != node_index(dir) || (uint32_t)idx <= node_index(dir))
+		return -EIO;
 	struct inode *ino = node_inode((uint32_t)idx);
 	if (!ino)
 		return -EIO;

@@ -212,6 +212,15 @@ int exec_load(const char *path, char *const argv[], int argc, char *const envp[]
 		if (rc < 0)
 			path = prog.info.interp; /* say which file failed */
 	}
+	uint64_t entry = 0;
+	if (rc == 0) {
+		entry = has_interp ? interp.info.entry + interp.bias : prog.info.entry + prog.bias;
+		/* As Linux's BAD_ADDR check: the first instruction must be the app's. */
+		if (entry >= USER_TOP) {
+			*why = "its entry point is outside the app's address space";
+			rc = -EINVAL;
+		}
+	}
 	if (rc == 0) {
 		record_layout(&prog);
 		/* The brk heap starts after the program's last segment. */
@@ -224,7 +233,7 @@ int exec_load(const char *path, char *const argv[], int argc, char *const envp[]
 	}
 	if (rc < 0)
 		return rc;
-	out->entry = has_interp ? interp.info.entry + interp.bias : prog.info.entry + prog.bias;
+	out->entry = entry;
 	size_t n = strlen(path);
 	proc.exe_path = kmalloc(n + 1);
 	if (proc.exe_path)

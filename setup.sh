@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 # CPython that goes into images, CPython's own test suite (the same
 # python3.11 revision), its headers (for the C extensions the tests build),
 # the tools the benchmarks use (wrk and ip(8) for the network rows), curl for
-# the network tests, clang-14 for libFuzzer (tools/fuzz_tcp.py) and e2fsprogs
+# the network tests, clang-14 for libFuzzer (tools/fuzz.py) and e2fsprogs
 # for the disks (`unipython disk create`/`fsck`, the disk tests' debugfs).
 PACKAGES=(qemu-system-x86 qemu-user gcc make python3.11 python3.11-venv
           python3.11-dev libpython3.11-testsuite zstd curl clang-14 wrk iproute2 e2fsprogs)

@@ -6,7 +6,7 @@
  * alone, then the config with the command line on top). Each text is in a
  * buffer of exactly its size, so ASan catches a read past it, and every
  * string the parser kept is freed at the end, so LeakSanitizer catches one
- * it dropped. Built and run by tools/fuzz_parsers.py.
+ * it dropped. Built and run by tools/fuzz.py.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * Invariants: each message the walk returns lies inside the buffer, the
  * walk moves forward and ends; puts never pass the receiver's buffer and
  * say MSG_CTRUNC exactly when something did not fit. Built and run by
- * tools/fuzz_parsers.py.
+ * tools/fuzz.py.
  */
 #include <stdint.h>
 #include <stdlib.h>

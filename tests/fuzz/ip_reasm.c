@@ -9,7 +9,7 @@
  * is in its bucket); every datagram delivered must be a well-formed IPv4
  * packet that is no fragment and, for a datagram never lied about, carry
  * exactly its true bytes; at the end nothing may be left allocated.
- * Built and run by tools/fuzz_ip_reasm.py (clang-14, ASan and UBSan).
+ * Built and run by tools/fuzz.py (clang-14, ASan and UBSan).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * interfaces are lo and an eth0 with IPv4 and IPv6 addresses. Input: one
  * byte of options, one of queue room, then the requests. Every answer must
  * be a well-formed run of netlink messages whose attributes lie inside
- * them; a dump must end. Built and run by tools/fuzz_parsers.py.
+ * them; a dump must end. Built and run by tools/fuzz.py.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * connection's own (so the engine's deeper paths are reached), interleaved
  * with the app's writes, reads, shutdowns and closes and with the passing
  * of time. After every step the engine's invariants must hold.
- * Built and run by tools/fuzz_tcp.py (clang-14, ASan and UBSan).
+ * Built and run by tools/fuzz.py (clang-14, ASan and UBSan).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -157,3 +157,17 @@ def test_storage_modules_are_kept_in_their_own_order(needs_gcc: None,  # noqa: F
                      "crc32c_generic"]
     assert (out / "order-storage.txt").read_text().split() == order
     assert not (out / "order.txt").exists()
+
+
+def test_rounds_merge_into_medians_with_their_samples() -> None:
+    def one(mb: float) -> dict[str, Any]:
+        cell = {"mb_per_s": mb, "ops_per_s": mb * 10, "seconds": 1.0, "bytes": 5, "ops": 2,
+                "journal_mode": "delete"}
+        return {"volume": {"seqread": dict(cell)}, "disk": {"sqlite": dict(cell)}}
+
+    merged = storage.merge_rounds([one(10.0), one(30.0), one(20.0)])
+    assert merged["volume"]["seqread"]["mb_per_s"] == 20.0
+    assert merged["disk"]["sqlite"]["ops_per_s"] == 200.0
+    assert merged["disk"]["sqlite"]["journal_mode"] == "delete"
+    assert merged["volume"]["seqread"]["samples"]["mb_per_s"] == [10.0, 30.0, 20.0]
+    assert storage.merge_rounds([one(4.0)])["volume"]["seqread"]["mb_per_s"] == 4.0

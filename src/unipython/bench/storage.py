@@ -8,6 +8,9 @@ is ext4 as mke2fs makes it by default. The Linux guest is Debian's generic
 kernel (STORAGE_META_PACKAGE; the cloud kernel of the other rows has no 9P),
 whose modules its init (bench/linux_storage_init.py) loads before mounting.
 
+Full runs repeat each guest's boots (rounds, the guests alternating) and give
+the median of each figure.
+
 Cold reads: each guest boots once for the writes and sqlite, once for the
 sequential reads and once for the random reads (smoke: all in one boot), and the
 Linux guest drops its page cache (``drop``) before each read. unipython's ext2
@@ -21,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -56,6 +60,7 @@ class StorageMode:
     sqlite_n: int
     sqlite_seconds: float
     cold_reads: bool  # reads in boots of their own (else all in one boot)
+    rounds: int = 1  # each guest's boots again, the guests alternating; medians
 
 
 def boots(mode: StorageMode) -> list[list[str]]:
@@ -104,6 +109,23 @@ def rows(results: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         row.update({k: v for k, v in r.items()
                     if k not in ("step", "dir", "bytes", "ops", "seconds")})
         out[target][r["step"]] = row
+    return out
+
+
+def merge_rounds(rounds: Sequence[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """One guest's rows over its rounds: the median of each figure (a host shared
+    with other work makes single runs noisy), the rounds' values in ``samples``."""
+    out: dict[str, dict[str, Any]] = {}
+    for target in TARGETS:
+        out[target] = {}
+        steps = [step for step in rounds[0].get(target, {})]
+        for step in steps:
+            cells = [r[target][step] for r in rounds if step in r.get(target, {})]
+            merged = dict(cells[0])
+            for key in ("mb_per_s", "ops_per_s", "seconds", "bytes", "ops"):
+                merged[key] = statistics.median(c[key] for c in cells)
+            merged["samples"] = {key: [c[key] for c in cells] for key in ("mb_per_s", "ops_per_s")}
+            out[target][step] = merged
     return out
 
 
@@ -228,6 +250,7 @@ def _boot(cfg: qemu.VMConfig, setting: str, console: Path) -> str:
 def guest_rows(setting: str, mode: StorageMode, app: App, images: Images,
                kernel: linux.LinuxKernel, tsc_khz: int, accel: str, workdir: Path,
                log: Log) -> dict[str, Any]:
+    """One round of a guest: its boots on a fresh disk and volume directory."""
     base = workdir / f"storage-{setting}"
     shutil.rmtree(base, ignore_errors=True)
     (base / "volume").mkdir(parents=True)
@@ -256,7 +279,6 @@ def guest_rows(setting: str, mode: StorageMode, app: App, images: Images,
     out["drops"] = [r["dropped"] for r in results if r["step"] == "drop"]
     if mounts:
         out["mounts"] = sorted(set(mounts))
-    log(f"storage: {setting} done")
     return out
 
 
@@ -280,8 +302,24 @@ def storage(upy_kernel: Path, mode: StorageMode, accel: str, cache: Path, workdi
         "file_mib": mode.file_mib, "random_n": mode.random_n,
         "random_seconds": mode.random_seconds, "sqlite_n": mode.sqlite_n,
         "sqlite_seconds": mode.sqlite_seconds, "cold_reads": mode.cold_reads,
-        "memory_mib": MEMORY_MIB, "disk_size": DISK_SIZE,
+        "memory_mib": MEMORY_MIB, "disk_size": DISK_SIZE, "rounds": mode.rounds,
         "linux_kernel": f"{kernel.package} {kernel.version}", "boots": boots(mode)}}
-    for setting in GUESTS:
-        out[setting] = guest_rows(setting, mode, app, images, kernel, khz, accel, workdir, log)
+    rounds: dict[str, list[dict[str, Any]]] = {s: [] for s in GUESTS}
+    for i in range(mode.rounds):
+        for setting in GUESTS if i % 2 == 0 else GUESTS[::-1]:
+            if rounds[setting] and "error" in rounds[setting][-1]:
+                continue
+            rounds[setting].append(guest_rows(setting, mode, app, images, kernel, khz, accel,
+                                              workdir, log))
+        log(f"storage: round {i + 1} of {mode.rounds} done")
+    for setting, got in rounds.items():
+        failed = [r for r in got if "error" in r]
+        if failed:
+            out[setting] = failed[0]
+            continue
+        out[setting] = merge_rounds(got)
+        for key in ("boot_walls", "drops", "mounts"):
+            if key in got[0]:
+                out[setting][key] = [x for r in got for x in r[key]] if key != "mounts" \
+                    else got[0][key]
     return out

@@ -258,3 +258,43 @@ def test_build_stores_volumes_that_run_uses_and_can_replace(tmp_path: Path) -> N
     assert (r.returncode, r.stdout) == (0, "a\n"), r.stderr
     r = unipython("run", "--timeout", str(BOOT_TIMEOUT), "-v", f"{b}:/data", str(img))
     assert (r.returncode, r.stdout) == (0, "b\n"), r.stderr
+
+
+def test_long_reads_and_writes_take_few_round_trips(tmp_path: Path) -> None:
+    """A 4 MiB file written and read back in 1 MiB calls on a volume is whole on the
+    host, and the messages are large (p9_client.c: up to 504 KiB with this much
+    memory): 16 of them each way, not the 128 that 64 KiB messages took."""
+    from unipython.runcmd import RunOptions, run_image
+
+    host = tmp_path / "vol"
+    host.mkdir()
+    app = tmp_path / "big_io.py"
+    app.write_text(
+        "import hashlib\n"
+        "data = b''.join(hashlib.sha256(b'%d' % i).digest() for i in range(1 << 17))\n"
+        "with open('/data/f', 'wb', buffering=0) as f:\n"
+        "    for i in range(4):\n"
+        "        f.write(data[i << 20 : (i + 1) << 20])\n"
+        "h = hashlib.sha256()\n"
+        "with open('/data/f', 'rb', buffering=0) as f:\n"
+        "    while chunk := f.read(1 << 20):\n"
+        "        h.update(chunk)\n"
+        "print('same', h.hexdigest() == hashlib.sha256(data).hexdigest())\n")
+    image = tmp_path / "big_io.img"
+    r = unipython("build", str(app), "-o", str(image))
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out.txt"
+    from unipython.volumes import parse_volume
+
+    with open(out, "w") as f:
+        result = run_image(image, RunOptions(volumes=[parse_volume(f"{host}:/data")],
+                                             timeout=BOOT_TIMEOUT), stdout=f, stderr=f)
+    assert result.exit_status == 0, out.read_text()
+    assert "same True" in out.read_text()
+    import hashlib
+
+    want = b"".join(hashlib.sha256(b"%d" % i).digest() for i in range(1 << 17))
+    assert (host / "f").read_bytes() == want
+    # 2 x 4 MiB at 504 KiB per message is 18 reads and writes; the rest is
+    # walks, opens, getattrs and clunks.
+    assert result.stats["p9_requests"] < 60, result.stats

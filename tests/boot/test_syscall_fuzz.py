@@ -4,10 +4,15 @@ leave the kernel running and the interpreter sound. tools/fuzz_syscalls.py runs 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from tests.boot.conftest import REPO, Boot
-from tools.fuzz.signatures import GUEST_PATH, write_signatures
+
+# By path, as tools/fuzz_syscalls.py does: tools/fuzz.py (the host fuzzers' runner)
+# shadows the tools/fuzz/ folder as a package name.
+sys.path.insert(0, str(REPO / "tools" / "fuzz"))
+from signatures import GUEST_PATH, write_signatures  # noqa: E402
 
 APP = REPO / "tools" / "fuzz" / "syscall_app.py"
 SEED, CALLS = 20261203, 20000

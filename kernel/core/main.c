@@ -69,50 +69,27 @@ static uint64_t loaded_rootfs_size(void)
 	return h->region_size;
 }
 
-/* Whether device d holds an image (its root file system at *off, *len):
- * its ELF header, and the program header table, which the builder puts at
- * the end of the file, are read and laid side by side for image_locate. */
-static bool holds_image(struct blkdev *d, uint8_t *page, uint64_t *off, uint64_t *len)
+static int read_device(void *ctx, uint64_t off, void *buf, uint32_t len)
 {
-	uint64_t size = d->sectors * BLK_SECTOR, phoff = 0;
-	uint16_t phnum = 0;
-	const char *why;
-	if (blkdev_read(d, 0, page, PAGE_SIZE) < 0 || memcmp(page, "\x7f" "ELF", 4) != 0)
-		return false;
-	memcpy(&phoff, page + 32, 8);
-	memcpy(&phnum, page + 56, 2);
-	uint64_t table = (uint64_t)phnum * 56, first = phoff & ~(uint64_t)(PAGE_SIZE - 1);
-	if (phoff > size || table > PAGE_SIZE - 64 || phoff + table > size)
-		return false;
-	uint8_t *pages = kmalloc(2 * PAGE_SIZE);
-	if (!pages)
-		return false;
-	unsigned n = phoff + table - first > PAGE_SIZE ? 2 : 1;
-	bool ok = first + n * PAGE_SIZE <= size &&
-		  blkdev_read(d, first, pages, (uint32_t)(n * PAGE_SIZE)) == 0;
-	if (ok) {
-		memcpy(page + 64, pages + (phoff - first), table);
-		uint64_t at = 64;
-		memcpy(page + 32, &at, 8);
-		ok = image_locate_rootfs_head(page, 64 + table, size, off, len, &why) == 0;
-	}
-	kfree(pages);
-	return ok;
+	return blkdev_read(ctx, off, buf, len);
 }
 
 /* The block device holding this image, read-only (run --rootfs=blk). */
 static struct blkdev *find_image_device(uint64_t *off, uint64_t *len)
 {
-	uint8_t *page = kmalloc(PAGE_SIZE);
-	if (!page)
+	uint8_t *scratch = kmalloc(IMAGE_LOCATE_SCRATCH);
+	if (!scratch)
 		panic("out of memory looking for the root file system");
 	struct blkdev *found = NULL;
+	const char *why;
 	for (char name[] = "vda"; name[2] <= 'h' && !found; name[2]++) {
 		struct blkdev *d = blkdev_find(name);
-		if (d && d->readonly && holds_image(d, page, off, len))
+		if (d && d->readonly &&
+		    image_locate_rootfs_dev(read_device, d, d->sectors * BLK_SECTOR, scratch, off, len,
+					    &why) == 0)
 			found = d;
 	}
-	kfree(page);
+	kfree(scratch);
 	return found;
 }
 

@@ -67,3 +67,31 @@ int image_locate_rootfs_head(const void *base, uint64_t size, uint64_t file_size
 	}
 	return 0;
 }
+
+int image_locate_rootfs_dev(image_read_fn read, void *ctx, uint64_t dev_size, uint8_t *scratch,
+			    uint64_t *offset, uint64_t *len, const char **why)
+{
+	const uint64_t page = UPY_ROOTFS_PAGE;
+	uint8_t *head = scratch, *pages = scratch + page;
+	if (dev_size < page || read(ctx, 0, head, (uint32_t)page) < 0 ||
+	    memcmp(head, "\x7f" "ELF", 4) != 0) {
+		*why = "it does not start with an ELF header";
+		return -ENOEXEC;
+	}
+	uint64_t phoff = get(head + 32, 8), phnum = get(head + 56, 2);
+	uint64_t table = phnum * PHDR_SIZE, first = phoff & ~(page - 1);
+	if (phoff > dev_size || table > page - EHDR_SIZE || phoff + table > dev_size) {
+		*why = "its program header table is malformed or cut off";
+		return -ENOEXEC;
+	}
+	/* The table may straddle a page boundary: read the one or two pages. */
+	unsigned n = phoff + table - first > page ? 2 : 1;
+	if (first + n * page > dev_size || read(ctx, first, pages, (uint32_t)(n * page)) < 0) {
+		*why = "its program header table cannot be read";
+		return -ENOEXEC;
+	}
+	memcpy(head + EHDR_SIZE, pages + (phoff - first), table);
+	uint64_t at = EHDR_SIZE;
+	memcpy(head + 32, &at, 8);
+	return image_locate_rootfs_head(head, EHDR_SIZE + table, dev_size, offset, len, why);
+}

@@ -22,4 +22,17 @@ int image_locate_rootfs(const void *base, uint64_t size, uint64_t *offset, uint6
 int image_locate_rootfs_head(const void *base, uint64_t size, uint64_t file_size,
 			     uint64_t *offset, uint64_t *len, const char **why);
 
+/* Reads len bytes at byte offset off of the device into buf: 0 or < 0. */
+typedef int (*image_read_fn)(void *ctx, uint64_t off, void *buf, uint32_t len);
+
+#define IMAGE_LOCATE_SCRATCH (3 * 4096)
+
+/* The same on a device of dev_size bytes holding an image file (--rootfs=blk):
+ * its ELF header, and the program header table, which the builder puts at
+ * the end of the file, are read into `scratch` (IMAGE_LOCATE_SCRATCH bytes)
+ * and laid side by side for image_locate_rootfs_head. 0 or a negative errno
+ * with *why (-ENOEXEC: the device holds no image). */
+int image_locate_rootfs_dev(image_read_fn read, void *ctx, uint64_t dev_size, uint8_t *scratch,
+			    uint64_t *offset, uint64_t *len, const char **why);
+
 #endif

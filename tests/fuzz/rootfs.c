@@ -1,6 +1,7 @@
 /*
  * libFuzzer harness for the image's root file system reader: the program
- * headers that name the region (fs/image_locate.c), its header, node table
+ * headers that name the region (fs/image_locate.c: in the boot module, or
+ * read from the device as main.c does), its header, node table
  * and names (fs/rootfs_image.c) and the VFS file system over them
  * (fs/rootfs.c), both in RAM (run --rootfs=ram) and on a read-only block
  * device through the page cache (--rootfs=blk, fs/pcache.c). The input is
@@ -167,6 +168,11 @@ int blkdev_read(struct blkdev *d, uint64_t off, void *buf, uint32_t len)
 		abort(); /* the device reads whole sectors */
 	struct blk_req r = { .op = BLK_READ, .sector = off / BLK_SECTOR, .buf = buf, .len = len };
 	return blkdev_submit(d, &r, 1);
+}
+
+static int read_device(void *ctx, uint64_t off, void *buf, uint32_t len)
+{
+	return blkdev_read(ctx, off, buf, len);
 }
 
 /* ---- The rest of the kernel rootfs.c calls ---- */
@@ -372,7 +378,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	uint64_t off, len;
 	const char *why = NULL;
-	if (image_locate_rootfs(copy, size, &off, &len, &why) < 0) {
+	disk = copy;
+	disk_size = size;
+	device.sectors = size / BLK_SECTOR;
+	/* As main.c finds the region: in the boot module's bytes, or by reading
+	 * the device's first page and its program header table. */
+	static uint8_t scratch[IMAGE_LOCATE_SCRATCH];
+	int rc = on_device ? image_locate_rootfs_dev(read_device, &device, device.sectors * BLK_SECTOR,
+						     scratch, &off, &len, &why)
+			   : image_locate_rootfs(copy, size, &off, &len, &why);
+	if (rc < 0) {
 		if (!why)
 			abort();
 		free(copy);
@@ -381,9 +396,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (setjmp(on_panic) == 0) {
 		struct superblock *s;
 		if (on_device) {
-			disk = copy;
-			disk_size = size;
-			device.sectors = size / BLK_SECTOR;
 			s = rootfs_mount_blk(&device, off, len);
 		} else {
 			region_pa = to_pa(copy + off);

@@ -116,7 +116,7 @@ int pcache_get(struct pcache *c, struct pcache_file *f, uint64_t pgoff, unsigned
 		got++;
 	if (got == 0)
 		return -ENOMEM;
-	int rc = c->h.read(c->h.ctx, f->store_offset + pgoff * PCACHE_PAGE, pas, got);
+	int rc = c->h.read(c->h.ctx, f, pgoff, pas, got);
 	c->reads++;
 	if (rc < 0) {
 		for (unsigned i = 0; i < got; i++)
@@ -136,9 +136,77 @@ int pcache_get(struct pcache *c, struct pcache_file *f, uint64_t pgoff, unsigned
 	return 0;
 }
 
+struct pcache_page *pcache_find(const struct pcache_file *f, uint64_t pgoff)
+{
+	return f->pages.root ? lookup(f, pgoff) : NULL;
+}
+
+void pcache_set_dirty(struct pcache *c, struct pcache_page *p)
+{
+	if (p->dirty)
+		return;
+	p->dirty = true;
+	c->dirty++;
+	p->dirty_next = p->file->dirty;
+	p->file->dirty = p;
+	p->file->ndirty++;
+}
+
+struct pcache_page *pcache_take_dirty(struct pcache *c, struct pcache_file *f, uint64_t first,
+				      uint64_t end)
+{
+	for (struct pcache_page **pp = &f->dirty; *pp; pp = &(*pp)->dirty_next) {
+		struct pcache_page *p = *pp;
+		if (p->pgoff < first || p->pgoff >= end)
+			continue;
+		*pp = p->dirty_next;
+		p->dirty = false;
+		p->dirty_next = NULL;
+		f->ndirty--;
+		c->dirty--;
+		return p;
+	}
+	return NULL;
+}
+
+/* Out of the ring and the index, the cache's reference dropped. */
+static void forget(struct pcache *c, struct pcache_page *p)
+{
+	ring_remove(c, p);
+	page_index_take(&p->file->pages, p->pgoff);
+	c->h.put(c->h.ctx, p->pa);
+	entry_spare(c, p);
+}
+
+/* page_index_drop_from's callback has no context: the cache being dropped
+ * from (the drop neither sleeps nor allocates, so it is not re-entered). */
+static struct pcache *dropping;
+
+static void drop_one(uint64_t value)
+{
+	struct pcache_page *p = (struct pcache_page *)(uintptr_t)value;
+	ring_remove(dropping, p);
+	dropping->h.put(dropping->h.ctx, p->pa);
+	entry_spare(dropping, p);
+}
+
+void pcache_drop_from(struct pcache *c, struct pcache_file *f, uint64_t first)
+{
+	while (pcache_take_dirty(c, f, first, UINT64_MAX))
+		;
+	if (!f->pages.root)
+		return;
+	dropping = c;
+	page_index_drop_from(&f->pages, first, drop_one);
+	dropping = NULL;
+	page_index_prune(&f->pages);
+}
+
 /* Gives back page p if nothing but the cache holds it any more. */
 static bool try_evict(struct pcache *c, struct pcache_page *p)
 {
+	if (p->dirty)
+		return false; /* its data is only here */
 	if (c->h.refs(c->h.ctx, p->pa) > 1) {
 		if (!c->h.unmap || !c->h.unmap(c->h.ctx, p->file, p->pgoff, p->pa))
 			return false;
@@ -146,10 +214,7 @@ static bool try_evict(struct pcache *c, struct pcache_page *p)
 		if (c->h.refs(c->h.ctx, p->pa) > 1)
 			return false; /* in use elsewhere (a copy going on, a tmpfs lending it) */
 	}
-	ring_remove(c, p);
-	page_index_take(&p->file->pages, p->pgoff);
-	c->h.put(c->h.ctx, p->pa);
-	entry_spare(c, p);
+	forget(c, p);
 	c->evicted++;
 	return true;
 }

@@ -6,8 +6,8 @@
 #include "drivers/blkdev.h"
 #include "fs/pcache.h"
 #include "fs/rootfs_image.h"
+#include "mm/file_rmap.h"
 #include "mm/frame.h"
-#include "mm/mmap.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
 #include "mm/kmalloc.h"
@@ -315,8 +315,10 @@ static unsigned hook_refs(void *ctx, uint64_t pa)
 	return frame_refs(pa);
 }
 
-static int hook_read(void *ctx, uint64_t off, const uint64_t *pas, unsigned n)
+static int hook_read(void *ctx, struct pcache_file *f, uint64_t pgoff, const uint64_t *pas,
+		     unsigned n)
 {
+	uint64_t off = f->store_offset + pgoff * PAGE_SIZE;
 	struct blk_req reqs[PCACHE_MAX_BATCH];
 	for (unsigned i = 0; i < n; i++)
 		reqs[i] = (struct blk_req){ .op = BLK_READ, .sector = (off + i * PAGE_SIZE) / BLK_SECTOR,
@@ -324,33 +326,9 @@ static int hook_read(void *ctx, uint64_t off, const uint64_t *pas, unsigned n)
 	return blkdev_submit(dev, reqs, n);
 }
 
-/* The reverse map: the app's areas over this file that cover the page
- * (one address space, so its areas are the whole map). */
 static bool hook_unmap(void *ctx, struct pcache_file *f, uint64_t pgoff, uint64_t pa)
 {
-	if (!current_mm)
-		return true;
-	struct inode *ino = f->owner;
-	bool young = false;
-	for (size_t i = 0; i < current_mm->count; i++) {
-		const struct vma *v = &current_mm->vmas[i];
-		uint64_t at = pgoff * PAGE_SIZE;
-		if (v->inode != ino || at < v->offset || at - v->offset >= v->end - v->start)
-			continue;
-		uint64_t va = v->start + (at - v->offset);
-		pte_t *pte = pte_lookup(va, false);
-		if (!pte || !(*pte & PTE_P) || (*pte & PTE_ADDR) != pa)
-			continue;
-		if (*pte & PTE_A) {
-			*pte &= ~PTE_A; /* used since the last sweep: another chance */
-			young = true;
-			continue;
-		}
-		*pte = 0;
-		tlb_flush_page(va);
-		frame_put(pa);
-	}
-	return !young;
+	return rmap_unmap_page_if_old(f->owner, pgoff, pa);
 }
 
 static const struct pcache_hooks hooks = {
@@ -423,7 +401,7 @@ struct superblock *rootfs_mount_blk(struct blkdev *d, uint64_t offset, uint64_t 
 			panic("cannot mount the root file system on %s: %s", d->name, why);
 	}
 	pcache_init(&cache, &hooks);
-	frame_set_reclaimer(&reclaimer);
+	frame_add_reclaimer(&reclaimer);
 	return mount_opened();
 }
 

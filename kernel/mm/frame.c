@@ -128,30 +128,42 @@ static uint64_t alloc(unsigned order, bool *fresh)
 	return pfn << PAGE_SHIFT;
 }
 
-/* Who gives back cached frames under memory pressure (the root file
- * system's page cache); set once at boot. */
-static const struct frame_reclaimer *reclaimer;
+/* Who give back cached frames under memory pressure (the root file
+ * system's page cache, a disk's); added at boot. */
+#define MAX_RECLAIMERS 4
+static const struct frame_reclaimer *reclaimers[MAX_RECLAIMERS];
+static unsigned nreclaimers, next_reclaimer;
 static bool reclaiming;
 
-void frame_set_reclaimer(const struct frame_reclaimer *r)
+void frame_add_reclaimer(const struct frame_reclaimer *r)
 {
-	reclaimer = r;
+	if (nreclaimers < MAX_RECLAIMERS)
+		reclaimers[nreclaimers++] = r;
 }
 
 uint64_t frames_reclaimable(void)
 {
-	return reclaimer ? reclaimer->count() : 0;
+	uint64_t n = 0;
+	for (unsigned i = 0; i < nreclaimers; i++)
+		n += reclaimers[i]->count();
+	return n;
 }
 
-/* Out of free frames: have some given back. Not re-entered (the reclaimer
- * itself allocates nothing, but its hooks might). */
+/* Out of free frames: have some given back, asking the reclaimers in turn
+ * (so that no cache alone pays for every shortage). Not re-entered (the
+ * reclaimers themselves allocate nothing, but their hooks might). */
 static bool reclaim(unsigned order)
 {
-	if (!reclaimer || reclaiming)
+	if (!nreclaimers || reclaiming)
 		return false;
 	reclaiming = true;
 	uint64_t want = (1ull << order) > RECLAIM_BATCH ? (1ull << order) : RECLAIM_BATCH;
-	uint64_t got = reclaimer->reclaim(want);
+	uint64_t got = 0;
+	for (unsigned tries = 0; tries < nreclaimers && !got; tries++) {
+		const struct frame_reclaimer *r = reclaimers[next_reclaimer];
+		next_reclaimer = (next_reclaimer + 1) % nreclaimers;
+		got = r->reclaim(want);
+	}
 	reclaiming = false;
 	return got > 0;
 }

@@ -48,7 +48,8 @@ struct frame_reclaimer {
 	uint64_t (*reclaim)(uint64_t want); /* frees up to want; returns how many */
 	uint64_t (*count)(void);            /* how many it could free now, at most */
 };
-void frame_set_reclaimer(const struct frame_reclaimer *r);
+/* Adds one (at most 4; they are asked in turn). */
+void frame_add_reclaimer(const struct frame_reclaimer *r);
 uint64_t frames_reclaimable(void);
 
 uint64_t frames_total(void);

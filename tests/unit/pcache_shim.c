@@ -65,8 +65,10 @@ static unsigned h_refs(void *ctx, uint64_t pa)
 	return ((struct frame *)(uintptr_t)pa)->refs;
 }
 
-static int h_read(void *ctx, uint64_t off, const uint64_t *pas, unsigned n)
+static int h_read(void *ctx, struct pcache_file *f, uint64_t pgoff, const uint64_t *pas,
+		  unsigned n)
 {
+	uint64_t off = f->store_offset + pgoff * PCACHE_PAGE;
 	store_reads++;
 	if (read_fail)
 		return -5;
@@ -165,3 +167,33 @@ int t_pc_cached(int file, uint64_t pgoff)
 {
 	return page_index_get(&files[file].pages, pgoff) != 0;
 }
+
+/* Marks cached page pgoff of file dirty; -2 when it is not cached. */
+int t_pc_dirty(int file, uint64_t pgoff)
+{
+	struct pcache_page *p = pcache_find(&files[file], pgoff);
+	if (!p)
+		return -2;
+	pcache_set_dirty(&cache, p);
+	return 0;
+}
+
+/* Takes the first dirty page of file in [first, end): its index, or -1. */
+int64_t t_pc_take_dirty(int file, uint64_t first, uint64_t end)
+{
+	struct pcache_page *p = pcache_take_dirty(&cache, &files[file], first, end);
+	return p ? (int64_t)p->pgoff : -1;
+}
+
+/* As a truncation does: the mappings of the pages go first, then the pages. */
+void t_pc_drop_from(int file, uint64_t first)
+{
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].file == file && maps[i].pgoff >= first) {
+			h_put(NULL, maps[i].pa);
+			maps[i--] = maps[--nmaps];
+		}
+	pcache_drop_from(&cache, &files[file], first);
+}
+uint64_t t_pc_dirty_pages(void) { return cache.dirty; }
+uint64_t t_pc_file_dirty(int file) { return files[file].ndirty; }

@@ -115,9 +115,12 @@ static void page_fault(struct regs *r)
 		panic_regs(r, "kernel stack overflow: %s (address 0x%lx, rsp 0x%lx)", stack, addr,
 			   r->rsp);
 	if (from_app(r)) {
-		/* Past the end of a mapped file is SIGBUS, as on Linux. */
+		/* Past the end of a mapped file is SIGBUS, as on Linux; so is a
+		 * page the file cannot give (a full disk, an I/O error). */
 		if (rc == -ENXIO)
 			signal_fault(r, SIGBUS, "access beyond the end of a mapped file", addr);
+		else if (rc == -ENOSPC || rc == -EIO || rc == -EDQUOT)
+			signal_fault(r, SIGBUS, "the mapped file cannot give the page", addr);
 		else if (!is_user_address(addr))
 			signal_fault(r, SIGSEGV, kernel_fault_reason(r->error), addr);
 		else

@@ -91,8 +91,7 @@ int write_inode(struct ext2_fs *fs, struct inode *ino)
 	return 0;
 }
 
-/* Writes back every inode in memory, then commits. */
-static int commit(struct ext2_fs *fs)
+int commit_tx(struct ext2_fs *fs)
 {
 	if (fs->vfs.readonly)
 		return fs->io_error ? -EIO : 0;
@@ -100,6 +99,17 @@ static int commit(struct ext2_fs *fs)
 		for (struct inode *ino = fs->icache[i]; ino; ino = node_of(ino)->icache_next)
 			write_inode(fs, ino);
 	return journal_commit(fs);
+}
+
+/* Writes back what shared mappings changed and every inode in memory,
+ * then commits. */
+static int commit(struct ext2_fs *fs)
+{
+	if (fs->vfs.readonly)
+		return fs->io_error ? -EIO : 0;
+	int rc = pages_writeback_all(fs);
+	int rc2 = commit_tx(fs);
+	return rc < 0 ? rc : rc2;
 }
 
 static int maybe_commit(struct ext2_fs *fs)
@@ -160,6 +170,8 @@ static struct inode *wrap(struct ext2_fs *fs, uint32_t num, const struct ext2_in
 				: ((new >> 8) & 0xfff) << 8 | (new & 0xff) | ((new >> 12) & 0xfff00);
 	}
 	set_ops(ino);
+	if (S_ISREG(di->mode))
+		pages_init_file(ino);
 	unsigned s = icache_slot(num);
 	n->icache_next = fs->icache[s];
 	fs->icache[s] = ino;
@@ -288,6 +300,8 @@ static void ext2_evict(struct inode *ino)
 	fs_lock(fs);
 	if (S_ISFIFO(ino->mode))
 		fifo_evict(ino);
+	if (S_ISREG(ino->mode))
+		pages_evict(fs, ino, ino->nlink && !fs->vfs.readonly);
 	if (ino->nlink == 0 && !fs->vfs.readonly) {
 		if (n->orphan)
 			orphan_remove(fs, ino);
@@ -712,7 +726,9 @@ static int truncate_locked(struct ext2_fs *fs, struct inode *ino, uint64_t size)
 		}
 	}
 	if (rc == 0) {
+		uint64_t old = ino->size;
 		ino->size = size;
+		pages_resized(ino, old);
 		inode_touch(ino, true, true);
 		rc = write_inode(fs, ino);
 	}
@@ -774,6 +790,17 @@ static int64_t ext2_read(struct file *f, struct iov_iter *to, uint64_t *pos)
 		uint64_t off = *pos + done;
 		size_t in_block = bs - off % bs;
 		size_t n = len - done < in_block ? len - done : in_block;
+		/* A page mmap holds is what the file has (a shared mapping may
+		 * have changed it since its blocks were written). */
+		int64_t cached = pages_copy_out(ino, off, n, to);
+		if (cached >= 0) {
+			done += (size_t)cached;
+			if ((size_t)cached < n) {
+				rc = -EFAULT;
+				break;
+			}
+			continue;
+		}
 		uint32_t blk;
 		rc = bmap(fs, ino, (uint32_t)(off / bs), false, &blk);
 		if (rc == 0 && blk) {
@@ -832,11 +859,15 @@ static int64_t ext2_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 		if (rc < 0)
 			break;
 		size_t put = copy_from_iter(b->data + off % bs, n, from);
+		if (off + put > ino->size) {
+			uint64_t old = ino->size;
+			ino->size = off + put;
+			pages_resized(ino, old);
+		}
+		pages_copy_in(ino, off, b->data + off % bs, put);
 		bdirty(fs, b);
 		brelse(fs, b);
 		done += put;
-		if (off + put > ino->size)
-			ino->size = off + put;
 		if (put < n) {
 			rc = -EFAULT;
 			break;
@@ -860,6 +891,29 @@ static int64_t ext2_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 	return (int64_t)done;
 }
 
+static int ext2_get_page(struct inode *ino, uint64_t pgoff, bool writable, uint64_t *pa)
+{
+	struct ext2_fs *fs = fs_of(ino->sb);
+	fs_lock(fs);
+	int rc = pages_get(fs, ino, pgoff, writable, pa);
+	fs_unlock(fs);
+	return rc;
+}
+
+/* msync and munmap: the mapping's writes go into the blocks, and are
+ * committed (msync(MS_SYNC) is fsync for the range, as on Linux). */
+static int ext2_sync_pages(struct inode *ino, uint64_t first, uint64_t end)
+{
+	struct ext2_fs *fs = fs_of(ino->sb);
+	if (fs->vfs.readonly)
+		return 0;
+	fs_lock(fs);
+	int rc = pages_writeback(fs, ino, first, end);
+	int rc2 = commit(fs);
+	fs_unlock(fs);
+	return rc < 0 ? rc : rc2;
+}
+
 static const struct inode_ops dir_ops = {
 	.lookup = ext2_lookup,
 	.create = ext2_create,
@@ -876,6 +930,8 @@ static const struct inode_ops dir_ops = {
 
 static const struct inode_ops file_iops = {
 	.truncate = ext2_truncate,
+	.get_page = ext2_get_page,
+	.sync_pages = ext2_sync_pages,
 	.evict = ext2_evict,
 };
 
@@ -1063,6 +1119,7 @@ struct superblock *ext2_mount(struct blkdev *dev, uint32_t vfs_dev, bool readonl
 		return NULL;
 	}
 	fs->dev = dev;
+	pages_init(fs);
 	if (mount_checks(fs, readonly, why) < 0)
 		return NULL; /* what was allocated stays: a failed mount happens once */
 	fs->vfs.type = "ext3";

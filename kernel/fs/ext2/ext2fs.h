@@ -27,8 +27,11 @@
 
 #include "drivers/blkdev.h"
 #include "fs/ext2/ext2_format.h"
+#include "fs/pcache.h"
 #include "fs/vfs.h"
 #include "sched/sched.h"
+
+struct iov_iter;
 
 struct buf {
 	uint32_t blk;
@@ -74,6 +77,8 @@ struct ext2_fs {
 	/* In-memory inodes by number (so a directory is one object). */
 	struct inode *icache[256];
 	uint32_t last_alloc_group;
+	/* The pages of its files that mmap asked for; owned by pages.c. */
+	struct pcache pages;
 };
 
 static inline struct ext2_fs *fs_of(struct superblock *sb)
@@ -87,6 +92,7 @@ struct ext2_node {
 	struct inode *icache_next;
 	char *own_name; /* storage behind inode->name for directories */
 	bool orphan;    /* on the orphan list (its di.dtime is the next one) */
+	struct pcache_file pf; /* regular files: its pages in fs->pages */
 };
 
 static inline struct ext2_node *node_of(struct inode *ino)
@@ -139,6 +145,32 @@ int bmap_truncate(struct ext2_fs *fs, struct inode *ino, uint32_t from);
 /* inode.c-ish helpers in ext2fs.c */
 int write_inode(struct ext2_fs *fs, struct inode *ino);
 int inode_block(struct ext2_fs *fs, uint32_t ino, uint32_t *blk, uint32_t *off);
+
+/* Writes back the inodes in memory and commits the running transaction
+ * (not the cached pages: commit in ext2fs.c does those first). */
+int commit_tx(struct ext2_fs *fs);
+
+/* pages.c: the page cache of the files, for mmap. A file's cached pages
+ * are what it holds: read() copies from them, write() into them as well as
+ * into its blocks; pages shared mappings wrote go back into the blocks
+ * (and so into the transaction) at msync, munmap, fsync, every commit and
+ * eviction. All under fs->lock. */
+void pages_init(struct ext2_fs *fs);
+void pages_init_file(struct inode *ino);
+int pages_get(struct ext2_fs *fs, struct inode *ino, uint64_t pgoff, bool writable,
+	      uint64_t *pa);
+/* Copies n bytes at file offset off (within one page) out of the cached
+ * page: the count copied, or -1 when the page is not cached. */
+int64_t pages_copy_out(struct inode *ino, uint64_t off, size_t n, struct iov_iter *to);
+/* After write() put n bytes at off (within one page) into a block. */
+void pages_copy_in(struct inode *ino, uint64_t off, const void *data, size_t n);
+/* The size changed from old to ino->size (write, truncate). */
+void pages_resized(struct inode *ino, uint64_t old);
+int pages_writeback(struct ext2_fs *fs, struct inode *ino, uint64_t first, uint64_t end);
+int pages_writeback_all(struct ext2_fs *fs);
+/* The inode goes: its pages are written back (unless it is being freed)
+ * and dropped. */
+void pages_evict(struct ext2_fs *fs, struct inode *ino, bool write_back);
 
 /* dir.c */
 int dir_lookup(struct ext2_fs *fs, struct inode *dir, const char *name, size_t len,

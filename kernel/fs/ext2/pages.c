@@ -23,6 +23,10 @@
 
 /* Pages a fault reads ahead of the one it needs. */
 #define FAULT_READAHEAD 7
+/* Dirty pages may hold at most this share of memory (1/DIRTY_SHARE): past
+ * it, a write fault first writes them all back (they can then be given
+ * back), as Linux's balance_dirty_pages throttles a writer. */
+#define DIRTY_SHARE 8
 
 /* The file systems whose caches the frame allocator may ask for frames. */
 #define MAX_DISKS 4
@@ -177,9 +181,12 @@ int pages_get(struct ext2_fs *fs, struct inode *ino, uint64_t pgoff, bool writab
 	struct pcache_page *p = pcache_find(f, pgoff);
 	if (p->dirty)
 		return 0;
-	/* Held while blocks are allocated: that may reclaim. */
+	/* Held while blocks are allocated (that may reclaim) and while the
+	 * dirty pages are written back. */
 	frame_get(*pa);
 	rc = allocate_page(fs, ino, pgoff);
+	if (rc == 0 && fs->pages.dirty >= frames_total() / DIRTY_SHARE)
+		rc = pages_writeback_all(fs);
 	/* Still cached: a page whose frame is held elsewhere is not given back. */
 	p = pcache_find(f, pgoff);
 	if (rc == 0)

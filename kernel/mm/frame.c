@@ -150,8 +150,11 @@ uint64_t frames_reclaimable(void)
 }
 
 /* Out of free frames: have some given back, asking the reclaimers in turn
- * (so that no cache alone pays for every shortage). Not re-entered (the
- * reclaimers themselves allocate nothing, but their hooks might). */
+ * (so that no cache alone pays for every shortage), each up to twice: a
+ * page cache's clock may need three looks at a page used lately (its mark,
+ * its mappings' accessed bits, then it goes) and gives two per call. Not
+ * re-entered (the reclaimers themselves allocate nothing, but their hooks
+ * might). */
 static bool reclaim(unsigned order)
 {
 	if (!nreclaimers || reclaiming)
@@ -159,7 +162,7 @@ static bool reclaim(unsigned order)
 	reclaiming = true;
 	uint64_t want = (1ull << order) > RECLAIM_BATCH ? (1ull << order) : RECLAIM_BATCH;
 	uint64_t got = 0;
-	for (unsigned tries = 0; tries < nreclaimers && !got; tries++) {
+	for (unsigned tries = 0; tries < 2 * nreclaimers && !got; tries++) {
 		const struct frame_reclaimer *r = reclaimers[next_reclaimer];
 		next_reclaimer = (next_reclaimer + 1) % nreclaimers;
 		got = r->reclaim(want);

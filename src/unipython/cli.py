@@ -134,6 +134,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_compat(args: argparse.Namespace) -> int:
     from unipython.compat.compare import ModuleResult
+    from unipython.compat.pkgs import expand_pkgs, is_pkgs_name, run_pkgs
     from unipython.compat.report import exit_status, print_report, write_json
     from unipython.compat.run import CompatOptions, default_log_dir, run_compat, whole_suite
     from unipython.compat.runner import RunSettings
@@ -145,7 +146,8 @@ def cmd_compat(args: argparse.Namespace) -> int:
         raise UserError("-j expects a number of at least 1")
     parse_memory(args.memory)  # a clear error before anything starts
     suite = whole_suite(Path(args.python)) if ALL in args.names else []
-    modules = expand(args.names, suite)
+    packages = expand_pkgs([n for n in args.names if is_pkgs_name(n)])
+    modules = expand([n for n in args.names if not is_pkgs_name(n)], suite)
     kernel = Path(args.kernel) if args.kernel else find_kernel()
     log_dir = Path(args.logs) if args.logs else default_log_dir()
     options = CompatOptions(
@@ -162,7 +164,13 @@ def cmd_compat(args: argparse.Namespace) -> int:
                   f"in {result.guest.seconds:.1f} s, host {result.host.counts or '-'} "
                   f"in {result.host.seconds:.1f} s: {verdict}", highlight=False)
 
-    results = run_compat(modules, kernel, options, progress=lambda s: err.print(s), done=done)
+    def say(text: str) -> None:
+        err.print(text, highlight=False)
+
+    results = run_compat(modules, kernel, options, progress=say, done=done) if modules else []
+    if packages:
+        results += run_pkgs(packages, kernel, options.python, options.settings, say, done,
+                            log_dir)
     print_report(results)
     err.print(f"console logs: {log_dir}", highlight=False)
     if args.json:
@@ -215,10 +223,12 @@ def make_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{t}: {len(m)} modules" for t, m in TIERS.items())
         + "; all: every module of the test suite. Tests that need fork/exec are left out "
         "on both sides (src/unipython/compat/forkexec_ignore/X.Y.Z.txt, per Python "
-        "revision)."))
-    c.add_argument("names", nargs="+", metavar="all|TIER|MODULE",
-                   help=f"all, a tier ({', '.join(TIERS)}) or a test module "
-                        "(test_bool or bool)")
+        "revision). pkgs: third-party packages' own pytest suites at pinned versions "
+        "(fetched by pip into ~/.cache/unipython/compat/pkgs), one boot per suite; "
+        "pkgs:NAME runs one."))
+    c.add_argument("names", nargs="+", metavar="all|TIER|MODULE|pkgs[:NAME]",
+                   help=f"all, a tier ({', '.join(TIERS)}), a test module "
+                        "(test_bool or bool), pkgs or one package suite (pkgs:toolz)")
     c.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="runs side by side (default: 1)")
     c.add_argument("-m", "--memory", default="1G", help="guest RAM (default: 1G)")

@@ -80,6 +80,33 @@ def counts_from_output(output: str) -> Counts:
     return parse_counts(extract_xml(output))
 
 
+def parse_pytest_counts(xml: str) -> Counts:
+    """Counts of one pytest run's junit XML: each <testcase> is passed, failed (a
+    <failure>), an error (an <error>: of a test or of its fixture's setup or teardown) or
+    skipped (a <skipped>, xfail included, as pytest writes it)."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise JunitError(f"bad junit XML: {exc}") from None
+    if root.tag not in ("testsuite", "testsuites"):
+        raise JunitError(f"bad junit XML: root element <{root.tag}>")
+    passed = failed = errors = skipped = 0
+    for case in root.iter("testcase"):
+        if case.find("error") is not None:
+            errors += 1
+        elif case.find("failure") is not None:
+            failed += 1
+        elif case.find("skipped") is not None:
+            skipped += 1
+        else:
+            passed += 1
+    return Counts(passed, failed, errors, skipped)
+
+
+def pytest_counts_from_output(output: str) -> Counts:
+    return parse_pytest_counts(extract_xml(output))
+
+
 def failing_tests(xml: str) -> list[str]:
     """Ids of the test cases that failed or erred, for reports."""
     out = []

@@ -18,7 +18,7 @@ def _counts(run: Run) -> str:
 
 
 def make_table(results: list[ModuleResult]) -> Table:
-    table = Table(title="CPython regression tests: inside unipython vs on the host")
+    table = Table(title="Test suites: inside unipython vs on the host")
     table.add_column("module", no_wrap=True)
     table.add_column("inside\npass/fail/err/skip", justify="right", no_wrap=True)
     table.add_column("inside\ns", justify="right", no_wrap=True)

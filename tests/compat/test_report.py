@@ -108,7 +108,7 @@ def test_json_holds_each_side_and_the_verdict(tmp_path: Path) -> None:
 
 def test_a_module_that_crashed_on_import_says_so_with_its_exception() -> None:
     from unipython.compat.junit import BEGIN, END
-    from unipython.compat.runner import _finish
+    from unipython.compat.runner import finish as _finish
 
     output = (
         "0:00:00 [1/1] test_stat\n"

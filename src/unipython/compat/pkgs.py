@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +23,17 @@ from unipython.builder import build
 from unipython.compat.compare import ModuleResult
 from unipython.compat.hostpty import run_on_pty
 from unipython.compat.image import BUILDER_DIR, EXTRA_TREES, TEST_ENV, cache_dir
-from unipython.compat.junit import Counts, JunitError, pytest_counts_from_output
-from unipython.compat.runner import Run, RunSettings, vm_problem
+from unipython.compat.junit import pytest_counts_from_output
+from unipython.compat.runner import (
+    Run,
+    RunSettings,
+    boot_captured,
+    finish,
+    host_problem,
+    vm_problem,
+)
 from unipython.errors import UserError
-from unipython.runcmd import SIGNAL_NAMES, RunOptions, run_image
+from unipython.runcmd import RunOptions
 
 PKGS_MAIN = Path(__file__).resolve().parent / "pkgs_main.py"
 TIER = "pkgs"
@@ -165,26 +171,12 @@ def pkgs_image(kernel: Path, python: Path, site: Path, say: Callable[[str], None
 SUITE_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
 
 
-def _finish(output: str, seconds: float, status: int | None, problem: str | None) -> Run:
-    try:
-        counts: Counts | None = pytest_counts_from_output(output)
-    except JunitError as exc:
-        counts = None
-        if problem is None:
-            problem = f"{exc} (exit status {status})"
-    return Run(counts, seconds, status, problem, output)
-
-
 def run_guest(image: Path, suite: Suite, settings: RunSettings) -> Run:
     opts = RunOptions(args=pytest_args(suite), memory=settings.memory, accel=settings.accel,
                       timeout=settings.timeout, net="none")
-    with tempfile.TemporaryFile(prefix="unipython-pkgs-") as out:
-        start = time.monotonic()
-        result = run_image(image, opts, stdout=out, stderr=out)
-        seconds = time.monotonic() - start
-        out.seek(0)
-        output = out.read().decode("utf-8", "replace")
-    return _finish(output, seconds, result.exit_status, vm_problem(result, settings.timeout))
+    output, seconds, result = boot_captured(image, opts)
+    return finish(output, seconds, result.exit_status, vm_problem(result, settings.timeout),
+                  pytest_counts_from_output)
 
 
 def run_host(python: Path, site: Path, suite: Suite, settings: RunSettings) -> Run:
@@ -196,12 +188,8 @@ def run_host(python: Path, site: Path, suite: Suite, settings: RunSettings) -> R
         env = {**TEST_ENV, **SUITE_ENV, "HOME": str(home), "PYTHONPATH": str(site)}
         run = run_on_pty([str(python), str(script), *pytest_args(suite)], work, env,
                          settings.timeout)
-    problem = None
-    if run.status is None:
-        problem = f"timed out after {settings.timeout:g} s"
-    elif run.status < 0:
-        problem = f"killed by {SIGNAL_NAMES.get(-run.status, f'signal {-run.status}')}"
-    return _finish(run.output, run.seconds, run.status, problem)
+    return finish(run.output, run.seconds, run.status, host_problem(run.status, settings.timeout),
+                  pytest_counts_from_output)
 
 
 def run_pkgs(

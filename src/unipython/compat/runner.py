@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -82,15 +83,38 @@ def crash_reason(output: str) -> str | None:
     return None
 
 
-def _finish(output: str, seconds: float, status: int | None, problem: str | None) -> Run:
+def finish(output: str, seconds: float, status: int | None, problem: str | None,
+           counts_of: Callable[[str], Counts] = counts_from_output) -> Run:
+    """The Run of a finished side: its counts read from the output by ``counts_of``."""
     problem = problem or crash_reason(output)
     try:
-        counts: Counts | None = counts_from_output(output)
+        counts: Counts | None = counts_of(output)
     except JunitError as exc:
         counts = None
         if problem is None:
             problem = f"{exc} (exit status {status})"
     return Run(counts, seconds, status, problem, output)
+
+
+def boot_captured(image: Path, opts: RunOptions) -> tuple[str, float, VMResult]:
+    """Boot ``image``; its console output (stdout and stderr as one stream, as on the
+    host's pty), the seconds it took, and how it ended."""
+    with tempfile.TemporaryFile(prefix="unipython-compat-") as out:
+        start = time.monotonic()
+        result = run_image(image, opts, stdout=out, stderr=out)
+        seconds = time.monotonic() - start
+        out.seek(0)
+        output = out.read().decode("utf-8", "replace")
+    return output, seconds, result
+
+
+def host_problem(status: int | None, timeout: float) -> str | None:
+    """Why a host run ended abnormally, or None."""
+    if status is None:
+        return f"timed out after {timeout:g} s"
+    if status < 0:
+        return f"killed by {SIGNAL_NAMES.get(-status, f'signal {-status}')}"
+    return None
 
 
 def run_guest(image: Path, module: str, settings: RunSettings) -> Run:
@@ -100,14 +124,8 @@ def run_guest(image: Path, module: str, settings: RunSettings) -> Run:
     opts = RunOptions(args=regrtest_args(module, settings), memory=settings.memory,
                       accel=settings.accel, timeout=settings.timeout,
                       net="restricted" if kernel_has_networking(image) else "none")
-    with tempfile.TemporaryFile(prefix="unipython-compat-") as out:
-        start = time.monotonic()
-        result = run_image(image, opts, stdout=out, stderr=out)  # one stream, as on the host's pty
-        seconds = time.monotonic() - start
-        out.seek(0)
-        output = out.read().decode("utf-8", "replace")
-    problem = vm_problem(result, settings.timeout)
-    return _finish(output, seconds, result.exit_status, problem)
+    output, seconds, result = boot_captured(image, opts)
+    return finish(output, seconds, result.exit_status, vm_problem(result, settings.timeout))
 
 
 def run_host(python: Path, module: str, settings: RunSettings) -> Run:
@@ -122,9 +140,4 @@ def run_host(python: Path, module: str, settings: RunSettings) -> Run:
         env = {**TEST_ENV, "HOME": str(home)}
         argv = [str(python), str(script), *regrtest_args(module, settings)]
         run = run_on_pty(argv, work, env, settings.timeout)
-    problem = None
-    if run.status is None:
-        problem = f"timed out after {settings.timeout:g} s"
-    elif run.status < 0:
-        problem = f"killed by {SIGNAL_NAMES.get(-run.status, f'signal {-run.status}')}"
-    return _finish(run.output, run.seconds, run.status, problem)
+    return finish(run.output, run.seconds, run.status, host_problem(run.status, settings.timeout))

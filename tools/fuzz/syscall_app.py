@@ -251,6 +251,39 @@ INTERESTING = [0, 1, 2, 3, 7, 8, 16, 64, 255, 256, 4095, 4096, 4097, 65536, 2**3
                0x7ffff000, 0xffffff9c]
 
 
+class OwnMemory:
+    """The writable memory this process lives in (its heap, stacks, Python's arenas,
+    libraries' data), from /proc/self/maps. A random integer that happens to fall in it
+    (a flags word such as 0x2000440 is inside the brk heap of a non-PIE python) and
+    reaches a pointer argument would have the kernel write into the fuzzer's own objects,
+    as Linux would too: bytecode turns into "unknown opcode", a pointer into a crash. Such
+    a value is replaced by an unmapped address; the scratch and victim areas stay fair."""
+
+    HEAP_GROWTH = 256 << 20  # the brk heap grows between two reads of the maps
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+
+    def refresh(self) -> None:
+        ranges = []
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split()
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                if "w" not in fields[1] or start in (SCRATCH, VICTIM):
+                    continue
+                if fields[-1] == "[heap]":
+                    end += self.HEAP_GROWTH
+                ranges.append((start, end))
+        self.ranges = ranges
+
+    def steer(self, value: int) -> int:
+        v = value & M64
+        if any(start <= v < end for start, end in self.ranges):
+            return HOLE + (v & 0xFFF)
+        return value
+
+
 class Args:
     """Draws arguments; structures go into the scratch area through a bump allocator that
     starts afresh at each call (what earlier calls left there stays, as more randomness)."""
@@ -694,6 +727,8 @@ def main() -> int:
     map_fixed(SCRATCH, SCRATCH_SIZE)
     res = Resources()
     res.open_all()
+    own = OwnMemory()
+    own.refresh()
     args = Args(rng, res)
     proc = Process(interval=0.02)
     proc.start()
@@ -715,12 +750,14 @@ def main() -> int:
                 cleanup_fuzz_dir()
                 res.open_all()
                 map_fixed(VICTIM, VICTIM_SIZE)
+                own.refresh()
                 print(f"progress: {i} calls, {skipped} skipped, timer ticks {proc.ticks}",
                       flush=True)
             nr = rng.choice(numbers)
             args.start_call()
             kinds = sigs.get(nr, "")
-            a = [args.of_kind(kinds[k]) if k < len(kinds) else args.any() for k in range(6)]
+            a = [own.steer(args.of_kind(kinds[k]) if k < len(kinds) else args.any())
+                 for k in range(6)]
             why = steer(nr, a, args)
             if why is not None:
                 skipped += 1

@@ -9,6 +9,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.boot.conftest import REPO
 
 KILLS = 20
@@ -62,3 +64,38 @@ def test_files_unlinked_while_open_are_freed_by_the_next_boot_after_a_kill(
     check = disk_mod.fsck(disk, repair=False)
     assert check.returncode == 0, check.output
     assert check.output.splitlines()[-1] == before  # the same files and blocks in use
+
+
+
+@pytest.mark.parametrize("sync", ["m.flush()", "os.fsync(fd)"])  # msync(MS_SYNC), fsync
+def test_what_msync_or_fsync_acknowledged_of_a_shared_mapping_survives_a_kill(
+        tmp_path: Path, image_of, sync: str) -> None:
+    """A shared mapping's writes are durable once msync(MS_SYNC) or fsync returned:
+    QEMU is killed right after, the mapping still there and a later write to it not
+    acknowledged, and the next boot reads the acknowledged bytes."""
+    from unipython import disk as disk_mod
+    harness = load_harness()
+    disk = tmp_path / "disk.img"
+    disk_mod.create(32 << 20, disk)
+    writer = image_of(f"""
+        import mmap, os, time
+        fd = os.open("/data/mapped", os.O_RDWR | os.O_CREAT, 0o644)
+        os.ftruncate(fd, 2 * mmap.PAGESIZE)
+        m = mmap.mmap(fd, 2 * mmap.PAGESIZE)
+        m[0:6] = b"synced"
+        {sync}
+        m[mmap.PAGESIZE:mmap.PAGESIZE + 5] = b"later"  # never acknowledged
+        print("acked", flush=True)
+        time.sleep(600)
+        """)
+    lines, killed = harness.boot_and_kill(writer, disk, 0.2, after_first_ack=True)
+    assert killed and "acked" in lines, lines
+    reader = image_of("""
+        data = open("/data/mapped", "rb").read()
+        print(len(data), data[:6])
+        """)
+    lines, killed = harness.boot_and_kill(reader, disk, 120, after_first_ack=False)
+    assert not killed
+    assert "8192 b'synced'" in lines, lines
+    check = disk_mod.fsck(disk, repair=False)
+    assert check.returncode == 0, check.output

@@ -160,7 +160,8 @@ void inode_stat(struct inode *ino, struct linux_stat *st)
 	st->st_rdev = ino->rdev;
 	st->st_size = (int64_t)ino->size;
 	st->st_blksize = 4096;
-	st->st_blocks = (int64_t)((ino->size + 511) / 512);
+	st->st_blocks = ino->ops && ino->ops->blocks ? (int64_t)ino->ops->blocks(ino)
+						     : (int64_t)((ino->size + 511) / 512);
 	st->st_atim = ino->atime;
 	st->st_mtim = ino->mtime;
 	st->st_ctim = ino->ctime;

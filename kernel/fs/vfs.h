@@ -77,6 +77,9 @@ struct inode_ops {
 	/* Writes back the pages of [first, end) that shared mappings may have
 	 * changed (msync, munmap, fsync, exit); NULL when they live in RAM only. */
 	int (*sync_pages)(struct inode *ino, uint64_t first, uint64_t end);
+	/* st_blocks: the 512-byte units the file holds on its store; NULL:
+	 * its size rounded up (files in RAM). */
+	uint64_t (*blocks)(struct inode *ino);
 	/* chmod/chown/utimes: called before the inode's fields change, so a
 	 * file system kept elsewhere (a host volume) can refuse; may be NULL. */
 	int (*setattr)(struct inode *ino, const struct iattr *a);

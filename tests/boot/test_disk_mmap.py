@@ -253,3 +253,53 @@ def test_a_shared_mapping_larger_than_the_guest_memory_is_written_and_read_back(
     guest = in_guest(boot, disk, BIG_APP, ["1"], options=["-m", "96M"])
     assert guest == host
     assert_clean(disk)
+
+
+FALLOCATE_APP = """
+import ctypes, errno, os, sys
+os.chdir(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+KEEP_SIZE, PUNCH_HOLE = 1, 2
+def fallocate(fd, mode, off, length):  # the system call itself: no glibc fallback
+    if libc.fallocate(fd, mode, off, length) == 0:
+        return "ok"
+    return errno.errorcode[ctypes.get_errno()]
+def state(fd):
+    st = os.fstat(fd)
+    whole = st.st_blocks * 512 >= (st.st_size + 4095) // 4096 * 4096
+    return f"size {st.st_size} allocated {whole}"
+fd = os.open("f", os.O_RDWR | os.O_CREAT, 0o644)
+os.write(fd, b"a" * 5000)
+os.ftruncate(fd, 40000)  # a hole after the data
+print("same: sparse", state(fd))
+print("same: keep size", fallocate(fd, KEEP_SIZE, 0, 40000), state(fd))
+print("same: mode 0", fallocate(fd, 0, 30000, 70000), state(fd))
+print("same: bytes", os.pread(fd, 8, 4996), os.pread(fd, 4, 99996))
+print("same: inside", fallocate(fd, 0, 10, 20), state(fd))
+# What ext2 cannot do (host file systems with extents can).
+print("guest: keep size past the end", fallocate(fd, KEEP_SIZE, 0, 200000), state(fd))
+print("guest: punch", fallocate(fd, PUNCH_HOLE | KEEP_SIZE, 0, 4096), state(fd))
+# More than the disk holds: nothing is taken.
+g = os.open("g", os.O_RDWR | os.O_CREAT, 0o644)
+os.pwrite(g, b"b", 100_000)  # a hole, then a byte
+before = (os.fstat(g).st_blocks, os.statvfs(".").f_bfree)
+print("guest: too much", fallocate(g, 0, 0, 200 << 20),
+      (os.fstat(g).st_blocks, os.statvfs(".").f_bfree) == before, os.fstat(g).st_size)
+"""
+
+
+def test_fallocate_on_the_disk_allocates_and_a_failed_call_gives_back_what_it_took(
+        boot: Boot, disk: Path, tmp_path: Path) -> None:
+    host = on_host(tmp_path, FALLOCATE_APP, ["1"])
+    guest = in_guest(boot, disk, FALLOCATE_APP, ["1"])
+    def lines(out: str, prefix: str) -> list[str]:
+        return [x for x in out.splitlines() if x.startswith(prefix)]
+    assert lines(guest[0], "same:") == lines(host[0], "same:")
+    assert lines(guest[0], "same:")[2] == "same: mode 0 ok size 100000 allocated True"
+    assert lines(guest[0], "guest:") == [
+        "guest: keep size past the end ENOTSUP size 100000 allocated True",
+        "guest: punch ENOTSUP size 100000 allocated True",
+        "guest: too much ENOSPC True 100001",
+    ]
+    assert_clean(disk)

@@ -235,3 +235,42 @@ int bmap_truncate(struct ext2_fs *fs, struct inode *ino, uint32_t from)
 	int wrc = write_inode(fs, ino);
 	return rc < 0 ? rc : wrc;
 }
+
+int bmap_free_one(struct ext2_fs *fs, struct inode *ino, uint32_t fblock)
+{
+	uint32_t slot, idx[3];
+	int levels = path_of(fs, fblock, &slot, idx);
+	if (levels < 0)
+		return -EFBIG;
+	struct ext2_node *n = node_of(ino);
+	uint32_t blk = n->di.block[slot];
+	if (levels == 0) {
+		if (!blk)
+			return 0;
+		n->di.block[slot] = 0;
+	} else {
+		for (int level = 0; level < levels && blk; level++) {
+			if (!valid_block(fs, blk))
+				return -EIO;
+			struct buf *b;
+			int rc = bread(fs, blk, &b);
+			if (rc < 0)
+				return rc;
+			uint8_t *p = b->data + 4 * idx[level];
+			blk = le32(p);
+			if (level == levels - 1 && blk) {
+				put_le32(p, 0);
+				bdirty(fs, b);
+			}
+			brelse(fs, b);
+		}
+		if (!blk)
+			return 0;
+		if (!valid_block(fs, blk))
+			return -EIO;
+	}
+	count_freed(fs, ino);
+	int rc = free_block(fs, blk);
+	int wrc = write_inode(fs, ino);
+	return rc < 0 ? rc : wrc;
+}

@@ -891,6 +891,112 @@ static int64_t ext2_write(struct file *f, struct iov_iter *from, uint64_t *pos)
 	return (int64_t)done;
 }
 
+#define FALLOC_FL_KEEP_SIZE 0x01
+
+/* The file blocks one fallocate filled holes with, for undoing it. */
+struct filled {
+	uint32_t *fblocks;
+	uint32_t n, cap;
+};
+
+static int filled_add(struct filled *f, uint32_t fblock)
+{
+	if (f->n == f->cap) {
+		uint32_t cap = f->cap ? 2 * f->cap : 64;
+		uint32_t *more = kmalloc(cap * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		memcpy(more, f->fblocks, f->n * sizeof(*more));
+		kfree(f->fblocks);
+		f->fblocks = more;
+		f->cap = cap;
+	}
+	f->fblocks[f->n++] = fblock;
+	return 0;
+}
+
+/*
+ * fallocate(2) mode 0 and FALLOC_FL_KEEP_SIZE: the holes of the range get
+ * zeroed blocks, and mode 0 moves the end of the file to the range's end.
+ * ext2 has no unwritten extents, so a block past the end of the file is
+ * damage to e2fsck ("i_size is ..., should be ..."): FALLOC_FL_KEEP_SIZE
+ * past the end is EOPNOTSUPP, as is every other mode (Linux's ext2, and
+ * ext4 on a file without extents, refuse them all; glibc's
+ * posix_fallocate then writes zeros itself). The end moves as blocks are
+ * added, so a commit along the way never has blocks past it. A call that
+ * fails gives back what it took: the blocks it added and the size.
+ */
+static int ext2_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
+{
+	struct ext2_fs *fs = fs_of(ino->sb);
+	uint32_t bs = fs->g.block_size;
+	if (mode & ~FALLOC_FL_KEEP_SIZE)
+		return -EOPNOTSUPP;
+	if (fs->vfs.readonly)
+		return -EROFS;
+	uint64_t end = off + len;
+	if (end > ext2_max_file_size(&fs->g))
+		return -EFBIG;
+	fs_lock(fs);
+	if ((mode & FALLOC_FL_KEEP_SIZE) && end > ino->size) {
+		fs_unlock(fs);
+		return -EOPNOTSUPP;
+	}
+	uint64_t old = ino->size;
+	uint32_t old_blocks = (uint32_t)((old + bs - 1) / bs);
+	struct filled filled = { 0 };
+	int rc = 0;
+	for (uint64_t fb = off / bs; fb < (end + bs - 1) / bs && rc == 0; fb++) {
+		uint32_t blk;
+		rc = bmap(fs, ino, (uint32_t)fb, false, &blk);
+		if (rc < 0 || blk)
+			continue;
+		if (fb < old_blocks)
+			rc = filled_add(&filled, (uint32_t)fb);
+		if (rc == 0)
+			rc = bmap(fs, ino, (uint32_t)fb, true, &blk);
+		if (rc == 0 && fb >= old_blocks) {
+			uint64_t to = (fb + 1) * bs < end ? (fb + 1) * bs : end;
+			if (to > ino->size)
+				ino->size = to;
+		}
+		if (rc == 0 && fs->tx_len >= fs->tx_limit / 2)
+			rc = commit(fs);
+	}
+	if (rc < 0) {
+		/* Given back: the holes it filled, the blocks past the old
+		 * end, and the old size (indirect blocks it added stay, empty). */
+		for (uint32_t i = 0; i < filled.n; i++)
+			bmap_free_one(fs, ino, filled.fblocks[i]);
+		if (ino->size > old) {
+			ino->size = old;
+			bmap_truncate(fs, ino, old_blocks);
+		}
+	} else if (!(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size) {
+		ino->size = end;
+	}
+	kfree(filled.fblocks);
+	if (ino->size != old)
+		pages_resized(ino, old);
+	if (rc == 0) {
+		inode_touch(ino, ino->size != old, true);
+		rc = write_inode(fs, ino);
+	} else {
+		write_inode(fs, ino);
+	}
+	if (rc == 0)
+		rc = maybe_commit(fs);
+	fs_unlock(fs);
+	return rc;
+}
+
+/* i_blocks, as Linux reports it: data and indirect blocks (a sparse
+ * file's holes hold none). */
+static uint64_t ext2_blocks(struct inode *ino)
+{
+	return node_of(ino)->di.blocks;
+}
+
 static int ext2_get_page(struct inode *ino, uint64_t pgoff, bool writable, uint64_t *pa)
 {
 	struct ext2_fs *fs = fs_of(ino->sb);
@@ -915,6 +1021,7 @@ static int ext2_sync_pages(struct inode *ino, uint64_t first, uint64_t end)
 }
 
 static const struct inode_ops dir_ops = {
+	.blocks = ext2_blocks,
 	.lookup = ext2_lookup,
 	.create = ext2_create,
 	.mkdir = ext2_mkdir,
@@ -929,13 +1036,16 @@ static const struct inode_ops dir_ops = {
 };
 
 static const struct inode_ops file_iops = {
+	.blocks = ext2_blocks,
 	.truncate = ext2_truncate,
+	.fallocate = ext2_fallocate,
 	.get_page = ext2_get_page,
 	.sync_pages = ext2_sync_pages,
 	.evict = ext2_evict,
 };
 
 static const struct inode_ops link_ops = {
+	.blocks = ext2_blocks,
 	.readlink = ext2_readlink,
 	.evict = ext2_evict,
 };

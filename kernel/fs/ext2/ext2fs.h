@@ -141,6 +141,9 @@ int write_super_and_groups(struct ext2_fs *fs, uint32_t group);
 int bmap(struct ext2_fs *fs, struct inode *ino, uint32_t fblock, bool alloc, uint32_t *out);
 /* Frees every block from file block `from` on. */
 int bmap_truncate(struct ext2_fs *fs, struct inode *ino, uint32_t from);
+/* Frees the one data block at file block fblock, if any (the indirect
+ * blocks above it stay): undoing an allocation that filled a hole. */
+int bmap_free_one(struct ext2_fs *fs, struct inode *ino, uint32_t fblock);
 
 /* inode.c-ish helpers in ext2fs.c */
 int write_inode(struct ext2_fs *fs, struct inode *ino);

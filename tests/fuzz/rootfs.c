@@ -105,7 +105,7 @@ static struct frame *frame_of(uint64_t pa)
 {
 	return (struct frame *)((unsigned char *)phys_to_virt(pa) - offsetof(struct frame, page));
 }
-void frame_set_reclaimer(const struct frame_reclaimer *r)
+void frame_add_reclaimer(const struct frame_reclaimer *r)
 {
 	frame_reclaimer_hook = r;
 }
@@ -178,6 +178,10 @@ static int read_device(void *ctx, uint64_t off, void *buf, uint32_t len)
 /* ---- The rest of the kernel rootfs.c calls ---- */
 
 struct mm *current_mm; /* no app: nothing maps the cache's pages */
+bool rmap_unmap_page_if_old(struct inode *ino, uint64_t pgoff, uint64_t pa)
+{
+	return true; /* as mm/file_rmap.c without an address space */
+}
 pte_t *pte_lookup(uint64_t va, bool create)
 {
 	abort();

@@ -303,3 +303,28 @@ def test_fallocate_on_the_disk_allocates_and_a_failed_call_gives_back_what_it_to
         "guest: too much ENOSPC True 100001",
     ]
     assert_clean(disk)
+
+
+SPARSE_APP = """
+import mmap, os, sys
+os.chdir(sys.argv[1])
+SIZE = 20 << 20  # five times the 64 MiB disk's journal
+fd = os.open("sparse.bin", os.O_RDWR | os.O_CREAT, 0o644)
+os.ftruncate(fd, SIZE)
+m = mmap.mmap(fd, SIZE)
+for i in range(0, SIZE, 4096):  # every page a hole given a block at its write fault
+    m[i] = i // 4096 % 251
+m.flush()
+print("pages", sum(os.pread(fd, 1, i)[0] for i in range(0, SIZE, 4096)))
+"""
+
+
+def test_write_faults_filling_holes_never_outgrow_the_journal(boot: Boot, disk: Path,
+                                                              tmp_path: Path) -> None:
+    """The blocks write faults allocate join the running transaction, which is
+    committed along the way: before, 20 MiB of holes written through a mapping made
+    a transaction the 4 MiB journal could not hold, and msync failed with EIO."""
+    host = on_host(tmp_path, SPARSE_APP, ["1"])
+    guest = in_guest(boot, disk, SPARSE_APP, ["1"])
+    assert guest == host
+    assert_clean(disk)

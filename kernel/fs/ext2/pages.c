@@ -209,6 +209,10 @@ int pages_get(struct ext2_fs *fs, struct inode *ino, uint64_t pgoff, bool writab
 	rc = allocate_page(fs, ino, pgoff);
 	if (rc == 0 && fs->pages.dirty >= frames_total() / DIRTY_SHARE)
 		pages_writeback_all(fs); /* best effort: what fails stays dirty */
+	/* The blocks went into the running transaction: it must not outgrow
+	 * the journal (a commit that does not fit fails the file system). */
+	if (rc == 0 && fs->tx_len >= fs->tx_limit / 2)
+		rc = commit_tx(fs);
 	/* Still cached: a page whose frame is held elsewhere is not given back. */
 	p = pcache_find(f, pgoff);
 	if (rc == 0)

@@ -25,5 +25,6 @@ void stats_report(void)
 	control_record("stat page_faults %lu", kstats.page_faults);
 	control_record("stat blk_submits %lu", kstats.blk_submits);
 	control_record("stat blk_requests %lu", kstats.blk_requests);
+	control_record("stat blk_flushes %lu", kstats.blk_flushes);
 	control_record("stat p9_requests %lu", kstats.p9_requests);
 }

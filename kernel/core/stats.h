@@ -19,6 +19,7 @@ struct kernel_stats {
 	uint64_t page_faults;
 	uint64_t blk_submits;  /* batches handed to a block device (each waited for) */
 	uint64_t blk_requests; /* the requests in them */
+	uint64_t blk_flushes;  /* of them FLUSH (the host's fdatasync) */
 	uint64_t p9_requests;  /* 9P round trips to a volume's host */
 };
 

@@ -45,6 +45,8 @@ int blkdev_submit(struct blkdev *dev, struct blk_req *reqs, unsigned n)
 		return 0;
 	kstats.blk_submits++;
 	kstats.blk_requests += n;
+	for (unsigned i = 0; i < n; i++)
+		kstats.blk_flushes += reqs[i].op == BLK_FLUSH && dev->can_flush;
 	return dev->submit(dev, reqs, n);
 }
 

@@ -232,8 +232,13 @@ def config(setting: str, steps: list[str], app: App, images: Images,
     return cfg
 
 
-def _boot(cfg: qemu.VMConfig, setting: str, console: Path) -> str:
-    """The console of one boot; raises RuntimeError when the app did not finish."""
+# What unipython's kernel counts of its disk and volume I/O (its exit stats), per boot.
+KERNEL_STATS = ("blk_submits", "blk_requests", "blk_flushes", "p9_requests")
+
+
+def _boot(cfg: qemu.VMConfig, setting: str, console: Path) -> tuple[str, dict[str, int]]:
+    """The console and kernel stats of one boot; raises RuntimeError when the app
+    did not finish."""
     with open(console, "wb") as out, open(os.devnull, "w") as trace:
         result = qemu.boot(cfg, stdout=out, trace_out=trace)
     text = console.read_text("utf-8", "replace")
@@ -244,7 +249,7 @@ def _boot(cfg: qemu.VMConfig, setting: str, console: Path) -> str:
         raise RuntimeError(f"the app ended with status {status} (QEMU {result.qemu_status}: "
                            f"{result.qemu_stderr.strip()[-300:]}; panic {result.panic}): "
                            f"{text[-1500:]}")
-    return text
+    return text, {k: v for k, v in result.stats.items() if k in KERNEL_STATS}
 
 
 def guest_rows(setting: str, mode: StorageMode, app: App, images: Images,
@@ -259,14 +264,16 @@ def guest_rows(setting: str, mode: StorageMode, app: App, images: Images,
     results: list[dict[str, Any]] = []
     mounts: list[str] = []
     walls = []
+    kernel_stats = []
     timeout = 300 + 3 * (mode.random_seconds * 2 + mode.sqlite_seconds) + mode.file_mib
     try:
         for i, steps in enumerate(boots(mode)):
             cfg = config(setting, steps, app, images, kernel, tsc_khz, disk_file,
                          base / "volume", accel, timeout)
             start = time.perf_counter()
-            text = _boot(cfg, setting, base / f"console-{i}.txt")
+            text, stats = _boot(cfg, setting, base / f"console-{i}.txt")
             walls.append(time.perf_counter() - start)
+            kernel_stats.append(stats)
             got, mounted = parse(text)
             results += got
             mounts += mounted
@@ -276,6 +283,8 @@ def guest_rows(setting: str, mode: StorageMode, app: App, images: Images,
         log(f"storage: {setting} failed: {str(exc)[:300]}")
         return {"error": str(exc)[-1500:]}
     out["boot_walls"] = walls
+    if any(kernel_stats):
+        out["kernel_stats"] = kernel_stats
     out["drops"] = [r["dropped"] for r in results if r["step"] == "drop"]
     if mounts:
         out["mounts"] = sorted(set(mounts))
@@ -318,7 +327,7 @@ def storage(upy_kernel: Path, mode: StorageMode, accel: str, cache: Path, workdi
             out[setting] = failed[0]
             continue
         out[setting] = merge_rounds(got)
-        for key in ("boot_walls", "drops", "mounts"):
+        for key in ("boot_walls", "drops", "mounts", "kernel_stats"):
             if key in got[0]:
                 out[setting][key] = [x for r in got for x in r[key]] if key != "mounts" \
                     else got[0][key]

@@ -46,15 +46,24 @@ int write_super_and_groups(struct ext2_fs *fs, uint32_t group)
 	return 0;
 }
 
-/* Finds a clear bit below limit in bitmap, sets it; -1 when none. */
+/* Finds a clear bit below limit in bitmap, the first from `from` on (then
+ * wrapping), sets it; -1 when none. Whole bytes of set bits are skipped. */
 static int64_t take_bit(uint8_t *bitmap, uint32_t limit, uint32_t from)
 {
-	for (uint32_t n = 0; n < limit; n++) {
-		uint32_t i = (from + n) % limit;
-		if (!(bitmap[i / 8] & (1u << (i % 8)))) {
+	uint32_t i = from < limit ? from : 0;
+	for (uint32_t n = 0; n < limit;) {
+		if (i % 8 == 0 && i + 8 <= limit && bitmap[i / 8] == 0xff) {
+			i += 8;
+			n += 8;
+		} else if (!(bitmap[i / 8] & (1u << (i % 8)))) {
 			bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
 			return i;
+		} else {
+			i++;
+			n++;
 		}
+		if (i >= limit)
+			i = 0;
 	}
 	return -1;
 }
@@ -71,7 +80,11 @@ int alloc_block(struct ext2_fs *fs, uint32_t goal_group, uint32_t *out)
 		if (rc < 0)
 			return rc;
 		uint32_t first = ext2_group_first(&fs->g, group);
-		int64_t bit = take_bit(b->data, ext2_group_end(&fs->g, group) - first, 0);
+		/* From after the last block taken: a scan from the group's start
+		 * each time made writing a file quadratic in its size (a 64 MiB
+		 * file: 2.5 s of kernel time under TCG, most of it here). */
+		uint32_t from = group == fs->block_hint_group ? fs->block_hint : 0;
+		int64_t bit = take_bit(b->data, ext2_group_end(&fs->g, group) - first, from);
 		if (bit < 0) {
 			brelse(fs, b); /* the count was wrong: look elsewhere */
 			continue;
@@ -79,6 +92,8 @@ int alloc_block(struct ext2_fs *fs, uint32_t goal_group, uint32_t *out)
 		bdirty(fs, b);
 		brelse(fs, b);
 		gr->free_blocks--;
+		fs->block_hint_group = group;
+		fs->block_hint = (uint32_t)bit + 1;
 		*out = first + (uint32_t)bit;
 		return write_super_and_groups(fs, group);
 	}

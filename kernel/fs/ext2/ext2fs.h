@@ -77,6 +77,9 @@ struct ext2_fs {
 	/* In-memory inodes by number (so a directory is one object). */
 	struct inode *icache[256];
 	uint32_t last_alloc_group;
+	/* Where alloc_block looks first in block_hint_group: after the block it
+	 * took last (owned by alloc.c). */
+	uint32_t block_hint_group, block_hint;
 	/* The pages of its files that mmap asked for; owned by pages.c. */
 	struct pcache pages;
 };

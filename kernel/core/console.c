@@ -44,3 +44,8 @@ void control_record(const char *fmt, ...)
 	buf[len++] = '\n';
 	uart_write(UPY_CONTROL_PORT, buf, len);
 }
+
+void control_drain(void)
+{
+	uart_drain(UPY_CONTROL_PORT);
+}

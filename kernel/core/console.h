@@ -11,5 +11,8 @@ void console_write(const char *buf, size_t len);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One machine-readable record line on the control channel. */
 void control_record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Waits until the records sent have left the control port: before the VM
+ * ends (the exit record was lost now and then without it). */
+void control_drain(void);
 
 #endif

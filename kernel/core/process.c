@@ -59,6 +59,7 @@ void process_exit(int status)
 	console_out_drain();
 	stats_report();
 	control_record("exit %d", status & 0xff);
+	control_drain();
 	machine_exit(UPY_EXIT_APP);
 }
 
@@ -69,6 +70,7 @@ void process_kill(int signo)
 	console_out_drain();
 	stats_report();
 	control_record("killed %d", signo);
+	control_drain();
 	machine_exit(UPY_EXIT_APP);
 }
 

@@ -10,6 +10,7 @@
 #define UART_LSR 5
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
+#define LSR_TX_IDLE 0x40 /* the FIFO and the shift register both empty */
 #define FIFO_DEPTH 16
 
 void uart_init(uint16_t port)
@@ -35,6 +36,12 @@ void uart_write(uint16_t port, const char *buf, size_t len)
 		buf += chunk;
 		len -= chunk;
 	}
+}
+
+void uart_drain(uint16_t port)
+{
+	while (!(inb(port + UART_LSR) & LSR_TX_IDLE))
+		cpu_relax();
 }
 
 int uart_poll_read(uint16_t port)

@@ -57,6 +57,7 @@ SPAWNS = (
     # python -m simplejson.tool, and a child interpreter with a small recursion limit
     "simplejson/tests/test_tool.py::TestTool",
     "simplejson/tests/test_iterable.py::TestIterable::test_unbounded_iterable_recursion_is_guarded",
+    "numpy/linalg/tests/test_linalg.py::test_sdot_bug_8577",  # a child interpreter
 )
 
 

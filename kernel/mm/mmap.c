@@ -128,10 +128,24 @@ int mm_sync_shared(uint64_t start, uint64_t end)
 	return result;
 }
 
-static int populate(uint64_t start, uint64_t end, uint32_t prot)
+/*
+ * MAP_POPULATE is a hint whose failure Linux ignores, and an app can ask it of
+ * any length that was not charged (read-only or MAP_NORESERVE memory): so it
+ * stops once free and reclaimable memory is down to a sixteenth, rather than
+ * taking all of it, the page cache that holds the app's own text included,
+ * and leaving the app to die at its next page fault. A read-only private anonymous area
+ * is not populated at all: Linux maps its one zero page there, which costs no
+ * memory, and a read of an unpopulated page gives the same zeros.
+ */
+static int populate(uint64_t start, uint64_t end, uint32_t prot, uint32_t vma_flags)
 {
+	if ((vma_flags & VMA_ANON) && !(vma_flags & VMA_SHARED) && !(prot & PROT_WRITE))
+		return 0;
+	uint64_t reserve = frames_total() / 16;
 	uint64_t err = (prot & PROT_WRITE) ? FAULT_WRITE : 0;
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		if (frames_free() + frames_reclaimable() < reserve)
+			return -ENOMEM;
 		pte_t *pte = pte_lookup(va, false);
 		if (pte && (*pte & PTE_P))
 			continue;
@@ -200,7 +214,7 @@ int64_t mm_map(uint64_t addr, uint64_t len, uint32_t prot, uint32_t vma_flags,
 		return rc;
 	}
 	if ((how & MAP_AT_POPULATE) && prot != PROT_NONE)
-		populate(addr, addr + len, prot); /* best effort, as on Linux */
+		populate(addr, addr + len, prot, v.flags); /* best effort, as on Linux */
 	return (int64_t)addr;
 }
 

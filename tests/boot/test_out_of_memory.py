@@ -70,3 +70,30 @@ def test_64_threads_start_in_128_mib(boot: Boot) -> None:
     """, options=["-m", "128M"])
     assert r.returncode == 0, r.stdout + r.stderr
     assert "threads: 64" in r.stdout
+
+
+def test_map_populate_of_more_than_ram_is_a_hint_the_app_survives(boot: Boot) -> None:
+    """MAP_POPULATE over memory that is not charged (read-only, or MAP_NORESERVE) and far
+    larger than RAM: Linux maps its zero page for the read-only one and ignores what it
+    cannot populate; the app goes on (found by the syscall fuzzer, seed 1016: a 443 GB
+    read-only populate ate every frame, then the app died at its next fault)."""
+    r = boot(r"""
+        import ctypes, mmap
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_int, ctypes.c_long]
+        MAP_POPULATE, MAP_NORESERVE = 0x8000, 0x4000
+        flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_POPULATE
+        for prot, extra, size in ((mmap.PROT_READ, 0, 64 << 30),
+                                  (mmap.PROT_READ | mmap.PROT_WRITE, MAP_NORESERVE, 4 << 30)):
+            p = libc.mmap(None, size, prot, flags | extra, -1, 0)
+            print("mapped", p not in (None, ctypes.c_void_p(-1).value), flush=True)
+            print("reads zero", ctypes.string_at(p + size // 2, 8) == bytes(8), flush=True)
+            data = [bytes([i]) * (1 << 20) for i in range(8)]  # the app still gets memory
+            print("allocates", len(data), flush=True)
+            libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+            print("unmapped", libc.munmap(p, size), flush=True)
+    """)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == ("mapped True\nreads zero True\nallocates 8\nunmapped 0\n" * 2)

@@ -142,7 +142,13 @@ def main() -> int:
             corpus = (args.corpus or Path(tmp) / "corpus") / name
             work = Path(tmp) / "work" / name
             work.mkdir(parents=True)
-            r = fuzz(name, args.runs, args.seconds, corpus, work)
+            try:
+                r = fuzz(name, args.runs, args.seconds, corpus, work)
+            except subprocess.CalledProcessError as e:  # clang's errors are above
+                print(f"{name}: cannot build the harness ({e.cmd[0]} exit {e.returncode})",
+                      flush=True)
+                worst = worst or 2
+                continue
             print(r.line(), flush=True)
             if r.returncode != 0:
                 print(r.log[-6000:], file=sys.stderr)

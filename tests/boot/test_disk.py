@@ -390,9 +390,7 @@ def test_a_long_read_asks_the_disk_for_its_blocks_in_batches(image_of, disk: Pat
     blocks were 768 requests one at a time before it."""
     from unipython.runcmd import RunOptions, run_image
 
-    # The image's files loaded with the kernel: the block statistics count every device,
-    # and only the disk's requests are measured here.
-    image = image_of(READ_AHEAD_APP, "--rootfs-inside")
+    image = image_of(READ_AHEAD_APP)
     outs, stats = [], []
     for step in ("write", "read"):
         out = tmp_path / f"{step}.txt"

@@ -56,7 +56,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             env=env,
             network=network,
             volumes=vols,
-            rootfs_outside=not args.rootfs_inside,
+            rootfs_outside=args.rootfs_outside,
             **content_options(args),
             progress=lambda step: status.update(step),
         )
@@ -199,15 +199,10 @@ def make_parser() -> argparse.ArgumentParser:
     add_content_arguments(b)
     add_network_arguments(b, build=True)
     add_volume_arguments(b, build=True)
-    layout = b.add_mutually_exclusive_group()
-    layout.add_argument("--rootfs-outside", action="store_true",
-                        help="the root file system outside what -kernel loads, read by the "
-                             "guest from the image file (run --rootfs=blk, or =ram as an "
-                             "initrd): the default")
-    layout.add_argument("--rootfs-inside", action="store_true",
-                        help="the root file system as a PT_LOAD segment that -kernel copies "
-                             "into RAM with the kernel (the earlier layout: the whole image "
-                             "counts against -m; for a VMM that cannot attach the image)")
+    b.add_argument("--rootfs-outside", action="store_true",
+                   help="leave the root file system out of what -kernel loads: the VMM hands "
+                        "the guest the image file instead (run --rootfs=blk, or --rootfs=ram "
+                        "as an initrd)")
     b.add_argument("--python", metavar="PATH", default=str(DEFAULT_PYTHON),
                    help=f"the interpreter to put in the image (default: {DEFAULT_PYTHON})")
     b.add_argument("--kernel", metavar="PATH", help="kernel ELF (default: $UNIPYTHON_KERNEL, "

@@ -48,9 +48,8 @@ class RunOptions:
     dns: str | None = None
     disk: str | None = None  # --disk FILE[:GUESTDIR][:ro]
     volumes: Sequence[volumes.Volume] = ()  # -v: host directories mounted in the guest
-    # --rootfs, for an image whose root fs is outside the loaded segments (the default
-    # layout): how it reaches the guest (VMConfig.rootfs); "auto" is blk.
-    rootfs: str = "auto"
+    # --rootfs, for an image built --rootfs-outside: how it reaches the guest (VMConfig.rootfs)
+    rootfs: str = "ram"
 
 
 def parse_memory(text: str) -> int:
@@ -115,12 +114,8 @@ def run_image(image: Path, opts: RunOptions, stdout: object = None,
     # A rootfs that is a PT_LOAD comes with -kernel, where the kernel finds it.
     if img.rootfs_loaded and opts.rootfs == "blk":
         raise UserError(f"{printable(image)}: its root file system is loaded into RAM with "
-                        "the kernel (built --rootfs-inside); for --rootfs=blk build it "
-                        "without --rootfs-inside")
-    if img.rootfs_loaded:
-        rootfs = "none"
-    else:
-        rootfs = "blk" if opts.rootfs == "auto" else opts.rootfs
+                        "the kernel; for --rootfs=blk build it with --rootfs-outside")
+    rootfs = "none" if img.rootfs_loaded else opts.rootfs
     floor = qemu.memory_floor_mib(image, "ram" if img.rootfs_loaded else rootfs)
     if memory < floor:
         raise UserError(f"-m {opts.memory} is too small for this image: it needs at least {floor}M")
@@ -209,7 +204,7 @@ def demo_app() -> Path:
 
 
 def build_for_run(app: Path, workdir: Path, content: Mapping[str, Any],
-                  rootfs_outside: bool = True) -> Path:
+                  rootfs_outside: bool = False) -> Path:
     from unipython.builder import build
     from unipython.builder.build import check_app_file
     from unipython.kernel import find_kernel
@@ -261,7 +256,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UserError(f"{printable(target)}: is a directory; give an app (APP.py) "
                             "or an image")
         if target.suffix == ".py":
-            image = build_for_run(target, Path(tmp), content_options(args))
+            image = build_for_run(target, Path(tmp), content_options(args),
+                                  rootfs_outside=args.rootfs == "blk")
         elif not target.exists():
             raise UserError(f"no such file: {printable(target)}")
         elif given(args):
@@ -292,13 +288,12 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
                         "run, for reproducible debugging (Linux's norandmaps, setarch -R)")
     r.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="stop the VM after this long (exit status 124)")
-    r.add_argument("--rootfs", default="auto", choices=["auto", "blk", "ram"],
-                   help="how the guest reads the image's files (an image built "
-                        "--rootfs-inside has them in RAM with the kernel): blk = a read-only "
-                        "virtio-blk device of the image, whose pages the guest reads on "
-                        "demand into a page cache it gives back under memory pressure "
-                        "(auto, the default); ram = QEMU copies the whole image into guest "
-                        "RAM as an initrd")
+    r.add_argument("--rootfs", default="ram", choices=["ram", "blk"],
+                   help="how the guest reads the files of an image built --rootfs-outside "
+                        "(run APP.py builds it so for blk): ram = QEMU copies the image into "
+                        "guest RAM as an initrd (default); blk = a read-only virtio-blk "
+                        "device of the image, whose pages the guest reads on demand into a "
+                        "page cache it gives back under memory pressure")
     add_network_arguments(r)
     r.add_argument("--disk", metavar="FILE[:GUESTDIR][:ro]",
                    help="a persistent disk (made by `unipython disk create`) mounted at "

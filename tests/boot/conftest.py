@@ -83,21 +83,20 @@ def same_as_host(boot: Boot, tmp_path: Path) -> SameAsHost:
 
 
 @pytest.fixture(scope="session")
-def image_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
-    """image_of(source, *build_options) builds an image once per source text and options."""
-    cache: dict[tuple[str, tuple[str, ...]], Path] = {}
+def image_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """image_of(source) builds an image once per source text."""
+    cache: dict[str, Path] = {}
     root = tmp_path_factory.mktemp("images")
 
-    def build(source: str, *options: str) -> Path:
-        key = (source, options)
-        if key not in cache:
+    def build(source: str) -> Path:
+        if source not in cache:
             app = root / f"app{len(cache)}.py"
             app.write_text(textwrap.dedent(source))
             out = root / f"app{len(cache)}.img"
-            r = unipython("build", *options, str(app), "-o", str(out))
+            r = unipython("build", str(app), "-o", str(out))
             assert r.returncode == 0, r.stderr
-            cache[key] = out
-        return cache[key]
+            cache[source] = out
+        return cache[source]
 
     return build
 

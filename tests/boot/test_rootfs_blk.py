@@ -85,31 +85,21 @@ def test_hello_boots_with_the_image_as_an_initrd_in_ram(outside_image_of) -> Non
     assert r.stdout == "hello from the image\n"
 
 
-def test_an_image_built_rootfs_inside_boots_with_kernel_alone(image_of) -> None:
-    cfg = qemu.VMConfig(image=image_of(HELLO, "--rootfs-inside"), memory_mib=32, timeout=120)
-    command = qemu.command(cfg, Path("/c"), "tcg")
-    assert "-initrd" not in command and "virtio-blk-device,drive=image" not in command
+def test_an_image_of_the_default_layout_boots_with_kernel_alone(image_of) -> None:
+    cfg = qemu.VMConfig(image=image_of(HELLO), memory_mib=32, timeout=120)
+    assert "-initrd" not in qemu.command(cfg, Path("/c"), "tcg") and cfg.rootfs == "none"
     with open(os.devnull, "wb") as out:
         result = qemu.boot(cfg, stdout=out)
     assert result.exit_status == 0, result.panic
 
 
 def test_blk_for_an_image_that_loads_its_rootfs_is_a_one_line_error(image_of) -> None:
-    image = image_of(HELLO, "--rootfs-inside")
+    image = image_of(HELLO)
     r = unipython("run", "--rootfs=blk", str(image))
     assert r.returncode == 2
     assert r.stderr.strip() == (f"unipython: error: {image}: its root file system is loaded "
-                                "into RAM with the kernel (built --rootfs-inside); for "
-                                "--rootfs=blk build it without --rootfs-inside")
-
-
-def test_the_default_layout_is_read_on_demand(image_of) -> None:
-    from unipython.builder.image import Image
-
-    assert not Image.open(image_of(HELLO)).rootfs_loaded
-    r = unipython("run", "-m", "24M", "--timeout", str(BOOT_TIMEOUT), str(image_of(HELLO)))
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == "hello from the image\n"
+                                "into RAM with the kernel; for --rootfs=blk build it with "
+                                "--rootfs-outside")
 
 
 def test_hello_boots_from_the_image_as_a_block_device_in_24_mib(outside_image_of) -> None:

@@ -139,9 +139,7 @@ def test_bad_virtio_mmio_entries_are_reported_and_boot_carries_on(image_of, tmp_
 
 
 def test_a_legacy_virtio_mmio_device_is_named_and_skipped(image_of, tmp_path: Path) -> None:
-    # Every virtio-mmio device is legacy here, so the image's files cannot come from a
-    # virtio-blk device: they are loaded with the kernel.
-    result, console = boot(image_of(RANDOM_APP, "--rootfs-inside"), tmp_path,
+    result, console = boot(image_of(RANDOM_APP), tmp_path,
                            extra_args=["-global", "virtio-mmio.force-legacy=true"])
     assert result.exit_status == 0, console
     assert "is a legacy virtio-mmio device (version 1), which unipython does not support" in console

@@ -42,22 +42,22 @@ def test_inspect_lists_files_with_reasons(
     assert "kernel:" in out and "total:" in out
 
 
-def test_build_leaves_the_rootfs_unloaded_unless_rootfs_inside_and_inspect_says_so(
+def test_build_rootfs_outside_leaves_the_rootfs_unloaded_and_inspect_says_so(
     tmp_path: Path, fake_kernel: Path, target_python: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
     from unipython.builder.image import Image
 
     app = tmp_path / "app.py"
     app.write_text("print('hello')\n")
-    default, inside = tmp_path / "default.img", tmp_path / "inside.img"
+    default, outside = tmp_path / "default.img", tmp_path / "outside.img"
     assert main(["build", str(app), "-o", str(default), "--kernel", str(fake_kernel)]) == 0
-    assert main(["build", "--rootfs-inside", str(app), "-o", str(inside),
+    assert main(["build", "--rootfs-outside", str(app), "-o", str(outside),
                  "--kernel", str(fake_kernel)]) == 0
-    assert not Image.open(default).rootfs_loaded and Image.open(inside).rootfs_loaded
+    assert Image.open(default).rootfs_loaded and not Image.open(outside).rootfs_loaded
     capsys.readouterr()
+    assert main(["inspect", str(outside)]) == 0
+    assert "outside the loaded segments: run --rootfs=blk|ram" in capsys.readouterr().out
     assert main(["inspect", str(default)]) == 0
-    assert "outside the loaded segments: read on demand" in capsys.readouterr().out
-    assert main(["inspect", str(inside)]) == 0
     assert "loaded into RAM with the kernel" in capsys.readouterr().out
 
 

@@ -174,17 +174,3 @@ def test_elf_header_of_the_image_parses_with_pyelftools(image_file: Path) -> Non
     assert elf.header["e_machine"] == "EM_X86_64"
     assert elf.num_segments() == len(read_phdrs(image_file.read_bytes(),
                                                   parse_elf_header(image_file.read_bytes(), "i")))
-
-
-
-def test_rootfs_outside_is_read_from_the_headers_alone(fake_kernel: Path, tmp_path: Path) -> None:
-    from unipython.builder.image import rootfs_outside
-
-    kernel = fake_kernel.read_bytes()
-    outside, inside = tmp_path / "out.img", tmp_path / "in.img"
-    write_atomic(outside, assemble(kernel, region(), loaded=False))
-    write_atomic(inside, assemble(kernel, region()))
-    assert rootfs_outside(outside) and not rootfs_outside(inside)
-    assert not rootfs_outside(fake_kernel)
-    (tmp_path / "text").write_text("not an image")
-    assert not rootfs_outside(tmp_path / "text") and not rootfs_outside(tmp_path / "missing")

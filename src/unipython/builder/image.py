@@ -180,22 +180,6 @@ def _find_rootfs_phdr(
     return last
 
 
-def rootfs_outside(path: Path) -> bool:
-    """Whether the image at ``path`` keeps its root file system outside the loaded
-    segments (PT_UPY_ROOTFS, the default layout), from its headers alone; False for
-    anything else (a PT_LOAD layout, another kernel, a file that is no image)."""
-    try:
-        with open(path, "rb") as f:
-            header = parse_elf_header(f.read(EHDR.size), str(path))
-            f.seek(header.phoff)  # the builder puts the table after the kernel
-            table = f.read(header.phnum * PHDR.size)
-        phdrs = [ProgramHeader(*PHDR.unpack_from(table, i * PHDR.size))
-                 for i in range(header.phnum)]
-    except (OSError, UserError, ValueError, struct.error):
-        return False
-    return bool(phdrs) and phdrs[-1].type == PT_UPY_ROOTFS
-
-
 @dataclass
 class Image:
     """A validated image: its bytes, the kernel part and the root file system."""

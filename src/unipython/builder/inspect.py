@@ -98,9 +98,8 @@ def print_image_info(info: ImageInfo, console: Console | None = None) -> None:
     count = sum(1 for e in info.files if e.kind == "file")
     file_bytes = sum(e.size for e in info.files if e.kind == "file")
     console.print(f"files:  {count}, {format_size(file_bytes)} ({file_bytes} bytes)")
-    where = ("loaded into RAM with the kernel (built --rootfs-inside)" if info.rootfs_loaded
-             else "outside the loaded segments: read on demand (run --rootfs=blk, the "
-             "default) or copied into RAM (--rootfs=ram)")
+    where = ("loaded into RAM with the kernel" if info.rootfs_loaded else
+             "outside the loaded segments: run --rootfs=blk|ram (built --rootfs-outside)")
     console.print(f"rootfs: {format_size(info.rootfs_size)} ({info.rootfs_size} bytes), "
                   f"{where}")
     console.print(f"kernel: {format_size(info.kernel_size)} ({info.kernel_size} bytes)")

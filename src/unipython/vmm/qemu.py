@@ -49,9 +49,8 @@ class VMConfig:
     # which QEMU copies into guest RAM; "blk" = a read-only virtio-blk device of the
     # image file, whose pages the guest reads on demand into a page cache it can give
     # back; "none" = nothing beyond -kernel (an image whose rootfs is a PT_LOAD, which
-    # -kernel loads, or another kernel such as the bench's Linux guest); "auto" = blk
-    # for an image whose rootfs is outside its loaded segments, else none.
-    rootfs: str = "auto"
+    # -kernel loads, or another kernel such as the bench's Linux guest).
+    rootfs: str = "none"
     extra_args: Sequence[str] = ()  # more QEMU arguments, e.g. a TCG plugin
     # A virtio-rng device: the guest kernel's entropy (with RDRAND/RDSEED), so
     # no seed travels on the command line, where any local user can read it.
@@ -120,14 +119,12 @@ def command(cfg: VMConfig, control_socket: Path, accel: str,
         "-kernel", str(cfg.image),
         "-append", cfg.cmdline,
     ]
+    args += rootfs_args(cfg)
     if cfg.virtio_rng:
         # On microvm's virtio-mmio bus; QEMU names it on the kernel command line
         # (virtio_mmio.device=...) and feeds it from the host's getrandom.
         args += ["-device", "virtio-rng-device"]
     args += list(cfg.devices)
-    # After the app's own disks, so that a --disk is vda, as it was before the image
-    # itself became a disk.
-    args += rootfs_args(cfg)
     if cfg.netdev is not None:
         mac = f",mac={cfg.net_mac}" if cfg.net_mac else ""
         args += ["-netdev", cfg.netdev, "-device", f"virtio-net-device,netdev=n0{mac}"]
@@ -162,14 +159,9 @@ def memory_arg(cfg: VMConfig) -> str:
 
 def rootfs_args(cfg: VMConfig) -> list[str]:
     """How the image's root file system reaches the guest (VMConfig.rootfs)."""
-    rootfs = cfg.rootfs
-    if rootfs == "auto":
-        from unipython.builder.image import rootfs_outside
-
-        rootfs = "blk" if rootfs_outside(cfg.image) else "none"
-    if rootfs == "ram":
+    if cfg.rootfs == "ram":
         return ["-initrd", str(cfg.image)]
-    if rootfs == "blk":
+    if cfg.rootfs == "blk":
         # Read-only: the guest cannot change the image. cache=writeback (QEMU's
         # default) reads through the host's page cache, which every VM of the image
         # shares; the guest reads only the pages it touches.

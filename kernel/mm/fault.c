@@ -28,6 +28,20 @@ static int copy_page(uint64_t src_pa, uint64_t *new_pa)
 	return 0;
 }
 
+/*
+ * A file's get_page may sleep (the page is read from a disk) and so may an
+ * allocation (reclaim writes back a disk's dirty pages): another thread can
+ * then map, unmap or change areas, which moves the vmas array and may free
+ * the page table the fault was about to fill. After anything that can sleep
+ * the fault checks the areas' sequence number; if it moved, the fault gives up
+ * what it took and returns 0, and the access faults again against the areas
+ * as they are now (Linux's VM_FAULT_RETRY).
+ */
+static bool areas_changed(uint64_t seq)
+{
+	return current_mm->vma_seq != seq;
+}
+
 /* Maps the pages around va of an area over an immutable file (the root
  * file system), read-only: cheap, as nothing is copied or allocated. */
 static void fault_around(const struct vma *v, uint64_t va)
@@ -42,15 +56,21 @@ static void fault_around(const struct vma *v, uint64_t va)
 	pte_t *first = pte_lookup(start, false);
 	if (!first)
 		return;
+	uint64_t seq = current_mm->vma_seq;
+	struct inode *ino = v->inode;
+	uint64_t pgoff0 = file_pgoff(v, start);
+	uint32_t prot = v->prot;
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 		pte_t *pte = first + (a - start) / PAGE_SIZE;
 		if (a == va || (*pte & (PTE_P | PTE_SOFT_NONE)))
 			continue;
 		uint64_t pa;
-		if (v->inode->ops->get_page(v->inode, file_pgoff(v, a), false, &pa) < 0)
+		if (ino->ops->get_page(ino, pgoff0 + (a - start) / PAGE_SIZE, false, &pa) < 0)
 			break; /* past the end of the file */
+		if (areas_changed(seq))
+			break; /* v and the page table may be gone: the rest faults in later */
 		frame_get(pa); /* a page-cache frame: the mapping's reference */
-		*pte = pa | pte_prot(v->prot, false);
+		*pte = pa | pte_prot(prot, false);
 	}
 }
 
@@ -69,6 +89,7 @@ static void charge(const struct vma *v, uint64_t pa)
 static void anon_fault_ahead(const struct vma *v, uint64_t va)
 {
 	pte_t *pte = pte_lookup(va, false);
+	uint64_t seq = current_mm->vma_seq;
 	for (int i = 1; i <= ANON_AHEAD_PAGES; i++) {
 		uint64_t a = va + (uint64_t)i * PAGE_SIZE;
 		if (a >= v->end || (a & ((1ull << 21) - 1)) == 0)
@@ -79,6 +100,10 @@ static void anon_fault_ahead(const struct vma *v, uint64_t va)
 		uint64_t pa = frame_alloc_zeroed();
 		if (!pa)
 			break;
+		if (areas_changed(seq)) {
+			frame_free(pa);
+			break;
+		}
 		charge(v, pa);
 		*next = pa | pte_prot(v->prot, true);
 	}
@@ -88,26 +113,40 @@ static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
 {
 	uint64_t pa;
 	bool shared = v->flags & VMA_SHARED;
+	uint64_t seq = current_mm->vma_seq;
 	if (!v->inode) {
 		pa = frame_alloc_zeroed();
 		if (!pa)
 			return -ENOMEM;
+		if (areas_changed(seq)) {
+			frame_free(pa);
+			return 0;
+		}
 		charge(v, pa);
 		*pte = pa | pte_prot(v->prot, true);
 		anon_fault_ahead(v, va);
 		return 0;
 	}
+	struct inode *ino = v->inode;
+	inode_get(ino); /* an unmap while get_page sleeps must not free it */
 	uint64_t file_pa;
-	int rc = v->inode->ops->get_page(v->inode, file_pgoff(v, va), shared && write, &file_pa);
-	if (rc < 0)
-		return rc;
+	int rc = ino->ops->get_page(ino, file_pgoff(v, va), shared && write, &file_pa);
+	if (rc < 0 || areas_changed(seq)) {
+		inode_put(ino);
+		return rc < 0 ? rc : 0;
+	}
 	if (!shared && write) {
 		/* Held across the copy: the allocation may reclaim cached pages. */
 		frame_get(file_pa);
 		rc = copy_page(file_pa, &pa);
 		frame_put(file_pa);
+		inode_put(ino);
 		if (rc < 0)
 			return rc;
+		if (areas_changed(seq)) {
+			frame_free(pa);
+			return 0;
+		}
 		charge(v, pa);
 		*pte = pa | pte_prot(v->prot, true);
 		return 0;
@@ -117,8 +156,9 @@ static int fill(struct vma *v, uint64_t va, pte_t *pte, bool write)
 	 * writing: a read may have been lent a page the file does not own (a
 	 * tmpfs file's lower page), see make_writable. */
 	*pte = file_pa | pte_prot(v->prot, shared && write);
-	if (!write && v->inode->sb->readonly)
+	if (!write && ino->sb->readonly)
 		fault_around(v, va);
+	inode_put(ino);
 	return 0;
 }
 
@@ -127,10 +167,13 @@ static int make_writable(struct vma *v, uint64_t va, pte_t *pte)
 {
 	uint64_t pa = *pte & PTE_ADDR;
 	if ((v->flags & VMA_SHARED) && v->inode) {
-		uint64_t own;
-		int rc = v->inode->ops->get_page(v->inode, file_pgoff(v, va), true, &own);
-		if (rc < 0)
-			return rc;
+		uint64_t own, seq = current_mm->vma_seq;
+		struct inode *ino = v->inode;
+		inode_get(ino);
+		int rc = ino->ops->get_page(ino, file_pgoff(v, va), true, &own);
+		inode_put(ino);
+		if (rc < 0 || areas_changed(seq))
+			return rc < 0 ? rc : 0;
 		if (own != pa) {
 			frame_get(own);
 			frame_put(pa);
@@ -139,10 +182,16 @@ static int make_writable(struct vma *v, uint64_t va, pte_t *pte)
 	} else if ((v->flags & VMA_SHARED) || frame_is_exclusive(pa)) {
 		*pte |= PTE_W;
 	} else {
-		uint64_t copy;
+		uint64_t copy, seq = current_mm->vma_seq;
+		frame_get(pa); /* held across the copy: the allocation may sleep */
 		int rc = copy_page(pa, &copy);
+		frame_put(pa);
 		if (rc < 0)
 			return rc;
+		if (areas_changed(seq)) {
+			frame_free(copy);
+			return 0;
+		}
 		charge(v, copy);
 		frame_put(pa);
 		*pte = copy | pte_prot(v->prot, true);

@@ -79,6 +79,7 @@ int vma_reserve(struct mm *mm, size_t extra)
 
 static int insert_at(struct mm *mm, size_t i, const struct vma *v)
 {
+	mm->vma_seq++;
 	int rc = grow(mm, mm->count + 1);
 	if (rc < 0)
 		return rc;
@@ -90,6 +91,7 @@ static int insert_at(struct mm *mm, size_t i, const struct vma *v)
 
 static void remove_at(struct mm *mm, size_t i)
 {
+	mm->vma_seq++;
 	memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->count - i - 1) * sizeof(struct vma));
 	mm->count--;
 }
@@ -180,6 +182,7 @@ int vma_remove(struct mm *mm, uint64_t start, uint64_t end, vma_unmap_fn fn, voi
 int vma_protect(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot, uint32_t set_flags,
 		uint32_t unless_flags)
 {
+	mm->vma_seq++;
 	/* Linux checks the whole range is mapped before changing anything. */
 	uint64_t a = start;
 	for (size_t i = first_ending_above(mm, start); a < end; i++) {

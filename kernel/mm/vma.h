@@ -42,6 +42,10 @@ struct mm {
 	uint64_t as_limit, data_limit;
 	/* Pages of the VMA_ACCOUNT areas (mm/commit.h). */
 	uint64_t committed;
+	/* Bumped by every change to the areas (insert, remove, split, protect):
+	 * a page fault that slept (reading a page from a disk) finds out that
+	 * the area it looked up, and the vmas array, may have moved under it. */
+	uint64_t vma_seq;
 };
 
 /* Called for every piece of a mapping being removed, before it goes. */

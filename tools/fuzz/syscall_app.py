@@ -515,7 +515,13 @@ def steer(nr: int, a: list[int], args: Args) -> str | None:
     if nr == 72 and (a[1] & 0xffffffff) == 10:          # fcntl F_SETSIG: only harmless signals
         a[2] = args.signal()
     pos = SIGMASK_ARG.get(nr)
-    if pos is not None and SCRATCH <= a[pos] < SCRATCH + SCRATCH_SIZE - 8:
+    # A mask read from scratch, or from python's own read-only pages (whose bits may
+    # block SIGALRM: rt_sigsuspend then waits for good, as on Linux; seed 3048), gets
+    # SIGALRM cleared; other pointers stay, for EFAULT.
+    readable = SCRATCH <= a[pos] < SCRATCH + SCRATCH_SIZE - 8 if pos is not None else False
+    if pos is not None and READ_ONLY[0] <= a[pos] < READ_ONLY[-1] + PAGE:
+        readable = True
+    if pos is not None and readable:
         a[pos] = args.put(struct.pack("<Q", rng.getrandbits(64) & ~SIGALRM_BIT))
     if nr == 270 and a[5]:                              # pselect6: {sigset *, size}
         mask = args.put(struct.pack("<Q", rng.getrandbits(64) & ~SIGALRM_BIT))

@@ -1,75 +1,46 @@
 /*
- * Fast user-space mutexes. Waiters sleep on one of a fixed set of wait
- * queues chosen by hashing the futex address, and remember the exact
- * address and bitset, so a wake-up picks only the matching ones. One CPU
- * and interrupts off in the kernel make "compare, then sleep" atomic.
+ * The futex syscall: checks the words, reads the timeout and decodes the
+ * command into calls of the futex service (futex/futex.h). FUTEX_WAKE_OP's
+ * arithmetic on the second word is decoding too: it ends in two wakes.
  * Priority-inheritance futexes are not implemented (ENOSYS).
  */
-#include "linux/futex.h"
-
 #include "arch/x86_64/memlayout.h"
 #include "core/clock.h"
+#include "futex/futex.h"
 #include "lib/time_conv.h"
-#include "signal/signal.h"
 #include "linux/syscall.h"
-#include "uapi/errno.h"
-#include "uapi/stat.h"
 #include "mm/uaccess.h"
-#include "sched/sched.h"
+#include "signal/signal.h"
+#include "uapi/errno.h"
+#include "uapi/futex.h"
+#include "uapi/stat.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
-#define FUTEX_BITSET_MATCH_ANY 0xffffffffu
-#define BUCKETS 64
-
-/* Owned by this file. */
-static struct waitq buckets[BUCKETS];
-
-static struct waitq *bucket(uint64_t uaddr)
+/* The deadline of a wait (monotonic ns, 0 = none) from the app's timeout:
+ * relative for FUTEX_WAIT, absolute on either clock for FUTEX_WAIT_BITSET. */
+static long deadline_of(const struct linux_timespec *utimeout, bool absolute, bool realtime,
+			uint64_t *deadline)
 {
-	return &buckets[(uaddr >> 2) % BUCKETS];
-}
-
-int futex_wake(uint64_t uaddr, int n, uint32_t bitset)
-{
-	struct waitq *q = bucket(uaddr);
-	int woken = 0;
-	struct thread *t = q->head;
-	while (t && woken < n) {
-		struct thread *next = t->wait_next;
-		if (t->futex_addr == uaddr && (t->futex_bitset & bitset)) {
-			sched_wake_thread(t, 0);
-			woken++;
-		}
-		t = next;
+	*deadline = 0;
+	if (!utimeout)
+		return 0;
+	struct linux_timespec ts;
+	if (copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
+		return -EFAULT;
+	int64_t ns;
+	if (!timespec_to_ns(ts.tv_sec, ts.tv_nsec, &ns))
+		return -EINVAL;
+	if (!absolute) {
+		*deadline = time_deadline_after(clock_monotonic_ns(), (uint64_t)ns);
+	} else if (realtime) {
+		/* From the wall clock to the monotonic one; both values are in
+		 * (-2**63, 2**63), so their difference fits an unsigned when the
+		 * time is ahead. */
+		int64_t offset = clock_realtime_ns() - (int64_t)clock_monotonic_ns();
+		*deadline = ns > offset ? (uint64_t)ns - (uint64_t)offset : 1;
+	} else {
+		*deadline = ns > 0 ? (uint64_t)ns : 1;
 	}
-	return woken;
-}
-
-static int requeue(uint64_t from, uint64_t to, int wake, int move)
-{
-	int woken = futex_wake(from, wake, FUTEX_BITSET_MATCH_ANY);
-	struct waitq *q = bucket(from), *dst = bucket(to);
-	int moved = 0;
-	struct thread *t = q->head;
-	while (t && moved < move) {
-		struct thread *next = t->wait_next;
-		if (t->futex_addr == from) {
-			t->futex_addr = to;
-			if (dst != q)
-				sched_move_waiter(t, dst);
-			moved++;
-		}
-		t = next;
-	}
-	return woken + moved;
+	return 0;
 }
 
 static long wait(uint64_t uaddr, uint32_t val, const struct linux_timespec *utimeout, bool absolute,
@@ -77,34 +48,12 @@ static long wait(uint64_t uaddr, uint32_t val, const struct linux_timespec *utim
 {
 	if (!bitset)
 		return -EINVAL;
-	uint64_t deadline = 0;
-	if (utimeout) {
-		struct linux_timespec ts;
-		if (copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
-			return -EFAULT;
-		int64_t ns;
-		if (!timespec_to_ns(ts.tv_sec, ts.tv_nsec, &ns))
-			return -EINVAL;
-		if (!absolute) {
-			deadline = time_deadline_after(clock_monotonic_ns(), (uint64_t)ns);
-		} else if (realtime) {
-			/* From the wall clock to the monotonic one; both values are in
-			 * (-2**63, 2**63), so their difference fits an unsigned when the
-			 * time is ahead. */
-			int64_t offset = clock_realtime_ns() - (int64_t)clock_monotonic_ns();
-			deadline = ns > offset ? (uint64_t)ns - (uint64_t)offset : 1;
-		} else {
-			deadline = ns > 0 ? (uint64_t)ns : 1;
-		}
-	}
-	uint32_t cur;
-	if (copy_from_user(&cur, (void *)uaddr, sizeof(cur)) < 0)
-		return -EFAULT;
-	if (cur != val)
-		return -EAGAIN;
-	current->futex_addr = uaddr;
-	current->futex_bitset = bitset;
-	int rc = sched_wait(bucket(uaddr), deadline, true, "futex", uaddr);
+	uint64_t deadline;
+	long rc = deadline_of(utimeout, absolute, realtime, &deadline);
+	if (rc < 0)
+		return rc;
+	rc = futex_wait(uaddr, val, deadline, bitset);
+	/* Without a timeout a signal handler's return restarts the wait. */
 	if (rc == -EINTR)
 		return deadline ? -EINTR : -ERESTARTSYS;
 	return rc;
@@ -191,14 +140,14 @@ SYSCALL_DEFINE6(futex, "d:pdupup",
 	case FUTEX_WAKE_BITSET:
 		return val3 ? futex_wake(a, (int)val, val3) : -EINVAL;
 	case FUTEX_REQUEUE:
-		return requeue(a, (uint64_t)uaddr2, (int)val, val2);
+		return futex_requeue(a, (uint64_t)uaddr2, (int)val, val2);
 	case FUTEX_CMP_REQUEUE: {
 		uint32_t cur;
 		if (copy_from_user(&cur, uaddr, 4) < 0)
 			return -EFAULT;
 		if (cur != val3)
 			return -EAGAIN;
-		return requeue(a, (uint64_t)uaddr2, (int)val, val2);
+		return futex_requeue(a, (uint64_t)uaddr2, (int)val, val2);
 	}
 	case FUTEX_WAKE_OP:
 		return wake_op(a, (int)val, (uint64_t)uaddr2, val2, val3);

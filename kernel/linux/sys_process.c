@@ -52,7 +52,7 @@ SYSCALL_DEFINE0(setsid, "d:")
 
 SYSCALL_DEFINE1(set_tid_address, "d:p", uint64_t, tidptr)
 {
-	current->clear_child_tid = tidptr;
+	current->futex.clear_child_tid = tidptr;
 	return current->tid;
 }
 
@@ -60,8 +60,8 @@ SYSCALL_DEFINE2(set_robust_list, "d:pu", uint64_t, head, uint64_t, len)
 {
 	if (len != 24)
 		return -EINVAL;
-	current->robust_list = head;
-	current->robust_len = len;
+	current->futex.robust_list = head;
+	current->futex.robust_len = len;
 	return 0;
 }
 
@@ -69,8 +69,8 @@ SYSCALL_DEFINE3(get_robust_list, "d:dpp", int, tid, uint64_t *, head, uint64_t *
 {
 	if (tid != 0 && tid != current->tid)
 		return -ESRCH;
-	if (copy_to_user(head, &current->robust_list, 8) ||
-	    copy_to_user(len, &current->robust_len, 8))
+	if (copy_to_user(head, &current->futex.robust_list, 8) ||
+	    copy_to_user(len, &current->futex.robust_len, 8))
 		return -EFAULT;
 	return 0;
 }

@@ -4,8 +4,8 @@
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/memlayout.h"
 #include "core/process.h"
+#include "futex/futex.h"
 #include "lib/string.h"
-#include "linux/futex.h"
 #include "linux/syscall.h"
 #include "uapi/errno.h"
 #include "mm/uaccess.h"
@@ -55,7 +55,7 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64
 	t->sigmask = current->sigmask;
 	fpu_save(t->xsave); /* the parent's live FPU state */
 	if (flags & CLONE_CHILD_CLEARTID)
-		t->clear_child_tid = child_tid;
+		t->futex.clear_child_tid = child_tid;
 	int tid = t->tid;
 	if ((flags & CLONE_PARENT_SETTID) && copy_to_user((void *)parent_tid, &tid, 4) < 0) {
 		thread_free(t);
@@ -107,46 +107,11 @@ SYSCALL_DEFINE3(execve, "d:spp",
 	return -ENOSYS;
 }
 
-#define FUTEX_OWNER_DIED 0x40000000u
-#define FUTEX_TID_MASK 0x3fffffffu
-#define ROBUST_LIST_LIMIT 2048
-
-/* glibc's robust mutexes held by a dying thread: mark them owner-died and
- * wake a waiter, as Linux does, so other threads do not wait forever. */
-static void release_robust_list(struct thread *t)
-{
-	struct {
-		uint64_t next;
-		int64_t futex_offset;
-		uint64_t pending;
-	} head;
-	if (!t->robust_list || copy_from_user(&head, (void *)t->robust_list, sizeof(head)) < 0)
-		return;
-	uint64_t entry = head.next;
-	for (int i = 0; i < ROBUST_LIST_LIMIT && entry != t->robust_list; i++) {
-		uint64_t futex = entry + (uint64_t)head.futex_offset;
-		uint32_t word;
-		if (copy_from_user(&word, (void *)futex, 4) == 0 &&
-		    (word & FUTEX_TID_MASK) == (uint32_t)t->tid) {
-			word = (word & ~FUTEX_TID_MASK) | FUTEX_OWNER_DIED;
-			if (copy_to_user((void *)futex, &word, 4) == 0)
-				futex_wake(futex, 1, 0xffffffffu);
-		}
-		if (copy_from_user(&entry, (void *)entry, 8) < 0)
-			break;
-	}
-}
-
 SYSCALL_DEFINE1(exit, "n:d", int, status)
 {
 	if (sched_thread_count() == 1)
 		process_exit(status);
 	struct thread *t = current;
-	release_robust_list(t);
-	if (t->clear_child_tid) {
-		uint32_t zero = 0;
-		if (copy_to_user((void *)t->clear_child_tid, &zero, 4) == 0)
-			futex_wake(t->clear_child_tid, 1, 0xffffffffu);
-	}
+	futex_thread_exit(t);
 	sched_exit_thread();
 }

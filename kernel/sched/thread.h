@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/regs.h"
+#include "futex/futex.h"
 #include "signal/signal.h"
 #include "sched/timer.h"
 
@@ -27,8 +28,6 @@ struct thread {
 	uint64_t ksp;             /* saved kernel RSP while switched out */
 	uint64_t fs_base;
 	void *xsave;              /* XSAVE area, 64-byte aligned */
-	uint64_t clear_child_tid; /* app address; 0 when unset */
-	uint64_t robust_list, robust_len;
 	uint64_t sigmask;         /* blocked signals */
 	uint64_t sigpending;      /* signals sent to this thread */
 	struct sig_note sig_notes[NSIG];
@@ -55,8 +54,7 @@ struct thread {
 	 * (linux/fs_args.c); not a header dependency on the VFS. */
 	struct file *held_files[THREAD_HELD_FILES];
 	int nheld_files;
-	uint64_t futex_addr;       /* the futex it waits on (linux/futex.c) */
-	uint32_t futex_bitset;
+	struct futex_thread futex; /* owned by futex/futex.c */
 	const char *wait_reason;   /* for the deadlock report */
 	uint64_t wait_detail;
 };

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 KERNEL = Path(__file__).resolve().parents[2] / "kernel"
-LOWER = ("arch", "mm", "fs", "sched", "drivers", "net", "signal", "uapi", "lib", "loader")
+LOWER = ("arch", "mm", "fs", "futex", "sched", "drivers", "net", "signal", "uapi", "lib", "loader")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

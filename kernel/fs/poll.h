@@ -27,9 +27,6 @@ void poll_notify(void);
 /* Blocks until poll_notify() or the deadline (0 = none); returns 0,
  * -ETIMEDOUT or -EINTR. */
 int poll_wait_any(uint64_t deadline_ns);
-/* Drops a file that is finally closed from every epoll interest list
- * (linux/epoll.c). */
-void epoll_file_released(struct file *f);
 /* Signal-driven I/O (linux/fasync.c): poll_notify() tells it readiness may
  * have changed; a file finally closed is forgotten. */
 void fasync_notify(void);

@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/panic.h"
 #include "fs/dnotify.h"
+#include "fs/eventpoll/eventpoll.h"
 #include "fs/locks.h"
 #include "fs/poll.h"
 #include "lib/string.h"
@@ -95,7 +96,7 @@ void file_put(struct file *f)
 	if (--f->refcount)
 		return;
 	if (f->epoll_items)
-		epoll_file_released(f);
+		eventpoll_file_released(f);
 	fasync_file_released(f);
 	if (f->inode) {
 		locks_file_released(f);

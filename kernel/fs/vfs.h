@@ -158,7 +158,7 @@ struct file {
 	unsigned flags;  /* O_ACCMODE and the status flags (O_APPEND, O_NONBLOCK...) */
 	char *path;      /* the path it was opened by, for /proc/self/fd */
 	void *priv;      /* owned by the file's ops */
-	struct epoll_item *epoll_items; /* epoll items watching it (linux/epoll.c) */
+	struct epoll_item *epoll_items; /* epoll items watching it (fs/eventpoll/) */
 };
 
 /* Inode references. */

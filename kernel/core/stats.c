@@ -26,5 +26,6 @@ void stats_report(void)
 	control_record("stat blk_submits %lu", kstats.blk_submits);
 	control_record("stat blk_requests %lu", kstats.blk_requests);
 	control_record("stat blk_flushes %lu", kstats.blk_flushes);
+	control_record("stat blk_waits %lu", kstats.blk_waits);
 	control_record("stat p9_requests %lu", kstats.p9_requests);
 }

@@ -20,6 +20,7 @@ struct kernel_stats {
 	uint64_t blk_submits;  /* batches handed to a block device (each waited for) */
 	uint64_t blk_requests; /* the requests in them */
 	uint64_t blk_flushes;  /* of them FLUSH (the host's fdatasync) */
+	uint64_t blk_waits;    /* batches that waited for another thread's on the device */
 	uint64_t p9_requests;  /* 9P round trips to a volume's host */
 };
 

@@ -2,6 +2,7 @@
 
 #include "core/stats.h"
 #include "lib/string.h"
+#include "sched/thread.h"
 #include "uapi/errno.h"
 
 #define MAX_BLKDEVS 8
@@ -43,11 +44,20 @@ int blkdev_submit(struct blkdev *dev, struct blk_req *reqs, unsigned n)
 	}
 	if (n == 0)
 		return 0;
+	/* Not interruptible: the batch in flight ends by itself. */
+	if (dev->submitter)
+		kstats.blk_waits++;
+	while (dev->submitter)
+		sched_wait(&dev->idle, 0, false, "blk", 0);
+	dev->submitter = current;
 	kstats.blk_submits++;
 	kstats.blk_requests += n;
 	for (unsigned i = 0; i < n; i++)
 		kstats.blk_flushes += reqs[i].op == BLK_FLUSH && dev->can_flush;
-	return dev->submit(dev, reqs, n);
+	int rc = dev->submit(dev, reqs, n);
+	dev->submitter = NULL;
+	sched_wake(&dev->idle, 1);
+	return rc;
 }
 
 static int one(struct blkdev *dev, enum blk_op op, uint64_t off, void *buf, uint32_t len)

@@ -12,6 +12,13 @@
  * abandoned (a signal does not end the wait: disk I/O is uninterruptible,
  * as Linux's D state).
  *
+ * One batch at a time per device: a thread that submits while another
+ * thread's batch is in flight (it slept on the device, and this one ran:
+ * two threads faulting in pages of the root image) waits until that batch
+ * is done. The drivers keep their in-flight state per device, not per
+ * caller, and reap every completion the device has: two submitters at once
+ * would take each other's completions.
+ *
  * Ordering: the device may complete the requests of one batch in any order
  * and keep written data in a volatile cache; BLK_FLUSH returns once every
  * write completed before it is durable. So "A is durable before B is
@@ -23,6 +30,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sched/sched.h"
 
 #define BLK_SECTOR 512
 
@@ -47,6 +56,10 @@ struct blkdev {
 	 * error (each request has its own status). */
 	int (*submit)(struct blkdev *dev, struct blk_req *reqs, unsigned n);
 	void *priv;
+	/* blkdev_submit's: the thread whose batch is in flight, and those
+	 * waiting for it to finish. */
+	struct thread *submitter;
+	struct waitq idle;
 };
 
 /* Names the device ("vda", ...) and adds it; -ENOSPC when the table is full. */

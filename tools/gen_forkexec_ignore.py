@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 OUTPUT_DIR = REPO / "src" / "unipython" / "compat" / "forkexec_ignore"
 PYTHON = "/usr/bin/python3.11"
 TIMEOUT = 900
+TEST_TIMEOUT = 300
 
 HEADER = """\
 # Tests that need fork/exec (a unikernel runs one process): regrtest --ignorefile patterns.
@@ -52,11 +53,13 @@ HEADER = """\
 # hand: run the tool again. regrtest reads every line as a pattern; these comment
 # lines match no test id.
 # Modules that did not end on the host within {timeout:g} s (patterns found until then kept): {slow}
+# Tests interrupted after {test_timeout:g} s on the host (their module went on): {hung}
 """
 
 # The child: runs one module under regrtest with the hooks; writes what it saw as JSON.
 CHILD = r'''
-import _posixsubprocess, json, os, runpy, sys, unittest, unittest.suite
+import _posixsubprocess, json, os, runpy, signal, sys, threading, time
+import unittest, unittest.suite
 
 out_path, module, testdir = sys.argv[1], sys.argv[2], sys.argv[3]
 EVENTS = {"os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.system",
@@ -68,7 +71,8 @@ seen = {}
 
 def save(status):
     with open(out_path + ".new", "w") as f:
-        json.dump({"status": status, "seen": {k: sorted(v) for k, v in seen.items()}}, f)
+        json.dump({"status": status, "seen": {k: sorted(v) for k, v in seen.items()},
+                   "hung": hung}, f)
     os.replace(out_path + ".new", out_path)
 
 def note(event):
@@ -110,8 +114,48 @@ def class_pattern(cls):
 def module_pattern(name):
     return f"{name}.*" if name else None
 
+# A test that hangs on the host (this machine's own quirks: e.g. a vsock device without a
+# peer) must not cost the rest of its module: after TEST_TIMEOUT s the watchdog interrupts
+# the main thread with a signal whose handler raises, so the test errors and the module
+# goes on. A real-time signal, which no test of the suite uses.
+TEST_TIMEOUT = float(sys.argv[4])
+WATCHDOG_SIGNAL = signal.SIGRTMIN + 7
+hung = []
+
+class HungOnHost(BaseException):
+    pass
+
+def interrupt(signum, frame):
+    raise HungOnHost(f"ran over {TEST_TIMEOUT:g} s on the host")
+
+signal.signal(WATCHDOG_SIGNAL, interrupt)
+running = {}  # test id -> monotonic start; one entry at a time
+
+def watchdog():
+    while True:
+        time.sleep(1)
+        for test, start in list(running.items()):
+            if time.monotonic() - start > TEST_TIMEOUT and test not in hung:
+                hung.append(test)
+                save(None)
+                signal.pthread_kill(threading.main_thread().ident, WATCHDOG_SIGNAL)
+
+threading.Thread(target=watchdog, daemon=True).start()
+
+def timed_run(method):
+    def wrapper(self, *args, **kwargs):
+        running.clear()
+        running[self.id()] = time.monotonic()
+        try:
+            return method(self, *args, **kwargs)
+        except HungOnHost:
+            return None
+        finally:
+            running.clear()
+    return wrapper
+
 TC, TS = unittest.TestCase, unittest.suite.TestSuite
-TC.run = during(lambda self, *a: self.id(), TC.run)
+TC.run = during(lambda self, *a: self.id(), timed_run(TC.run))
 TS._handleClassSetUp = during(lambda self, test, result: class_pattern(test.__class__),
                               TS._handleClassSetUp)
 TS._tearDownPreviousClass = during(
@@ -165,10 +209,11 @@ from unipython.compat.tiers import expand  # noqa: E402
 class ModuleRun:
     seen: dict[str, list[str]]  # pattern -> events
     finished: bool  # False: killed at the timeout
+    hung: list[str]  # tests the watchdog interrupted
 
 
 def run_module(module: str, testdir: Path | None = None, python: str = PYTHON,
-               timeout: float = TIMEOUT) -> ModuleRun:
+               timeout: float = TIMEOUT, test_timeout: float = TEST_TIMEOUT) -> ModuleRun:
     """Run one module (of the test package, or of ``testdir``) under the hooks."""
     with tempfile.TemporaryDirectory(prefix="gen-forkexec-") as tmp:
         work, home = Path(tmp) / "cwd", Path(tmp) / "home"
@@ -180,20 +225,22 @@ def run_module(module: str, testdir: Path | None = None, python: str = PYTHON,
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(home)}
         # On a terminal like the guest's console, as `unipython compat` runs the host
         # side: some tests spawn only when stdout is a terminal (stty).
-        run = run_on_pty([python, str(script), str(out), module, str(testdir or "")],
+        run = run_on_pty([python, str(script), str(out), module, str(testdir or ""),
+                          str(test_timeout)],
                          work, env, timeout)
         if run.status is None:
             result = json.loads(out.read_text()) if out.is_file() else {"seen": {}}
             print(f"{module}: killed after {timeout:g} s, {len(result['seen'])} patterns",
                   flush=True)
-            return ModuleRun(result["seen"], finished=False)
+            return ModuleRun(result["seen"], False, result.get("hung", []))
         if not out.is_file():
             tail = "\n".join(run.output.strip().splitlines()[-15:])
             raise SystemExit(f"{module}: the hooked run wrote no results:\n{tail}")
         result = json.loads(out.read_text())
     seen: dict[str, list[str]] = result["seen"]
-    print(f"{module}: regrtest status {result['status']}, {len(seen)} patterns", flush=True)
-    return ModuleRun(seen, finished=True)
+    hung = f", {len(result['hung'])} tests interrupted" if result["hung"] else ""
+    print(f"{module}: regrtest status {result['status']}, {len(seen)} patterns{hung}", flush=True)
+    return ModuleRun(seen, True, result["hung"])
 
 
 def main() -> int:
@@ -203,6 +250,8 @@ def main() -> int:
     parser.add_argument("--python", default=PYTHON)
     parser.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
                         help=f"per module (default: {TIMEOUT})")
+    parser.add_argument("--test-timeout", type=float, default=TEST_TIMEOUT, metavar="SECONDS",
+                        help=f"per test, then it is interrupted (default: {TEST_TIMEOUT})")
     parser.add_argument("-o", "--output", type=Path,
                         help="default: src/unipython/compat/forkexec_ignore/X.Y.Z.txt")
     args = parser.parse_args()
@@ -212,11 +261,14 @@ def main() -> int:
     print(f"{len(modules)} modules, {args.jobs} at a time", flush=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         found = list(pool.map(
-            lambda m: run_module(m, python=args.python, timeout=args.timeout), modules))
+            lambda m: run_module(m, python=args.python, timeout=args.timeout,
+                                 test_timeout=args.test_timeout), modules))
     patterns = sorted({p for run in found for p in run.seen})
     slow = [m for m, run in zip(modules, found, strict=True) if not run.finished]
+    hung = [test for run in found for test in run.hung]
     text = HEADER.format(version=version, source=source, timeout=args.timeout,
-                         slow=", ".join(slow) or "none")
+                         slow=", ".join(slow) or "none", test_timeout=args.test_timeout,
+                         hung=", ".join(hung) or "none")
     text += "".join(f"{p}\n" for p in patterns)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)

@@ -78,3 +78,30 @@ def test_the_checked_in_ignore_list_is_sorted_and_says_how_it_was_made() -> None
     assert any("tools/gen_forkexec_ignore.py" in line for line in header)
     assert patterns == sorted(set(patterns)) and all(patterns)
     assert "test.test_os.ForkTests.test_fork" in patterns
+
+
+HANGER = """\
+    import socket, subprocess, sys, unittest
+
+    class Hangs(unittest.TestCase):
+        def test_a_blocked_accept(self):
+            with socket.socket() as server:
+                server.bind(("127.0.0.1", 0))
+                server.listen()
+                server.accept()  # nobody connects
+
+        def test_b_spawns_later(self):
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+"""
+
+
+def test_a_test_hanging_on_the_host_is_interrupted_and_its_module_goes_on(
+    tmp_path: Path,
+) -> None:
+    if not PYTHON.exists():
+        pytest.skip(f"{PYTHON} not installed")
+    (tmp_path / "test_hanger.py").write_text(textwrap.dedent(HANGER))
+    run = load_tool().run_module("test_hanger", testdir=tmp_path, timeout=60, test_timeout=2)
+    assert run.finished
+    assert run.hung == ["test_hanger.Hangs.test_a_blocked_accept"]
+    assert set(run.seen) == {"test_hanger.Hangs.test_b_spawns_later"}

@@ -70,6 +70,7 @@ def raw(nr: int, *args: int) -> int:
 PAGE = 4096
 VICTIM, VICTIM_SIZE = 0x100000000000, 256 * PAGE      # for mmap/munmap/mprotect/madvise/...
 SCRATCH, SCRATCH_SIZE = 0x200000000000, 16 * PAGE     # buffers and structures for arguments
+ALT_STACK, ALT_STACK_SIZE = 0x210000000000, 16 * PAGE  # the only stack sigaltstack may enable
 HOLE = 0x300000000000                                 # never mapped
 HOLE_END = 0x400000000000                             # memory ranges stay below this
 KERNEL_ADDRS = [0xffff800000000000, 0xffff888000000000, 0xffffffff80000000,
@@ -500,6 +501,23 @@ RESTORE_AFTER = {14, 131, 160, 302, 37, 38, 95, 80, 81, 135, 13,
 COUNTED = {0: 2, 1: 2, 17: 2, 18: 2, 89: 2, 267: 3, 79: 1, 318: 1, 217: 2, 40: 3}
 
 
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
+
+
+def alt_stack(rng: random.Random) -> bytes:
+    """A stack_t for sigaltstack. One that enables an alternate stack names ALT_STACK: Python
+    installs its handlers with SA_ONSTACK, so the timer's next SIGALRM runs there, and on a
+    stack at a random address it cannot be delivered (the kernel kills the process, as
+    Linux does: seed 3034). Disabling, refused flags and too-small sizes stay random."""
+    flags = rng.choice([0, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM, SS_AUTODISARM | SS_DISABLE,
+                        4, rng.getrandbits(32)])
+    sp, size = rng.getrandbits(64), rng.choice([0, 1, 2047, 2**31, rng.getrandbits(64)])
+    enables = flags & ~SS_AUTODISARM in (0, SS_ONSTACK)
+    if enables and size >= 2048:
+        sp, size = ALT_STACK, rng.choice([ALT_STACK_SIZE, ALT_STACK_SIZE // 2])
+    return struct.pack("<QiiQ", sp, flags - (1 << 32) if flags >= 1 << 31 else flags, 0, size)
+
+
 def steer(nr: int, a: list[int], args: Args) -> str | None:
     """Makes the call safe for the fuzzer (in place); returns why it is skipped, or None."""
     rng = args.rng
@@ -536,6 +554,8 @@ def steer(nr: int, a: list[int], args: Args) -> str | None:
             a[1] = args.put(struct.pack("<QQQQ", handler, rng.getrandbits(32),
                                         rng.getrandbits(64), rng.getrandbits(64)))
         a[3] = rng.choice([8, 8, 8, a[3]])
+    if nr == 131 and a[0] and rng.random() < 0.9:      # sigaltstack: a new stack
+        a[0] = args.put(alt_stack(rng))
     if nr == 158 and (a[0] & 0xffffffff) == 0x1002:     # arch_prctl(ARCH_SET_FS): the TLS itself
         return "arch_prctl(ARCH_SET_FS): replaces the interpreter's thread-local storage"
     if nr == 157 and (a[0] & 0xffffffff) in (22, 35, 59, 26):
@@ -731,6 +751,7 @@ def main() -> int:
     os.chdir(FUZZ_DIR)
     map_fixed(VICTIM, VICTIM_SIZE)
     map_fixed(SCRATCH, SCRATCH_SIZE)
+    map_fixed(ALT_STACK, ALT_STACK_SIZE)
     res = Resources()
     res.open_all()
     own = OwnMemory()

@@ -10,6 +10,7 @@ from unipython.compat.junit import (
     Counts,
     JunitError,
     counts_from_output,
+    differences,
     extract_xml,
     failing_tests,
     parse_counts,
@@ -94,3 +95,17 @@ def test_guest_main_uses_the_same_markers() -> None:
 
     text = GUEST_MAIN.read_text()
     assert f'BEGIN = "{BEGIN}"' in text and f'END = "{END}"' in text
+
+
+def test_differences_name_each_test_whose_outcome_is_not_the_hosts() -> None:
+    host = XML.replace('<failure type="AssertionError" message="boom">tb</failure>', "")
+    inside = XML.replace('<testcase name="test.test_x.A.test_ok2" status="run" '
+                         'result="completed" time="0.1" />', "")
+    wrap = lambda xml: f"noise\n{BEGIN}\n{xml}\n{END}\n"  # noqa: E731
+    found = differences(wrap(inside), wrap(host))
+    assert [(d.test, d.inside, d.host, d.message) for d in found] == [
+        ("test.test_x.A.test_fail", "failure", "passed", "boom"),
+        ("test.test_x.A.test_ok2", "not run", "passed", ""),
+    ]
+    assert differences(wrap(XML), wrap(XML)) == []
+    assert differences("no xml here", wrap(XML)) == []

@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 
 from unipython.compat.junit import JunitError, parse_pytest_counts, pytest_counts_from_output
-from unipython.compat.pkgs import (PKGS_MAIN, SUITES, expand_pkgs, find_suite, is_pkgs_name,
-                                   pytest_args)
+from unipython.compat.pkgs import (
+    PKGS_MAIN,
+    SUITES,
+    expand_pkgs,
+    find_suite,
+    is_pkgs_name,
+    pytest_args,
+)
 from unipython.errors import UserError
 
 XML = """<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests">
@@ -66,7 +72,8 @@ def test_leave_out_deselects_by_package_path_wherever_installed(tmp_path: Path) 
         def test_param(n): raise AssertionError("left out too")
     """))
     env = {"PYTHONPATH": f"{tmp_path / 'site'}:{pytest_dir}", "PATH": "/usr/bin:/bin"}
-    run = subprocess.run([sys.executable, str(PKGS_MAIN), "--leave-out=pkg/tests/test_a.py::test_spawn",
+    run = subprocess.run([sys.executable, str(PKGS_MAIN),
+                          "--leave-out=pkg/tests/test_a.py::test_spawn",
                           "--leave-out=pkg/tests/test_a.py::test_param", "--pyargs", "pkg"],
                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr

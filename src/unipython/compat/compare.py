@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from unipython.compat.junit import Difference, differences
 from unipython.compat.runner import Run
 
 
@@ -31,6 +33,11 @@ class ModuleResult:
         if self.guest.counts is None:
             return "inside: no counts"
         return "counts differ"
+
+    @cached_property
+    def differing_tests(self) -> list[Difference]:
+        """The tests whose outcome inside is not the host's (what "counts differ" means)."""
+        return differences(self.guest.output, self.host.output)
 
 
 def summary(results: list[ModuleResult]) -> tuple[int, int]:

@@ -114,3 +114,49 @@ def failing_tests(xml: str) -> list[str]:
         if case.find("error") is not None or case.find("failure") is not None:
             out.append(case.get("name", "?"))
     return out
+
+
+def _outcome(case: ET.Element) -> tuple[str, str]:
+    """(outcome, the first line of its message) of one <testcase>."""
+    for tag in ("error", "failure", "skipped"):
+        found = case.find(tag)
+        if found is not None:
+            text = found.get("message") or (found.text or "").strip()
+            return tag, (text.strip().splitlines() or [""])[0][:200]
+    if case.get("status") != "run":
+        return "subtest failed", ""
+    return ("passed", "") if case.find("outcome") is None else ("unexpected success", "")
+
+
+def outcomes(xml: str) -> dict[str, tuple[str, str]]:
+    """Test id -> (outcome, message) over every <testcase> of one regrtest run."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise JunitError(f"bad junit XML: {exc}") from None
+    return {case.get("name", "?"): _outcome(case) for case in root.iter("testcase")}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A test whose outcome inside is not the host's."""
+
+    test: str
+    inside: str  # outcome, or "not run"
+    host: str
+    message: str  # the first line of the inside (or else the host) message
+
+
+def differences(inside_output: str, host_output: str) -> list[Difference]:
+    """The tests whose outcomes differ between two runs of one module, by test id
+    (empty when either run has no junit XML)."""
+    try:
+        inside, host = outcomes(extract_xml(inside_output)), outcomes(extract_xml(host_output))
+    except JunitError:
+        return []
+    found = []
+    for test in sorted(inside.keys() | host.keys()):
+        got, want = inside.get(test, ("not run", "")), host.get(test, ("not run", ""))
+        if got[0] != want[0]:
+            found.append(Difference(test, got[0], want[0], got[1] or want[1]))
+    return found

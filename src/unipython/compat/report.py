@@ -12,6 +12,8 @@ from rich.table import Table
 from unipython.compat.compare import ModuleResult, summary
 from unipython.compat.runner import Run
 
+MAX_LISTED = 10  # per module in the printed report; --json has every one
+
 
 def _counts(run: Run) -> str:
     return "-" if run.counts is None else str(run.counts)
@@ -47,6 +49,14 @@ def print_report(results: list[ModuleResult], console: Console | None = None) ->
         if not console.is_terminal:
             console = Console(width=120)  # logs and pipes: no 80-column squeeze
     console.print(make_table(results))
+    for r in results:
+        if not r.passed and r.differing_tests:
+            print(f"{r.module}: tests that differ (inside vs host):", flush=True)
+            for d in r.differing_tests[:MAX_LISTED]:
+                print(f"  {d.test}: {d.inside} vs {d.host}"
+                      + (f" -- {d.message}" if d.message else ""), flush=True)
+            if len(r.differing_tests) > MAX_LISTED:
+                print(f"  ... and {len(r.differing_tests) - MAX_LISTED} more (see --json)")
     passed, _failed = summary(results)
     print(f"score: {passed}/{len(results)} modules equal to the host", flush=True)
     # The plain closing line that CI logs and people read: counted in modules.
@@ -71,7 +81,9 @@ def to_json(results: list[ModuleResult]) -> dict[str, Any]:
         "failed": failed,
         "modules": [
             {"module": r.module, "verdict": "pass" if r.passed else "fail",
-             "reason": r.reason, "inside": _run_json(r.guest), "host": _run_json(r.host)}
+             "reason": r.reason, "inside": _run_json(r.guest), "host": _run_json(r.host),
+             "differing_tests": [{"test": d.test, "inside": d.inside, "host": d.host,
+                                  "message": d.message} for d in r.differing_tests]}
             for r in results
         ],
     }

@@ -12,72 +12,36 @@ import hashlib
 import os
 import queue
 import random
-import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import pytest
 
 from tests.boot.conftest import BOOT_TIMEOUT, REPO
+from tests.boot.tap_peer import RawPeer, tap_device
 
 scapy = pytest.importorskip("scapy.all")
-from scapy.all import ARP, ICMP, IP, UDP, Ether, IPerror, Raw, fragment  # noqa: E402
+from scapy.all import ICMP, IP, UDP, Ether, IPerror, Raw, fragment  # noqa: E402
 
 TAP, HOST_IP, GUEST_IP, PEER_IP = "upytap3", "192.168.76.1", "192.168.76.2", "192.168.76.3"
-GUEST_MAC, PEER_MAC = "52:54:00:12:34:56", "02:00:00:00:00:03"
 PORT = 9000
-ETH_P_ALL = 3
-
-
-class Peer:
-    """Frames in and out of the tap, as the address PEER_IP (answering ARP for it)."""
-
-    def __init__(self, ifname: str) -> None:
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self.sock.bind((ifname, 0))
-
-    def send(self, packet: IP) -> None:
-        self.sock.send(bytes(Ether(src=PEER_MAC, dst=GUEST_MAC) / packet))
-
-    def expect(self, wanted: Callable[[Ether], bool], timeout: float) -> Ether:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self.sock], [], [], left)
-            if not ready:
-                break
-            frame = Ether(self.sock.recv(65536))
-            if ARP in frame and frame[ARP].op == 1 and frame[ARP].pdst == PEER_IP:
-                self.sock.send(bytes(Ether(src=PEER_MAC, dst=frame.src) / ARP(
-                    op=2, hwsrc=PEER_MAC, psrc=PEER_IP, hwdst=frame.src, pdst=frame[ARP].psrc)))
-            elif wanted(frame):
-                return frame
-        raise AssertionError("the guest sent nothing of the kind")
 
 
 @pytest.fixture
-def peer() -> Iterator[Peer]:
-    if os.geteuid() != 0:
-        pytest.skip("a tap device and raw frames need root")
-    subprocess.run(["ip", "link", "del", TAP], capture_output=True)
-    for cmd in (["ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
-                ["ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP],
-                ["ip", "link", "set", TAP, "up"]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.skip(f"cannot set up a tap device ({' '.join(cmd)}: {r.stderr.strip()})")
-    p = Peer(TAP)
-    try:
-        yield p
-    finally:
-        p.sock.close()
-        subprocess.run(["ip", "link", "del", TAP], capture_output=True)
+def peer() -> Iterator[RawPeer]:
+    with tap_device(TAP, HOST_IP):
+        p = RawPeer(TAP, PEER_IP)
+        try:
+            yield p
+        finally:
+            p.close()
 
 
 APP = f"""
@@ -123,7 +87,8 @@ def udp(ident: int, data: bytes) -> IP:
     return IP(src=PEER_IP, dst=GUEST_IP, id=ident) / UDP(sport=5000, dport=PORT) / data
 
 
-def test_fragmented_datagrams_arrive_whole_and_overlaps_never(peer: Peer, tmp_path: Path) -> None:
+def test_fragmented_datagrams_arrive_whole_and_overlaps_never(peer: RawPeer,
+                                                              tmp_path: Path) -> None:
     app = tmp_path / "app.py"
     app.write_text(APP)
     proc = subprocess.Popen([sys.executable, "-m", "unipython", "run", "--timeout",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.boot import tap_peer
 from tests.boot.conftest import BOOT_TIMEOUT, REPO, Boot
 
 SERVER_APP = """
@@ -370,19 +371,8 @@ TAP, HOST_IP, GUEST_IP = "upytap0", "192.168.77.1", "192.168.77.2"
 @pytest.fixture
 def tap_device() -> Iterator[str]:
     """A tap device of our own on the host, 192.168.77.1/24 (needs root)."""
-    if os.geteuid() != 0:
-        pytest.skip("creating a tap device needs root")
-    subprocess.run(["ip", "link", "del", TAP], capture_output=True)
-    for cmd in (["ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
-                ["ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP],
-                ["ip", "link", "set", TAP, "up"]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.skip(f"cannot set up a tap device ({' '.join(cmd)}: {r.stderr.strip()})")
-    try:
-        yield TAP
-    finally:
-        subprocess.run(["ip", "link", "del", TAP], capture_output=True)
+    with tap_peer.tap_device(TAP, HOST_IP) as name:
+        yield name
 
 
 def test_over_a_tap_device_the_peer_is_the_hosts_own_tcp(tap_device: str,

@@ -6,53 +6,33 @@ options, a retransmitted SYN, an out-of-window segment, data and FIN. Needs root
 
 from __future__ import annotations
 
-import os
-import select
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.boot.conftest import BOOT_TIMEOUT, REPO
+from tests.boot.tap_peer import RawPeer, tap_device
 
 scapy = pytest.importorskip("scapy.all")
-from scapy.all import ARP, IP, TCP, Ether  # noqa: E402
+from scapy.all import IP, TCP  # noqa: E402
 
 TAP, HOST_IP, GUEST_IP, PEER_IP = "upytap1", "192.168.78.1", "192.168.78.2", "192.168.78.3"
-GUEST_MAC, PEER_MAC = "52:54:00:12:34:56", "02:00:00:00:00:03"
-ETH_P_ALL = 3
 
 
-class Peer:
-    """Frames in and out of the tap, as the address PEER_IP."""
-
-    def __init__(self, ifname: str) -> None:
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self.sock.bind((ifname, 0))
+class Peer(RawPeer):
+    """TCP segments to and from the guest, as PEER_IP."""
 
     def send(self, segment: TCP) -> None:
-        frame = Ether(src=PEER_MAC, dst=GUEST_MAC) / IP(src=PEER_IP, dst=GUEST_IP) / segment
-        self.sock.send(bytes(frame))
+        super().send(IP(src=PEER_IP, dst=GUEST_IP) / segment)
 
-    def expect(self, timeout: float = 10.0) -> TCP:
-        """The next TCP segment the guest sends to PEER_IP (answering ARP meanwhile)."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self.sock], [], [], left)
-            if not ready:
-                break
-            frame = Ether(self.sock.recv(65536))
-            if ARP in frame and frame[ARP].op == 1 and frame[ARP].pdst == PEER_IP:
-                reply = Ether(src=PEER_MAC, dst=frame.src) / ARP(
-                    op=2, hwsrc=PEER_MAC, psrc=PEER_IP, hwdst=frame.src, pdst=frame[ARP].psrc)
-                self.sock.send(bytes(reply))
-            elif IP in frame and frame[IP].dst == PEER_IP and TCP in frame:
-                return frame[TCP]
-        raise AssertionError("the guest sent no segment")
+    def expect(self, timeout: float = 10.0) -> TCP:  # type: ignore[override]
+        """The next TCP segment the guest sends to PEER_IP."""
+        frame = super().expect(lambda f: IP in f and f[IP].dst == PEER_IP and TCP in f,
+                               timeout, "segment")
+        return frame[TCP]
 
     def quiet(self, seconds: float) -> list[TCP]:
         got = []
@@ -65,21 +45,12 @@ class Peer:
 
 @pytest.fixture
 def peer() -> Iterator[Peer]:
-    if os.geteuid() != 0:
-        pytest.skip("a tap device and raw frames need root")
-    subprocess.run(["ip", "link", "del", TAP], capture_output=True)
-    for cmd in (["ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
-                ["ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP],
-                ["ip", "link", "set", TAP, "up"]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.skip(f"cannot set up a tap device ({' '.join(cmd)}: {r.stderr.strip()})")
-    p = Peer(TAP)
-    try:
-        yield p
-    finally:
-        p.sock.close()
-        subprocess.run(["ip", "link", "del", TAP], capture_output=True)
+    with tap_device(TAP, HOST_IP):
+        p = Peer(TAP, PEER_IP)
+        try:
+            yield p
+        finally:
+            p.close()
 
 
 APP = """

@@ -136,7 +136,14 @@ def cmd_compat(args: argparse.Namespace) -> int:
     from unipython.compat.compare import ModuleResult
     from unipython.compat.pkgs import expand_pkgs, is_pkgs_name, run_pkgs
     from unipython.compat.report import exit_status, print_report, write_json
-    from unipython.compat.run import CompatOptions, default_log_dir, run_compat, whole_suite
+    from unipython.compat.run import (
+        CompatOptions,
+        default_log_dir,
+        resolved_ignore_file,
+        run_compat,
+        whole_suite,
+        wholly_ignored,
+    )
     from unipython.compat.runner import RunSettings
     from unipython.compat.tiers import ALL, expand
     from unipython.kernel import find_kernel
@@ -167,14 +174,22 @@ def cmd_compat(args: argparse.Namespace) -> int:
     def say(text: str) -> None:
         err.print(text, highlight=False)
 
+    left_out: list[str] = []
+    if modules:
+        listed = resolved_ignore_file(options.settings, options.python).ignore_file
+        left_out = wholly_ignored(modules, listed) if isinstance(listed, Path) else []
+        if left_out:
+            say(f"left out whole, on both sides (they start a process outside any test): "
+                f"{', '.join(left_out)}")
+        modules = [m for m in modules if m not in left_out]
     results = run_compat(modules, kernel, options, progress=say, done=done) if modules else []
     if packages:
         results += run_pkgs(packages, kernel, options.python, options.settings, say, done,
                             log_dir)
-    print_report(results)
+    print_report(results, left_out=left_out)
     err.print(f"console logs: {log_dir}", highlight=False)
     if args.json:
-        write_json(results, Path(args.json))
+        write_json(results, Path(args.json), left_out=left_out)
     return exit_status(results)
 
 

@@ -50,3 +50,14 @@ def test_a_host_run_past_its_timeout_is_killed(tmp_path: Path) -> None:
     run = run_on_pty([sys.executable, "-c", "import time; time.sleep(60)"], tmp_path, {},
                      timeout=0.5)
     assert run.status is None and run.seconds < 30
+
+
+def test_modules_the_ignore_list_leaves_out_whole_are_found_by_their_module_pattern(
+    tmp_path: Path,
+) -> None:
+    from unipython.compat.run import wholly_ignored
+    listed = tmp_path / "3.11.2.txt"
+    listed.write_text("# test.test_header.*\ntest.test_cmd_line.*\n"
+                      "test.test_os.ForkTests.*\ntest.test_os.ForkTests.test_fork\n")
+    assert wholly_ignored(["test_cmd_line", "test_os", "test_header", "test_bool"],
+                          listed) == ["test_cmd_line"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,8 @@ def exit_status(results: list[ModuleResult]) -> int:
     return 1 if summary(results)[1] else 0
 
 
-def print_report(results: list[ModuleResult], console: Console | None = None) -> None:
+def print_report(results: list[ModuleResult], console: Console | None = None,
+                 left_out: Sequence[str] = ()) -> None:
     if console is None:
         console = Console()
         if not console.is_terminal:
@@ -58,7 +60,9 @@ def print_report(results: list[ModuleResult], console: Console | None = None) ->
             if len(r.differing_tests) > MAX_LISTED:
                 print(f"  ... and {len(r.differing_tests) - MAX_LISTED} more (see --json)")
     passed, _failed = summary(results)
-    print(f"score: {passed}/{len(results)} modules equal to the host", flush=True)
+    whole = (f" ({len(left_out)} more left out whole: every test of theirs needs "
+             f"fork/exec)" if left_out else "")
+    print(f"score: {passed}/{len(results)} modules equal to the host{whole}", flush=True)
     # The plain closing line that CI logs and people read: counted in modules.
     print(summary_line(results), flush=True)
 
@@ -74,11 +78,12 @@ def _run_json(run: Run) -> dict[str, Any]:
     }
 
 
-def to_json(results: list[ModuleResult]) -> dict[str, Any]:
+def to_json(results: list[ModuleResult], left_out: Sequence[str] = ()) -> dict[str, Any]:
     passed, failed = summary(results)
     return {
         "passed": passed,
         "failed": failed,
+        "left_out": list(left_out),
         "modules": [
             {"module": r.module, "verdict": "pass" if r.passed else "fail",
              "reason": r.reason, "inside": _run_json(r.guest), "host": _run_json(r.host),
@@ -89,5 +94,5 @@ def to_json(results: list[ModuleResult]) -> dict[str, Any]:
     }
 
 
-def write_json(results: list[ModuleResult], path: Path) -> None:
-    path.write_text(json.dumps(to_json(results), indent=1) + "\n")
+def write_json(results: list[ModuleResult], path: Path, left_out: Sequence[str] = ()) -> None:
+    path.write_text(json.dumps(to_json(results, left_out), indent=1) + "\n")

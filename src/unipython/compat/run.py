@@ -47,6 +47,28 @@ def check_modules(modules: Sequence[str], test_dir: Path) -> None:
                         "(give a tier, or a module such as test_os or os)")
 
 
+def wholly_ignored(modules: Sequence[str], ignore_list: Path) -> list[str]:
+    """The modules the ignore list leaves out whole: those with the pattern
+    ``test.MODULE.*``, which the generator writes when a process was started outside
+    any test (at import, in setUpModule), so no test of theirs runs on either side."""
+    whole = {line.strip() for line in ignore_list.read_text().splitlines()
+             if line.endswith(".*") and not line.startswith("#")}
+    return [m for m in modules if f"test.{m}.*" in whole]
+
+
+def resolved_ignore_file(settings: RunSettings, python: Path) -> RunSettings:
+    """``settings`` with the ignore list of ``python``'s revision in place of "auto"."""
+    if settings.ignore_file != "auto":
+        return settings
+    version = Target(python).info().version
+    listed = ignore_file(version)
+    if not listed.is_file():
+        raise UserError(f"no fork/exec ignore list for Python "
+                        f"{'.'.join(map(str, version))} ({listed}): make it with "
+                        "tools/gen_forkexec_ignore.py --python PYTHON all")
+    return replace(settings, ignore_file=listed)
+
+
 def run_compat(
     modules: Sequence[str],
     kernel: Path,
@@ -59,14 +81,7 @@ def run_compat(
     say = progress or (lambda _text: None)
     info = Target(options.python).info()
     check_modules(modules, info.stdlib / "test")
-    settings = options.settings
-    if settings.ignore_file == "auto":
-        listed = ignore_file(info.version)
-        if not listed.is_file():
-            raise UserError(f"no fork/exec ignore list for Python "
-                            f"{'.'.join(map(str, info.version))} ({listed}): make it with "
-                            "tools/gen_forkexec_ignore.py --python PYTHON all")
-        settings = replace(settings, ignore_file=listed)
+    settings = resolved_ignore_file(options.settings, options.python)
     say("building the compat image (cached)")
     image = compat_image(kernel, options.python, progress=say)
     say(f"running {len(modules)} modules")

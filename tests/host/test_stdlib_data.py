@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,3 +105,17 @@ def test_the_tzdata_package_on_a_path_comes_with_zoneinfo(
     assert "/.unipython/path/0/tzdata/zoneinfo/UTC" in why
     other = reasons(build_app(make_app({"app.py": "import json\n"}, "src2"), extra_paths=[site]))
     assert "/.unipython/path/0/tzdata/__init__.py" not in other
+
+
+def test_with_the_whole_stdlib_every_modules_data_goes_in(
+    make_app: AppMaker, build_app: Builder
+) -> None:
+    """A hello app imports none of them, but with include_stdlib any may be imported by
+    name (CPython's test suite reads sysconfig's pyconfig.h, lib2to3's grammars...)."""
+    if not Path("/usr/share/zoneinfo/UTC").exists():
+        pytest.skip("no tzdata on the host")
+    why = reasons(build_app(make_app({"hello.py": "print('hello')\n"}), include_stdlib=True))
+    assert any(p.startswith("/usr/share/zoneinfo/") and r.startswith("data of zoneinfo")
+               for p, r in why.items())
+    if Path(sysconfig.get_config_h_filename()).is_file():
+        assert why[sysconfig.get_config_h_filename()].startswith("data of sysconfig")

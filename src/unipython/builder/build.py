@@ -27,6 +27,7 @@ from unipython.builder.packages import left_out_dirs, package_files
 from unipython.builder.plan import Plan, source_date_epoch
 from unipython.builder.probe import CompileJob, Target, TargetInfo
 from unipython.builder.rootfs import align_up
+from unipython.builder.stdlib_data import DATA as STDLIB_DATA
 from unipython.builder.stdlib_data import add_stdlib_data, check_exclude_data
 from unipython.builder.trees import add_tree
 from unipython.cmdline import CONFIG_PATH, DEFAULT_ENV, BootConfig, check_key
@@ -240,6 +241,8 @@ def plan_app(
                            "what the app imported and opened on the host (--observe)")
     say("adding the data files of the stdlib modules")
     names = {m.name for m in closure.modules} | set(startup)
+    if include_stdlib:  # every stdlib module is there to import, so all their data is
+        names |= {module for data in STDLIB_DATA for module in data.modules}
     add_stdlib_data(plan, names, target.data_paths(), left_out_data, exclude)
 
     say("compiling bytecode")

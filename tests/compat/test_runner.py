@@ -39,11 +39,13 @@ def test_the_host_side_runs_on_a_raw_terminal_of_size_0x0_like_the_guest_console
     tmp_path: Path,
 ) -> None:
     program = ("import os, sys, termios; print(os.isatty(0), os.isatty(1), os.isatty(2)); "
-               "print(os.get_terminal_size(1)); print(termios.tcgetattr(1)[1] & 1)")
+               "print(os.get_terminal_size(1)); print(termios.tcgetattr(1)[1] & 1); "
+               "os.close(os.open('/dev/tty', os.O_RDWR)); print('controlling')")
     run = run_on_pty([sys.executable, "-c", program], tmp_path, {}, timeout=60)
     assert run.status == 0
     lines = run.output.splitlines()  # raw: "\n" is not turned into "\r\n"
-    assert lines == ["True True True", "os.terminal_size(columns=0, lines=0)", "0"]
+    assert lines == ["True True True", "os.terminal_size(columns=0, lines=0)", "0",
+                     "controlling"]  # /dev/tty opens, as the guest's console does
 
 
 def test_a_host_run_past_its_timeout_is_killed(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import tty
@@ -55,17 +56,25 @@ class _Reader(threading.Thread):
         return b"".join(self.chunks).decode("utf-8", "replace")
 
 
+# Makes the terminal on stdin the controlling terminal of the new session, then runs the
+# program: the guest's console is its app's controlling terminal (/dev/tty opens there),
+# and a pty given to a child as a descriptor is not one until the child asks.
+TAKE_TERMINAL = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+                 "os.execvp(sys.argv[1], sys.argv[1:])")
+
+
 def run_on_pty(argv: Sequence[str], cwd: Path, env: Mapping[str, str],
                timeout: float) -> PtyRun:
-    """Run ``argv`` in a new session on a new raw pseudo-terminal; kill its process
-    group after ``timeout`` seconds."""
+    """Run ``argv`` in a new session on a new raw pseudo-terminal, its controlling
+    terminal; kill its process group after ``timeout`` seconds."""
     master, slave = os.openpty()
     tty.setraw(slave)
     reader = _Reader(master)
     start = time.monotonic()
     try:
-        proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdin=slave,
-                                stdout=slave, stderr=slave, start_new_session=True)
+        proc = subprocess.Popen([sys.executable, "-c", TAKE_TERMINAL, *argv], cwd=cwd,
+                                env=dict(env), stdin=slave, stdout=slave, stderr=slave,
+                                start_new_session=True)
     except BaseException:
         os.close(master)
         raise

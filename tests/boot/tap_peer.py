@@ -11,7 +11,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -71,3 +71,16 @@ class RawPeer:
 
     def close(self) -> None:
         self.sock.close()
+
+
+P = TypeVar("P", bound=RawPeer)
+
+
+def peer_on_tap(cls: type[P], tap: str, host_ip: str, peer_ip: str) -> Iterator[P]:
+    """A fixture's body: a peer of class ``cls`` as ``peer_ip`` on a new tap device."""
+    with tap_device(tap, host_ip):
+        peer = cls(tap, peer_ip)
+        try:
+            yield peer
+        finally:
+            peer.close()

@@ -25,7 +25,7 @@ from typing import IO
 import pytest
 
 from tests.boot.conftest import BOOT_TIMEOUT, REPO
-from tests.boot.tap_peer import RawPeer, tap_device
+from tests.boot.tap_peer import RawPeer, peer_on_tap
 
 scapy = pytest.importorskip("scapy.all")
 from scapy.all import ICMP, IP, UDP, Ether, IPerror, Raw, fragment  # noqa: E402
@@ -36,12 +36,7 @@ PORT = 9000
 
 @pytest.fixture
 def peer() -> Iterator[RawPeer]:
-    with tap_device(TAP, HOST_IP):
-        p = RawPeer(TAP, PEER_IP)
-        try:
-            yield p
-        finally:
-            p.close()
+    yield from peer_on_tap(RawPeer, TAP, HOST_IP, PEER_IP)
 
 
 APP = f"""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.boot.conftest import BOOT_TIMEOUT, REPO
-from tests.boot.tap_peer import RawPeer, tap_device
+from tests.boot.tap_peer import RawPeer, peer_on_tap
 
 scapy = pytest.importorskip("scapy.all")
 from scapy.all import IP, TCP  # noqa: E402
@@ -45,12 +45,7 @@ class Peer(RawPeer):
 
 @pytest.fixture
 def peer() -> Iterator[Peer]:
-    with tap_device(TAP, HOST_IP):
-        p = Peer(TAP, PEER_IP)
-        try:
-            yield p
-        finally:
-            p.close()
+    yield from peer_on_tap(Peer, TAP, HOST_IP, PEER_IP)
 
 
 APP = """

@@ -94,6 +94,24 @@ def fork_exec(*args, **kwargs):
     return real_fork_exec(*args, **kwargs)
 _posixsubprocess.fork_exec = fork_exec
 
+# multiprocessing's helper processes (the resource tracker, the forkserver) start once,
+# in the first test that needs one; every later test that needs one needs a process too
+# (inside, each of them fails to start it), so asking for one counts as a spawn. The
+# module-level aliases are bound methods made at import: bound again to the wrapper.
+import multiprocessing.forkserver as _forkserver, multiprocessing.resource_tracker as _tracker
+
+def needs_helper(cls, name):
+    real = cls.ensure_running
+    def ensure_running(self):
+        note(f"{name}.ensure_running")
+        return real(self)
+    cls.ensure_running = ensure_running
+
+needs_helper(_tracker.ResourceTracker, "multiprocessing.resource_tracker")
+needs_helper(_forkserver.ForkServer, "multiprocessing.forkserver")
+_tracker.ensure_running = _tracker._resource_tracker.ensure_running
+_forkserver.ensure_running = _forkserver._forkserver.ensure_running
+
 def during(pattern_of, method):
     def wrapper(self, *args, **kwargs):
         pattern = pattern_of(self, *args)

@@ -105,3 +105,29 @@ def test_a_test_hanging_on_the_host_is_interrupted_and_its_module_goes_on(
     assert run.finished
     assert run.hung == ["test_hanger.Hangs.test_a_blocked_accept"]
     assert set(run.seen) == {"test_hanger.Hangs.test_b_spawns_later"}
+
+
+HELPER = """\
+    import unittest
+    from multiprocessing import shared_memory
+
+    class Helpers(unittest.TestCase):
+        def test_a_starts_the_tracker(self):
+            shared_memory.SharedMemory(create=True, size=16).unlink()
+
+        def test_b_uses_the_running_tracker(self):
+            shared_memory.SharedMemory(create=True, size=16).unlink()
+"""
+
+
+def test_each_test_that_needs_a_multiprocessing_helper_is_recorded_not_only_the_first(
+    tmp_path: Path,
+) -> None:
+    if not PYTHON.exists():
+        pytest.skip(f"{PYTHON} not installed")
+    (tmp_path / "test_helper.py").write_text(textwrap.dedent(HELPER))
+    seen = load_tool().run_module("test_helper", testdir=tmp_path, timeout=120).seen
+    assert set(seen) == {"test_helper.Helpers.test_a_starts_the_tracker",
+                         "test_helper.Helpers.test_b_uses_the_running_tracker"}
+    assert seen["test_helper.Helpers.test_b_uses_the_running_tracker"] == [
+        "multiprocessing.resource_tracker.ensure_running"]

@@ -90,6 +90,11 @@ def test_generated_files_and_mount_points(make_app: AppMaker, build_app: Builder
     passwd = Path("/usr/share/base-passwd/passwd.master").read_bytes()
     assert fs.read("/etc/passwd") == passwd and passwd.startswith(b"root:")
     assert fs.read("/etc/group").startswith(b"root:")
+    shadow = fs.read("/etc/shadow").splitlines()
+    assert [line.split(b":")[0] for line in shadow] == [
+        line.split(b":")[0] for line in passwd.splitlines()]
+    assert all(line.split(b":")[1] == b"*" for line in shadow)  # every account locked
+    assert fs.lookup("/etc/shadow").mode & 0o777 == 0o600  # type: ignore[union-attr]
     assert fs.lookup("/etc/hosts") is None  # the app uses no sockets
     for directory in ["/tmp", "/dev", "/proc", "/root", DYNLOAD]:
         node = fs.lookup(directory)

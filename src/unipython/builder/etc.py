@@ -43,9 +43,21 @@ def user_database(name: str, base: Path = BASE_PASSWD) -> bytes:
     return master.read_bytes() if master.is_file() else ROOT_ONLY[name]
 
 
+def shadow_database(passwd: bytes) -> bytes:
+    """/etc/shadow for the users of ``passwd``: every account locked ("*", no password
+    logs in), as a fresh Debian system has its system users; no date of last change,
+    so the image does not depend on the day it was built."""
+    names = [line.split(b":", 1)[0] for line in passwd.splitlines() if b":" in line]
+    return b"".join(name + b":*::0:99999:7:::\n" for name in names)
+
+
 def add_etc(plan: Plan, uses_sockets: bool) -> None:
     base = plan.root / BASE_PASSWD.relative_to("/")
-    plan.add_generated("/etc/passwd", user_database("passwd", base), "generated: user database")
+    passwd = user_database("passwd", base)
+    plan.add_generated("/etc/passwd", passwd, "generated: user database")
+    # spwd.getspnam() and PAM-free tools read it; root-only, as on Debian (0640 root:shadow)
+    plan.add_generated("/etc/shadow", shadow_database(passwd),
+                       "generated: shadow database, every account locked", perm=0o600)
     plan.add_generated("/etc/group", user_database("group", base), "generated: group database")
     if not uses_sockets:
         return

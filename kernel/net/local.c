@@ -711,6 +711,8 @@ static int64_t local_sendmsg(struct socket *s, struct kmsg *m, int flags, bool n
 		drop_rights(fds, nfds);
 		return send_remote_stream(u, m, total, flags, nonblock);
 	}
+	if (rc == 0 && stream && u->peer_gone && u->fam->inet && total == 0)
+		return 0; /* nothing goes out, so nothing provokes a reset (Linux) */
 	if (rc == 0 && stream && u->peer_gone && u->fam->inet) {
 		/* The closed peer answers with RST; the next send breaks. */
 		u->reset = true;
@@ -874,7 +876,10 @@ static int64_t local_recvmsg(struct socket *s, struct kmsg *m, int flags, bool n
 		if (!msg) {
 			if (done && !(flags & MSG_WAITALL))
 				break;
-			if (!done && u->err) {
+			/* EPIPE is a reset after the peer's FIN: its end of file comes
+			 * first and the error waits for a send (Linux's SOCK_DONE). */
+			bool eof_first = u->fam->inet && u->err == EPIPE && at_eof(u);
+			if (!done && u->err && !eof_first) {
 				int e = u->err; /* ECONNRESET, or UDP's ECONNREFUSED */
 				u->err = 0;
 				return -e;

@@ -133,6 +133,41 @@ def test_tcp_on_loopback_matches_linux(same_as_host: SameAsHost) -> None:
     """)
 
 
+def test_after_the_peers_close_recv_and_send_answer_as_linux(same_as_host: SameAsHost) -> None:
+    """The peer closed cleanly (FIN) or with unread data (RST): an empty send provokes no
+    reset, the end of file comes before a later reset's EPIPE, and sends then break
+    (test_ssl's test_bio_handshake does sendall(b"") after the server's close)."""
+    same_as_host("""
+        import socket, time
+        def trial(unread):
+            srv = socket.create_server(("127.0.0.1", 0))
+            c = socket.create_connection(srv.getsockname())
+            s, _ = srv.accept()
+            if unread:
+                c.sendall(b"x")
+                time.sleep(0.2)
+            s.sendall(b"bye")
+            s.close()
+            time.sleep(0.2)
+            out = []
+            for step in ("recv", "send0", "recv", "send1", "recv", "send1", "recv"):
+                try:
+                    if step == "recv":
+                        r = c.recv(100)
+                    else:
+                        r = c.send(b"z" * int(step[-1]))
+                    out.append(f"{step}={r!r}")
+                except OSError as e:
+                    out.append(f"{step}={e.__class__.__name__}")
+                time.sleep(0.05)
+            print("unread" if unread else "clean", " ".join(out), flush=True)
+            c.close()
+            srv.close()
+        trial(False)
+        trial(True)
+    """)
+
+
 def test_udp_and_host_names_match_linux(same_as_host: SameAsHost) -> None:
     same_as_host("""
         import errno, socket

@@ -26,6 +26,7 @@
 #include "drivers/blkdev.h"
 #include "drivers/virtio/virtio.h"
 #include "fs/devfs.h"
+#include "fs/fdtable.h"
 #include "fs/image_locate.h"
 #include "fs/namei.h"
 #include "fs/open.h"
@@ -183,7 +184,7 @@ static void open_console_fds(void)
 	for (int fd = 0; fd < 3; fd++) {
 		struct file *f;
 		if (vfs_open(vfs_root, "/dev/console", fd == 0 ? O_RDONLY : O_WRONLY, 0, &f) < 0 ||
-		    fd_install(&proc.fds, f, fd, false) != fd)
+		    fd_install(proc.fds, f, fd, false) != fd)
 			panic("cannot open /dev/console");
 		if (fd == 2)
 			console_tty_make_stderr(f);

@@ -5,8 +5,10 @@
 #include "core/boot_step.h"
 #include "core/clock.h"
 #include "core/console.h"
+#include "core/panic.h"
 #include "core/stats.h"
 #include "drivers/console_out.h"
+#include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/mmap.h"
@@ -29,6 +31,9 @@ void process_init(void)
 	proc.rlimits[RLIMIT_SIGPENDING] = (struct rlimit64){ 4096, 4096 };
 	proc.rlimits[RLIMIT_MEMLOCK] = (struct rlimit64){ 8ull << 20, 8ull << 20 };
 	proc.rlimits[RLIMIT_MSGQUEUE] = (struct rlimit64){ 819200, 819200 };
+	proc.fds = fd_table_new();
+	if (!proc.fds)
+		panic("no memory for the descriptor table");
 	mm_setup(&proc.mm);
 }
 
@@ -40,7 +45,7 @@ static void release(void)
 	if (proc.exiting)
 		process_park_if_exiting(); /* a second thread ending it: the first goes on */
 	proc.exiting = current;
-	fd_close_all(&proc.fds);
+	fd_close_all(proc.fds);
 	extern const boot_step_fn __exit_steps_start[], __exit_steps_end[];
 	for (const boot_step_fn *step = __exit_steps_start; step < __exit_steps_end; step++)
 		(*step)();
@@ -71,13 +76,5 @@ void process_kill(int signo)
 	stats_report();
 	control_record("killed %d", signo);
 	control_drain();
-	machine_exit(UPY_EXIT_APP);
-}
-
-void process_deadlock(void)
-{
-	console_out_drain();
-	stats_report();
-	control_record("deadlock");
 	machine_exit(UPY_EXIT_APP);
 }

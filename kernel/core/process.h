@@ -7,7 +7,6 @@
 
 #include <stdint.h>
 
-#include "fs/fdtable.h"
 #include "mm/vma.h"
 
 #define RLIMIT_CPU 0
@@ -31,13 +30,15 @@
 
 #define PROCESS_PID 1
 
+struct fd_table;
+
 struct rlimit64 {
 	uint64_t cur, max;
 };
 
 struct process {
 	int pid;
-	struct fd_table fds;
+	struct fd_table *fds; /* owned by fs/fdtable.c */
 	struct inode *cwd;
 	uint32_t umask;
 	struct mm mm;
@@ -65,7 +66,5 @@ __attribute__((noreturn)) void process_kill(int signo);
 /* A thread other than the one ending the process never runs app code
  * again: called on each way back to the app. */
 void process_park_if_exiting(void);
-/* Ends it because every thread waits for something that cannot happen. */
-__attribute__((noreturn)) void process_deadlock(void);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "core/process.h"
 #include "fs/anon_inode.h"
+#include "fs/fdtable.h"
 #include "fs/poll.h"
 #include "fs/tmpfs.h"
 #include "lib/fmt.h"
@@ -436,7 +437,7 @@ static int tty_ioctl(struct file *f, unsigned long cmd, unsigned long arg, bool 
 		int rc = open_slave_file(p, (unsigned)arg, &sf);
 		if (rc < 0)
 			return rc;
-		rc = fd_install(&proc.fds, sf, 0, arg & O_CLOEXEC);
+		rc = fd_install(proc.fds, sf, 0, arg & O_CLOEXEC);
 		if (rc < 0)
 			file_put(sf);
 		return rc;

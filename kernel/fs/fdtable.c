@@ -1,10 +1,33 @@
 #include "fs/fdtable.h"
 
-#include "core/process.h"
 #include "fs/locks.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
 #include "mm/kmalloc.h"
+
+struct fd_table {
+	struct fd_slot *slots;
+	int capacity;
+	uint64_t limit; /* RLIMIT_NOFILE's soft limit */
+};
+
+struct fd_table *fd_table_new(void)
+{
+	struct fd_table *t = kzalloc(sizeof(*t));
+	if (t)
+		t->limit = FD_LIMIT_DEFAULT;
+	return t;
+}
+
+void fd_table_set_limit(struct fd_table *t, uint64_t limit)
+{
+	t->limit = limit;
+}
+
+int fd_table_capacity(const struct fd_table *t)
+{
+	return t->capacity;
+}
 
 static int grow(struct fd_table *t, int need)
 {
@@ -26,15 +49,15 @@ static int grow(struct fd_table *t, int need)
 
 /* RLIMIT_NOFILE, never above the hard maximum: every descriptor below it
  * is a valid int index. */
-static unsigned fd_limit(void)
+static unsigned fd_limit(const struct fd_table *t)
 {
-	uint64_t cur = proc.rlimits[RLIMIT_NOFILE].cur;
+	uint64_t cur = t->limit;
 	return cur < FD_LIMIT_MAX ? (unsigned)cur : FD_LIMIT_MAX;
 }
 
 int fd_install(struct fd_table *t, struct file *f, unsigned min, bool cloexec)
 {
-	unsigned limit = fd_limit();
+	unsigned limit = fd_limit(t);
 	if (min >= limit)
 		return -EINVAL;
 	for (int fd = (int)min; fd < (int)limit; fd++) {
@@ -51,7 +74,7 @@ int fd_install(struct fd_table *t, struct file *f, unsigned min, bool cloexec)
 
 int fd_install_at(struct fd_table *t, struct file *f, unsigned ufd, bool cloexec)
 {
-	if (ufd >= fd_limit())
+	if (ufd >= fd_limit(t))
 		return -EBADF;
 	int fd = (int)ufd;
 	if (grow(t, fd + 1) < 0)

@@ -1,8 +1,10 @@
-/* The process's file descriptor table. */
+/* The process's file descriptor table, owned by fs/: the process holds
+ * a pointer to it (core/process.h), and only this file knows its layout. */
 #ifndef UPY_FS_FDTABLE_H
 #define UPY_FS_FDTABLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "fs/vfs.h"
 
@@ -14,10 +16,15 @@ struct fd_slot {
 	bool cloexec;
 };
 
-struct fd_table {
-	struct fd_slot *slots;
-	int capacity;
-};
+struct fd_table;
+
+/* An empty table with RLIMIT_NOFILE at FD_LIMIT_DEFAULT, or NULL. */
+struct fd_table *fd_table_new(void);
+/* RLIMIT_NOFILE's soft limit, as setrlimit changes it: the table enforces
+ * it itself, as the address space does its limits. */
+void fd_table_set_limit(struct fd_table *t, uint64_t limit);
+/* One more than the highest descriptor the table has room for. */
+int fd_table_capacity(const struct fd_table *t);
 
 /*
  * Descriptor numbers from the app are unsigned, as Linux's are, and are

@@ -19,6 +19,7 @@
 
 #include "core/panic.h"
 #include "core/process.h"
+#include "fs/fdtable.h"
 #include "fs/proc/proc.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -259,7 +260,7 @@ static uint32_t subdirs(const struct proc_dir *d)
 /* The mode of a descriptor's link says how it is open, as on Linux. */
 static uint32_t fd_link_mode(int fd)
 {
-	struct file *f = fd_lookup(&proc.fds, fd);
+	struct file *f = fd_lookup(proc.fds, fd);
 	uint32_t mode = S_IFLNK;
 	if (f && !(f->flags & O_PATH)) {
 		unsigned acc = f->flags & O_ACCMODE;

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/process.h"
 #include "fs/eventpoll/eventpoll.h"
+#include "fs/fdtable.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "mm/uaccess.h"
@@ -22,7 +23,7 @@ static long create(int flags)
 	int rc = eventpoll_create(&f);
 	if (rc < 0)
 		return rc;
-	int fd = fd_install(&proc.fds, f, 0, flags & O_CLOEXEC);
+	int fd = fd_install(proc.fds, f, 0, flags & O_CLOEXEC);
 	if (fd < 0)
 		file_put(f);
 	return fd;

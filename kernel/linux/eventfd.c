@@ -1,5 +1,6 @@
 /* eventfd: a 64-bit counter as a file, for waking pollers (eventfd(2)). */
 #include "fs/anon_inode.h"
+#include "fs/fdtable.h"
 #include "fs/poll.h"
 #include "linux/fs_args.h"
 #include "signal/signal.h"
@@ -112,7 +113,7 @@ SYSCALL_DEFINE2(eventfd2, "d:ux", unsigned, initval, int, flags)
 		kfree(e);
 		return -ENFILE;
 	}
-	int fd = fd_install(&proc.fds, f, 0, flags & O_CLOEXEC);
+	int fd = fd_install(proc.fds, f, 0, flags & O_CLOEXEC);
 	if (fd < 0)
 		file_put(f);
 	return fd;

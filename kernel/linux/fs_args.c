@@ -1,6 +1,7 @@
 #include "linux/fs_args.h"
 
 #include "core/panic.h"
+#include "fs/fdtable.h"
 #include "fs/namei.h"
 #include "sched/sched.h"
 #include "uapi/errno.h"
@@ -9,7 +10,7 @@
 
 struct file *fd_file(int fd)
 {
-	struct file *f = fd_lookup(&proc.fds, fd);
+	struct file *f = fd_lookup(proc.fds, fd);
 	if (!f)
 		return NULL;
 	struct thread *t = current;

@@ -1,5 +1,6 @@
 /* memfd_create: an anonymous tmpfs file, and its seals (F_ADD_SEALS). */
 #include "fs/anon_inode.h"
+#include "fs/fdtable.h"
 #include "fs/open.h"
 #include "fs/tmpfs.h"
 #include "lib/fmt.h"
@@ -54,7 +55,7 @@ SYSCALL_DEFINE2(memfd_create, "d:sx", const char *, uname, unsigned, flags)
 	char path[300];
 	format(path, sizeof(path), "/memfd:%s (deleted)", name);
 	file_set_name(f, path);
-	rc = fd_install(&proc.fds, f, 0, flags & MFD_CLOEXEC);
+	rc = fd_install(proc.fds, f, 0, flags & MFD_CLOEXEC);
 	if (rc < 0)
 		file_put(f);
 	return rc;

@@ -5,6 +5,7 @@
  * polls readable once the process has exited, which the app never sees.
  */
 #include "fs/anon_inode.h"
+#include "fs/fdtable.h"
 #include "fs/procfs.h"
 #include "lib/fmt.h"
 #include "linux/fs_args.h"
@@ -47,7 +48,7 @@ SYSCALL_DEFINE2(pidfd_open, "d:dx", int, pid, unsigned, flags)
 	struct file *f = anon_file_new("[pidfd]", &pidfd_ops, NULL, O_RDWR | (flags & O_NONBLOCK));
 	if (!f)
 		return -ENFILE;
-	int fd = fd_install(&proc.fds, f, 0, true); /* close-on-exec, always */
+	int fd = fd_install(proc.fds, f, 0, true); /* close-on-exec, always */
 	if (fd < 0)
 		file_put(f);
 	return fd;
@@ -111,7 +112,7 @@ SYSCALL_DEFINE3(pidfd_getfd, "d:ffx", int, pidfd, int, targetfd, unsigned, flags
 	struct file *target = fd_file(targetfd);
 	if (!target)
 		return -EBADF;
-	int fd = fd_install(&proc.fds, file_get(target), 0, true);
+	int fd = fd_install(proc.fds, file_get(target), 0, true);
 	if (fd < 0)
 		file_put(target);
 	return fd;

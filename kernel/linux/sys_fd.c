@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 #include "fs/dnotify.h"
+#include "fs/fdtable.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
 #include "lib/overflow.h"
@@ -260,7 +261,7 @@ SYSCALL_DEFINE3(lseek, "d:fld", int, fd, int64_t, off, int, whence)
 
 SYSCALL_DEFINE1(close, "d:f", int, fd)
 {
-	return fd_close(&proc.fds, fd);
+	return fd_close(proc.fds, fd);
 }
 
 #define CLOSE_RANGE_UNSHARE 2
@@ -274,19 +275,19 @@ SYSCALL_DEFINE3(close_range, "d:uux", unsigned, first, unsigned, last, unsigned,
 		return -EINVAL;
 	/* Only descriptors the table can hold: the loop never runs past it
 	 * (nor wraps around at UINT_MAX back to stdio). */
-	unsigned size = (unsigned)proc.fds.capacity;
+	unsigned size = (unsigned)fd_table_capacity(proc.fds);
 	if (first >= size)
 		return 0;
 	if (last >= size)
 		last = size - 1;
 	for (unsigned fd = first; fd <= last; fd++) {
-		struct fd_slot *s = fd_slot(&proc.fds, (int)fd);
+		struct fd_slot *s = fd_slot(proc.fds, (int)fd);
 		if (!s)
 			continue;
 		if (flags & CLOSE_RANGE_CLOEXEC)
 			s->cloexec = true;
 		else
-			fd_close(&proc.fds, (int)fd);
+			fd_close(proc.fds, (int)fd);
 	}
 	return 0;
 }
@@ -296,7 +297,7 @@ SYSCALL_DEFINE1(dup, "d:f", int, fd)
 	struct file *f = fd_file(fd);
 	if (!f)
 		return -EBADF;
-	int rc = fd_install(&proc.fds, file_get(f), 0, false);
+	int rc = fd_install(proc.fds, file_get(f), 0, false);
 	if (rc < 0)
 		file_put(f);
 	return rc;
@@ -312,7 +313,7 @@ static long do_dup3(int oldfd, int newfd, int flags)
 	if (!f)
 		return -EBADF;
 	/* newfd as Linux's unsigned int: "negative" ones are above the limit. */
-	int rc = fd_install_at(&proc.fds, file_get(f), (unsigned)newfd, flags & O_CLOEXEC);
+	int rc = fd_install_at(proc.fds, file_get(f), (unsigned)newfd, flags & O_CLOEXEC);
 	if (rc < 0)
 		file_put(f);
 	return rc;
@@ -345,7 +346,7 @@ static long record_lock(struct file *f, int cmd, struct linux_flock *ufl, bool o
 
 SYSCALL_DEFINE3(fcntl, "d:fdx", int, fd, int, cmd, unsigned long, arg)
 {
-	struct fd_slot *s = fd_slot(&proc.fds, fd);
+	struct fd_slot *s = fd_slot(proc.fds, fd);
 	if (!s)
 		return -EBADF;
 	struct file *f = s->file;
@@ -354,7 +355,7 @@ SYSCALL_DEFINE3(fcntl, "d:fdx", int, fd, int, cmd, unsigned long, arg)
 	case F_DUPFD_CLOEXEC: {
 		/* Linux takes the lowest descriptor as an unsigned int and compares
 		 * it with RLIMIT_NOFILE (f_dupfd): 2^31 and above are -EINVAL. */
-		int rc = fd_install(&proc.fds, file_get(f), (unsigned)arg, cmd == F_DUPFD_CLOEXEC);
+		int rc = fd_install(proc.fds, file_get(f), (unsigned)arg, cmd == F_DUPFD_CLOEXEC);
 		if (rc < 0)
 			file_put(f);
 		return rc;
@@ -431,7 +432,7 @@ SYSCALL_DEFINE3(fcntl, "d:fdx", int, fd, int, cmd, unsigned long, arg)
  * part of it. */
 SYSCALL_DEFINE3(ioctl, "d:fxx", int, fd, unsigned int, cmd, unsigned long, arg)
 {
-	struct fd_slot *s = fd_slot(&proc.fds, fd);
+	struct fd_slot *s = fd_slot(proc.fds, fd);
 	if (!s)
 		return -EBADF;
 	struct file *f = s->file;

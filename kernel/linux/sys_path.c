@@ -1,6 +1,7 @@
 /* Syscalls that name files by path: open, stat, the namespace operations
  * (mkdir, unlink, rename, link, symlink), attributes and the cwd. */
 #include "core/clock.h"
+#include "fs/fdtable.h"
 #include "fs/namei.h"
 #include "fs/open.h"
 #include "fs/permission.h"
@@ -26,7 +27,7 @@ static long do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 	rc = vfs_open(start, path, flags | O_LARGEFILE, mode & ~proc.umask & 07777, &f);
 	if (rc < 0)
 		return rc;
-	rc = fd_install(&proc.fds, f, 0, flags & O_CLOEXEC);
+	rc = fd_install(proc.fds, f, 0, flags & O_CLOEXEC);
 	if (rc < 0)
 		file_put(f);
 	return rc;

@@ -1,5 +1,6 @@
 /* Creating pipes and special files: pipe, pipe2, mknod. */
 #include "core/cred.h"
+#include "fs/fdtable.h"
 #include "fs/namei.h"
 #include "fs/permission.h"
 #include "fs/pipe.h"
@@ -20,21 +21,21 @@ static long do_pipe2(int *ufds, int flags)
 	if (rc < 0)
 		return rc;
 	int fds[2];
-	fds[0] = fd_install(&proc.fds, rd, 0, flags & O_CLOEXEC);
+	fds[0] = fd_install(proc.fds, rd, 0, flags & O_CLOEXEC);
 	if (fds[0] < 0) {
 		file_put(rd);
 		file_put(wr);
 		return fds[0];
 	}
-	fds[1] = fd_install(&proc.fds, wr, 0, flags & O_CLOEXEC);
+	fds[1] = fd_install(proc.fds, wr, 0, flags & O_CLOEXEC);
 	if (fds[1] < 0) {
-		fd_close(&proc.fds, fds[0]);
+		fd_close(proc.fds, fds[0]);
 		file_put(wr);
 		return fds[1];
 	}
 	if (copy_to_user(ufds, fds, sizeof(fds)) < 0) {
-		fd_close(&proc.fds, fds[0]);
-		fd_close(&proc.fds, fds[1]);
+		fd_close(proc.fds, fds[0]);
+		fd_close(proc.fds, fds[1]);
 		return -EFAULT;
 	}
 	return 0;

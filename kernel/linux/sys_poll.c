@@ -1,5 +1,6 @@
 /* Waiting on several descriptors: poll, ppoll, select, pselect6. */
 #include "core/clock.h"
+#include "fs/fdtable.h"
 #include "lib/time_conv.h"
 #include "fs/poll.h"
 #include "lib/string.h"
@@ -58,7 +59,7 @@ static int scan(struct pollfd *fds, unsigned n, struct held *h, bool first)
 		fds[i].revents = 0;
 		if (fds[i].fd < 0)
 			continue;
-		struct file *f = fd_lookup(&proc.fds, fds[i].fd);
+		struct file *f = fd_lookup(proc.fds, fds[i].fd);
 		if (f && first)
 			hold(h, f);
 		unsigned m = f ? file_poll(f) & ((uint16_t)fds[i].events | POLLERR | POLLHUP)
@@ -201,7 +202,7 @@ static long do_select(int nfds, uint64_t *ur, uint64_t *uw, uint64_t *ue, uint64
 		uint64_t bit = 1ull << (fd % 64);
 		if (!((r[fd / 64] | w[fd / 64] | e[fd / 64]) & bit))
 			continue;
-		if (!fd_lookup(&proc.fds, fd)) {
+		if (!fd_lookup(proc.fds, fd)) {
 			rc = -EBADF;
 			goto out;
 		}
@@ -213,7 +214,7 @@ static long do_select(int nfds, uint64_t *ur, uint64_t *uw, uint64_t *ue, uint64
 	}
 	for (int fd = 0; fd < nfds; fd++)
 		if ((r[fd / 64] | w[fd / 64] | e[fd / 64]) & (1ull << (fd % 64)))
-			hold(&h, fd_lookup(&proc.fds, fd));
+			hold(&h, fd_lookup(proc.fds, fd));
 	for (;;) {
 		memset(ro, 0, bytes * 3);
 		rc = 0;
@@ -222,7 +223,7 @@ static long do_select(int nfds, uint64_t *ur, uint64_t *uw, uint64_t *ue, uint64
 			if (!((r[fd / 64] | w[fd / 64] | e[fd / 64]) & bit))
 				continue;
 			/* Looked up on each pass: see struct held. */
-			struct file *f = fd_lookup(&proc.fds, fd);
+			struct file *f = fd_lookup(proc.fds, fd);
 			unsigned m = f ? file_poll(f) : 0;
 			if ((r[fd / 64] & bit) && (m & POLLIN_SET))
 				ro[fd / 64] |= bit, rc++;

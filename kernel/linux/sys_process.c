@@ -2,6 +2,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/memlayout.h"
 #include "core/process.h"
+#include "fs/fdtable.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
 #include "uapi/errno.h"
@@ -185,8 +186,11 @@ static long rlimit_set(int resource, const struct rlimit64 *r)
 	if (resource == RLIMIT_NOFILE && r->max > FD_LIMIT_MAX)
 		return -EPERM;
 	proc.rlimits[resource] = *r;
-	/* The address space enforces these itself (mm_may_expand). */
-	if (resource == RLIMIT_AS)
+	/* The descriptor table and the address space enforce these
+	 * themselves (fd_install, mm_may_expand). */
+	if (resource == RLIMIT_NOFILE)
+		fd_table_set_limit(proc.fds, r->cur);
+	else if (resource == RLIMIT_AS)
 		current_mm->as_limit = r->cur;
 	else if (resource == RLIMIT_DATA)
 		current_mm->data_limit = r->cur;

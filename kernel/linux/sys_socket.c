@@ -1,6 +1,7 @@
 /* Socket syscalls: they copy addresses, iovecs and control data between
  * the app and the kernel and call the socket's family (net/socket.h). */
 #include "lib/string.h"
+#include "fs/fdtable.h"
 #include "linux/fs_args.h"
 #include "linux/syscall.h"
 #include "uapi/errno.h"
@@ -27,7 +28,7 @@ struct user_msghdr {
 
 static long install(struct file *f, unsigned flags)
 {
-	int fd = fd_install(&proc.fds, f, 0, flags & SOCK_CLOEXEC);
+	int fd = fd_install(proc.fds, f, 0, flags & SOCK_CLOEXEC);
 	if (fd < 0)
 		file_put(f);
 	return fd;
@@ -83,21 +84,21 @@ SYSCALL_DEFINE4(socketpair, "d:dddp", int, family, int, type, int, protocol, int
 	if (rc < 0)
 		return rc;
 	int sv[2];
-	sv[0] = fd_install(&proc.fds, a, 0, flags & SOCK_CLOEXEC);
+	sv[0] = fd_install(proc.fds, a, 0, flags & SOCK_CLOEXEC);
 	if (sv[0] < 0) {
 		file_put(a);
 		file_put(b);
 		return sv[0];
 	}
-	sv[1] = fd_install(&proc.fds, b, 0, flags & SOCK_CLOEXEC);
+	sv[1] = fd_install(proc.fds, b, 0, flags & SOCK_CLOEXEC);
 	if (sv[1] < 0) {
-		fd_close(&proc.fds, sv[0]);
+		fd_close(proc.fds, sv[0]);
 		file_put(b);
 		return sv[1];
 	}
 	if (copy_to_user(usv, sv, sizeof(sv)) < 0) {
-		fd_close(&proc.fds, sv[0]);
-		fd_close(&proc.fds, sv[1]);
+		fd_close(proc.fds, sv[0]);
+		fd_close(proc.fds, sv[1]);
 		return -EFAULT;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/process.h"
+#include "fs/fdtable.h"
 #include "fs/poll.h"
 #include "lib/string.h"
 #include "signal/signal.h"
@@ -421,7 +422,7 @@ static int take_control(const struct lsock *u, const struct kmsg *m, struct file
 			*fds = grown;
 			const int *list = cmsg_data(c);
 			for (int i = 0; i < n; i++) {
-				struct file *f = fd_lookup(&proc.fds, list[i]);
+				struct file *f = fd_lookup(proc.fds, list[i]);
 				if (!f)
 					return -EBADF;
 				(*fds)[(*nfds)++] = file_get(f);
@@ -787,7 +788,7 @@ static void deliver_rights(struct kmsg *m, struct local_msg *msg, int flags, siz
 		int *list = (int *)(c + 1);
 		int got = 0;
 		for (int i = 0; i < fit; i++) {
-			int fd = fd_install(&proc.fds, msg->fds[i], 0, flags & MSG_CMSG_CLOEXEC);
+			int fd = fd_install(proc.fds, msg->fds[i], 0, flags & MSG_CMSG_CLOEXEC);
 			if (fd < 0) {
 				m->flags |= MSG_CTRUNC;
 				break;

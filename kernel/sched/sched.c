@@ -9,7 +9,7 @@
 #include "core/clock.h"
 #include "core/console.h"
 #include "core/panic.h"
-#include "core/process.h"
+#include "core/deadlock.h"
 #include "core/stats.h"
 #include "signal/signal.h"
 #include "uapi/errno.h"
@@ -113,7 +113,7 @@ __attribute__((noreturn)) static void deadlock(void)
 	for (struct thread *t = all_threads; t; t = t->all_next)
 		kprintf("  thread %d waits in %s (0x%lx)\n", t->tid,
 			t->wait_reason ? t->wait_reason : "?", t->wait_detail);
-	process_deadlock();
+	deadlock_exit();
 }
 
 /* Sources outside the VM that may wake a thread (console input); owned by

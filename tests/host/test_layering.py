@@ -1,5 +1,8 @@
 """The kernel's layers: linux/ is the syscall layer on top, and nothing below it reaches
-up into it (core/main.c, which boots everything, is the one place that starts it)."""
+up into it (core/main.c, which boots everything, is the one place that starts it). The
+services below it (signal/, futex/, fs/eventpoll/) each own their state, and no two
+components' files include each other: the process holds its descriptor table as a pointer
+to a struct fs/ keeps to itself."""
 
 from __future__ import annotations
 
@@ -9,12 +12,38 @@ from pathlib import Path
 KERNEL = Path(__file__).resolve().parents[2] / "kernel"
 LOWER = ("arch", "mm", "fs", "futex", "sched", "drivers", "net", "signal", "uapi", "lib", "loader")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+# Include each other still: a wait asks signals whether one interrupts it
+# (sched_wait calls signal_interrupts) and signals wake waiting threads. Linux
+# breaks it with a per-thread "signal pending" flag that signal code keeps.
+KNOWN_MUTUAL = {("sched/sched", "signal/signal")}
 
 
 def includes(layer: str) -> list[tuple[str, str]]:
     return [(str(src.relative_to(KERNEL)), inc)
             for src in sorted((KERNEL / layer).rglob("*.[chS]"))
             for inc in INCLUDE.findall(src.read_text())]
+
+
+def module_includes() -> dict[str, set[str]]:
+    """Each module (a .c and its .h, named by their path without the suffix) and the
+    modules whose headers its files include."""
+    graph: dict[str, set[str]] = {}
+    for layer in LOWER + ("core", "linux"):
+        for src, inc in includes(layer):
+            module = src.rsplit(".", 1)[0]
+            graph.setdefault(module, set())
+            if inc.endswith(".h") and inc[:-2] != module:
+                graph[module].add(inc[:-2])
+    return graph
+
+
+def component(module: str) -> str:
+    return module.rsplit("/", 1)[0]
+
+
+def mutual_across_components(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    return {(a, b) for a, deps in graph.items() for b in deps
+            if a < b and component(a) != component(b) and a in graph.get(b, ())}
 
 
 def test_no_lower_layer_includes_the_syscall_layer() -> None:
@@ -24,3 +53,23 @@ def test_no_lower_layer_includes_the_syscall_layer() -> None:
 
 def test_the_check_sees_includes() -> None:
     assert ("signal/signal.c", "signal/signal.h") in includes("signal")
+    assert ("futex/futex.c", "futex/futex.h") in includes("futex")
+    assert ("fs/eventpoll/eventpoll.c", "fs/eventpoll/eventpoll.h") in includes("fs")
+
+
+def test_no_two_components_include_each_other() -> None:
+    assert mutual_across_components(module_includes()) == KNOWN_MUTUAL
+
+
+def test_the_cycle_check_sees_a_cycle() -> None:
+    graph = {"core/process": {"fs/fdtable"}, "fs/fdtable": {"core/process", "fs/vfs"},
+             "fs/vfs": {"fs/fdtable"}}
+    assert mutual_across_components(graph) == {("core/process", "fs/fdtable")}
+
+
+def test_the_process_holds_its_descriptor_table_by_pointer() -> None:
+    # The cycle this replaced: process.h embedded struct fd_table, and fdtable.c read
+    # RLIMIT_NOFILE from the process.
+    graph = module_includes()
+    assert "fs/fdtable" not in graph["core/process"] or "core/process" not in graph["fs/fdtable"]
+    assert '#include "fs/fdtable.h"' not in (KERNEL / "core" / "process.h").read_text()

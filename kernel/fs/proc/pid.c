@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/process.h"
 #include "core/stats.h"
+#include "fs/fdtable.h"
 #include "fs/namei.h"
 #include "fs/proc/proc.h"
 #include "lib/fmt.h"
@@ -38,7 +39,7 @@ bool proc_node_alive(const struct proc_node *n)
 {
 	if (n->tid && !sched_find_thread(n->tid))
 		return false;
-	return n->fd < 0 || fd_lookup(&proc.fds, n->fd);
+	return n->fd < 0 || fd_lookup(proc.fds, n->fd);
 }
 
 static uint64_t ticks(uint64_t ns)
@@ -93,7 +94,7 @@ static int file_target(const struct file *f, char *buf, size_t size)
 
 static int link_fd(const struct proc_node *n, char *buf, size_t size)
 {
-	struct file *f = fd_lookup(&proc.fds, n->fd);
+	struct file *f = fd_lookup(proc.fds, n->fd);
 	return f ? file_target(f, buf, size) : -ENOENT;
 }
 
@@ -103,7 +104,7 @@ struct proc_entry proc_fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = l
 
 static int show_fdinfo(struct pbuf *b, const struct proc_node *n)
 {
-	struct fd_slot *s = fd_slot(&proc.fds, n->fd);
+	struct fd_slot *s = fd_slot(proc.fds, n->fd);
 	if (!s)
 		return -ENOENT;
 	const struct file *f = s->file;
@@ -127,7 +128,7 @@ static int fd_lookup_in(struct inode *dir, const char *name, size_t len, struct 
 {
 	const struct proc_node *n = dir->priv;
 	int fd = proc_name_to_int(name, len);
-	if (fd < 0 || !fd_lookup(&proc.fds, fd))
+	if (fd < 0 || !fd_lookup(proc.fds, fd))
 		return -ENOENT;
 	*out = proc_make_inode(dir, e, n->tid, fd, NULL, 0);
 	return *out ? 0 : -ENOMEM;
@@ -137,8 +138,8 @@ static int fd_iterate_in(struct inode *dir, uint64_t *pos, uint64_t base, dirent
 			 void *ctx, const struct proc_entry *e)
 {
 	const struct proc_node *n = dir->priv;
-	for (int fd = (int)(*pos - base); fd < proc.fds.capacity; fd++) {
-		if (!fd_lookup(&proc.fds, fd))
+	for (int fd = (int)(*pos - base); fd < fd_table_capacity(proc.fds); fd++) {
+		if (!fd_lookup(proc.fds, fd))
 			continue;
 		char name[12];
 		int len = format(name, sizeof(name), "%d", fd);
@@ -534,7 +535,7 @@ static int show_status(struct pbuf *b, const struct proc_node *n)
 	pbuf_printf(b, "\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\n"
 		    "TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t \n"
 		    "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		    proc.umask, state_name(state_char(n, t)), proc.pid, id, proc.fds.capacity,
+		    proc.umask, state_name(state_char(n, t)), proc.pid, id, fd_table_capacity(proc.fds),
 		    proc.pid, id, proc.pid, proc.pid);
 
 	struct mem_usage u;

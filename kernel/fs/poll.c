@@ -1,5 +1,6 @@
 #include "fs/poll.h"
 
+#include "fs/fasync.h"
 #include "sched/sched.h"
 
 /* Everyone blocked in poll/select/epoll; owned by this file. */

@@ -27,10 +27,6 @@ void poll_notify(void);
 /* Blocks until poll_notify() or the deadline (0 = none); returns 0,
  * -ETIMEDOUT or -EINTR. */
 int poll_wait_any(uint64_t deadline_ns);
-/* Signal-driven I/O (linux/fasync.c): poll_notify() tells it readiness may
- * have changed; a file finally closed is forgotten. */
-void fasync_notify(void);
-void fasync_file_released(struct file *f);
 
 /* The ready mask of a file: its poll op, or always readable and writable. */
 unsigned file_poll(struct file *f);

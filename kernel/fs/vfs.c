@@ -4,6 +4,7 @@
 #include "core/panic.h"
 #include "fs/dnotify.h"
 #include "fs/eventpoll/eventpoll.h"
+#include "fs/fasync.h"
 #include "fs/locks.h"
 #include "fs/poll.h"
 #include "lib/string.h"

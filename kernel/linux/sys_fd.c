@@ -2,11 +2,11 @@
 #include <stddef.h>
 
 #include "fs/dnotify.h"
+#include "fs/fasync.h"
 #include "fs/fdtable.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
 #include "lib/overflow.h"
-#include "linux/fasync.h"
 #include "linux/memfd.h"
 #include "linux/fs_args.h"
 #include "linux/fsize_limit.h"

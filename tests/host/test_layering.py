@@ -7,6 +7,7 @@ to a struct fs/ keeps to itself."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 KERNEL = Path(__file__).resolve().parents[2] / "kernel"
@@ -16,6 +17,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 # (sched_wait calls signal_interrupts) and signals wake waiting threads. Linux
 # breaks it with a per-thread "signal pending" flag that signal code keeps.
 KNOWN_MUTUAL = {("sched/sched", "signal/signal")}
+# The one call up into the syscall layer: the syscall instruction's entry.
+ENTRY = {("arch/x86_64/entry.S.o", "syscall_dispatch")}
 
 
 def includes(layer: str) -> list[tuple[str, str]]:
@@ -73,3 +76,25 @@ def test_the_process_holds_its_descriptor_table_by_pointer() -> None:
     graph = module_includes()
     assert "fs/fdtable" not in graph["core/process"] or "core/process" not in graph["fs/fdtable"]
     assert '#include "fs/fdtable.h"' not in (KERNEL / "core" / "process.h").read_text()
+
+
+def symbols(obj: Path) -> list[tuple[str, str]]:
+    out = subprocess.run(["nm", "-P", str(obj)], check=True, capture_output=True, text=True).stdout
+    return [(f[0], f[1]) for f in (line.split() for line in out.splitlines()) if len(f) >= 2]
+
+
+def test_no_lower_layer_calls_a_function_the_syscall_layer_defines() -> None:
+    # Includes are not the whole story: a lower header may declare what linux/
+    # defines (fs/poll.h declared fasync_notify and epoll_file_released). The
+    # objects say who calls whom.
+    subprocess.run(["make", "-C", str(KERNEL), "-s", "-j2"], check=True, capture_output=True)
+    build = KERNEL / "build"
+    # Only objects of sources that still exist: a moved file's old object stays.
+    objects = {str(o.relative_to(build)): symbols(o) for o in sorted(build.rglob("*.o"))
+               if (KERNEL / o.relative_to(build)).with_suffix("").is_file()}
+    assert len(objects) > 100 and "linux/dispatch.c.o" in objects
+    in_linux = {name for obj, syms in objects.items() if obj.startswith("linux/")
+                for name, kind in syms if kind.isupper() and kind != "U"}
+    called = {(obj, name) for obj, syms in objects.items() if obj.split("/")[0] in LOWER
+              for name, kind in syms if kind == "U" and name in in_linux}
+    assert called == ENTRY

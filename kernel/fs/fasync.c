@@ -10,7 +10,7 @@
  * and si_fd filled in. Pipes, sockets and terminals signal; other files
  * take O_ASYNC and never signal, as Linux's files without a fasync op.
  */
-#include "linux/fasync.h"
+#include "fs/fasync.h"
 
 #include "core/process.h"
 #include "fs/poll.h"

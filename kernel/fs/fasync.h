@@ -1,6 +1,8 @@
-/* Signal-driven I/O: O_ASYNC, F_SETOWN(_EX), F_SETSIG (linux/fasync.c). */
-#ifndef UPY_LINUX_FASYNC_H
-#define UPY_LINUX_FASYNC_H
+/* Signal-driven I/O: O_ASYNC, F_SETOWN(_EX), F_SETSIG (fs/fasync.c). A
+ * service of fs/: poll_notify() and the final close of a file call it, and
+ * linux/sys_fd.c's fcntl sets it up. */
+#ifndef UPY_FS_FASYNC_H
+#define UPY_FS_FASYNC_H
 
 #include "fs/vfs.h"
 
@@ -18,5 +20,10 @@ void fasync_get_owner(struct file *f, int *type, int *pid);
 /* F_SETSIG (0: SIGIO) and F_GETSIG. */
 int fasync_set_signal(struct file *f, unsigned long signo);
 int fasync_get_signal(struct file *f);
+
+/* Readiness may have changed (poll_notify): listed files that signal. */
+void fasync_notify(void);
+/* A file finally closed is forgotten. */
+void fasync_file_released(struct file *f);
 
 #endif

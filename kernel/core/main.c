@@ -44,6 +44,7 @@
 #include "mm/kmalloc.h"
 #include "mm/layout.h"
 #include "sched/sched.h"
+#include "signal/signal.h"
 
 void pvh_parse(uint32_t start_info_pa);
 
@@ -234,6 +235,7 @@ void kernel_main(uint32_t start_info_pa)
 
 	/* A thread first: reading the root file system from a device sleeps. */
 	process_init();
+	sched_set_interrupter(signal_interrupts);
 	sched_init();
 	vfs_set_root(loaded ? rootfs_mount(kernel_end_pa(), loaded) : mount_image_rootfs());
 	mount_at("/tmp", tmpfs_new(2, 01777));

@@ -11,7 +11,6 @@
 #include "core/panic.h"
 #include "core/deadlock.h"
 #include "core/stats.h"
-#include "signal/signal.h"
 #include "uapi/errno.h"
 
 #define TIMER_VECTOR 0xf0
@@ -235,11 +234,19 @@ void sched_start_thread(struct thread *t)
 	arm_timer();
 }
 
+/* Set once at boot (sched_set_interrupter); owned by this file. */
+static bool (*interrupter)(struct thread *t);
+
+void sched_set_interrupter(bool (*interrupts)(struct thread *t))
+{
+	interrupter = interrupts;
+}
+
 int sched_wait(struct waitq *q, uint64_t deadline_ns, bool interruptible, const char *reason,
 	       uint64_t detail)
 {
 	struct thread *t = current;
-	if (interruptible && signal_interrupts(t))
+	if (interruptible && interrupter(t))
 		return -EINTR;
 	if (deadline_ns && deadline_ns <= clock_monotonic_ns())
 		return -ETIMEDOUT;

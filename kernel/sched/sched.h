@@ -34,6 +34,11 @@ void sched_start_thread(struct thread *t);
  * reason/detail describe the wait in a deadlock report. */
 int sched_wait(struct waitq *q, uint64_t deadline_ns, bool interruptible, const char *reason,
 	       uint64_t detail);
+/* What ends an interruptible wait at once with -EINTR: a signal t would
+ * take. The signal service answers it (core/main.c registers
+ * signal_interrupts before the first thread); the scheduler knows nothing
+ * of signals, which themselves wake waiting threads. */
+void sched_set_interrupter(bool (*interrupts)(struct thread *t));
 /* Wakes up to n threads of q (n < 0: all); returns how many. */
 int sched_wake(struct waitq *q, int n);
 /* Wakes t if it is blocked, making its sched_wait return result. */

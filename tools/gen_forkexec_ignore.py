@@ -42,6 +42,7 @@ OUTPUT_DIR = REPO / "src" / "unipython" / "compat" / "forkexec_ignore"
 PYTHON = "/usr/bin/python3.11"
 TIMEOUT = 900
 TEST_TIMEOUT = 300
+TEARDOWN = "(tearDownModule)"  # as in CHILD
 
 HEADER = """\
 # Tests that need fork/exec (a unikernel runs one process): regrtest --ignorefile patterns.
@@ -54,6 +55,7 @@ HEADER = """\
 # lines match no test id.
 # Modules that did not end on the host within {timeout:g} s (patterns found until then kept): {slow}
 # Tests interrupted after {test_timeout:g} s on the host (their module went on): {hung}
+# Modules whose tearDownModule started a process (no pattern can leave that out): {teardowns}
 """
 
 # The child: runs one module under regrtest with the hooks; writes what it saw as JSON.
@@ -62,6 +64,7 @@ import _posixsubprocess, json, os, runpy, signal, sys, threading, time
 import unittest, unittest.suite
 
 out_path, module, testdir = sys.argv[1], sys.argv[2], sys.argv[3]
+TEARDOWN = "(tearDownModule)"
 EVENTS = {"os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.system",
           "subprocess.Popen", "os.spawn", "pty.spawn"}
 main_pid = os.getpid()
@@ -129,6 +132,9 @@ def class_pattern(cls):
         return None
     return f"{cls.__module__}.{cls.__qualname__}.*"
 
+def teardown_key(name):
+    return f"{name} {TEARDOWN}" if name else None
+
 def module_pattern(name):
     return f"{name}.*" if name else None
 
@@ -182,8 +188,10 @@ TS._tearDownPreviousClass = during(
 TS._handleModuleFixture = during(
     lambda self, test, result: module_pattern(test.__class__.__module__),
     TS._handleModuleFixture)
+# A process started in tearDownModule (or a module cleanup) comes after every test ran:
+# ignoring the module's tests would not avoid it, so it is named in the header instead.
 TS._handleModuleTearDown = during(
-    lambda self, result: module_pattern(
+    lambda self, result: teardown_key(
         getattr(getattr(result, "_previousTestClass", None), "__module__", None)),
     TS._handleModuleTearDown)
 
@@ -281,12 +289,15 @@ def main() -> int:
         found = list(pool.map(
             lambda m: run_module(m, python=args.python, timeout=args.timeout,
                                  test_timeout=args.test_timeout), modules))
-    patterns = sorted({p for run in found for p in run.seen})
+    seen = {p for run in found for p in run.seen}
+    teardowns = sorted(p.split()[0] for p in seen if p.endswith(f" {TEARDOWN}"))
+    patterns = sorted(p for p in seen if not p.endswith(f" {TEARDOWN}"))
     slow = [m for m, run in zip(modules, found, strict=True) if not run.finished]
     hung = [test for run in found for test in run.hung]
     text = HEADER.format(version=version, source=source, timeout=args.timeout,
                          slow=", ".join(slow) or "none", test_timeout=args.test_timeout,
-                         hung=", ".join(hung) or "none")
+                         hung=", ".join(hung) or "none",
+                         teardowns=", ".join(teardowns) or "none")
     text += "".join(f"{p}\n" for p in patterns)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)

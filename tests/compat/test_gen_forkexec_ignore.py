@@ -131,3 +131,25 @@ def test_each_test_that_needs_a_multiprocessing_helper_is_recorded_not_only_the_
                          "test_helper.Helpers.test_b_uses_the_running_tracker"}
     assert seen["test_helper.Helpers.test_b_uses_the_running_tracker"] == [
         "multiprocessing.resource_tracker.ensure_running"]
+
+
+TEARDOWN = """\
+    import subprocess, sys, unittest
+
+    def tearDownModule():
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+    class Quiet(unittest.TestCase):
+        def test_quiet(self):
+            pass
+"""
+
+
+def test_a_process_started_in_teardown_module_does_not_leave_the_module_out(
+    tmp_path: Path,
+) -> None:
+    if not PYTHON.exists():
+        pytest.skip(f"{PYTHON} not installed")
+    (tmp_path / "test_teardown.py").write_text(textwrap.dedent(TEARDOWN))
+    seen = load_tool().run_module("test_teardown", testdir=tmp_path).seen
+    assert set(seen) == {"test_teardown (tearDownModule)"}  # named apart, not test_teardown.*

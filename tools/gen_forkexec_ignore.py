@@ -42,7 +42,7 @@ OUTPUT_DIR = REPO / "src" / "unipython" / "compat" / "forkexec_ignore"
 PYTHON = "/usr/bin/python3.11"
 TIMEOUT = 900
 TEST_TIMEOUT = 300
-TEARDOWN = "(tearDownModule)"  # as in CHILD
+TEARDOWN = "(after its tests began)"  # as in CHILD
 
 HEADER = """\
 # Tests that need fork/exec (a unikernel runs one process): regrtest --ignorefile patterns.
@@ -55,7 +55,8 @@ HEADER = """\
 # lines match no test id.
 # Modules that did not end on the host within {timeout:g} s (patterns found until then kept): {slow}
 # Tests interrupted after {test_timeout:g} s on the host (their module went on): {hung}
-# Modules whose tearDownModule started a process (no pattern can leave that out): {teardowns}
+# Modules that started a process outside any test after their tests began (tearDownModule,
+# a cleanup, a finalizer; no pattern can leave that out): {teardowns}
 """
 
 # The child: runs one module under regrtest with the hooks; writes what it saw as JSON.
@@ -64,7 +65,7 @@ import _posixsubprocess, json, os, runpy, signal, sys, threading, time
 import unittest, unittest.suite
 
 out_path, module, testdir = sys.argv[1], sys.argv[2], sys.argv[3]
-TEARDOWN = "(tearDownModule)"
+TEARDOWN = "(after its tests began)"
 EVENTS = {"os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.system",
           "subprocess.Popen", "os.spawn", "pty.spawn"}
 main_pid = os.getpid()
@@ -168,6 +169,10 @@ threading.Thread(target=watchdog, daemon=True).start()
 
 def timed_run(method):
     def wrapper(self, *args, **kwargs):
+        # Outside any test from now on is not the import or setUpModule any more (a
+        # finalizer, a module cleanup): not something leaving the tests out avoids.
+        if current[0].endswith(".*"):
+            current[0] = teardown_key(current[0][:-2])
         running.clear()
         running[self.id()] = time.monotonic()
         try:
@@ -188,8 +193,9 @@ TS._tearDownPreviousClass = during(
 TS._handleModuleFixture = during(
     lambda self, test, result: module_pattern(test.__class__.__module__),
     TS._handleModuleFixture)
-# A process started in tearDownModule (or a module cleanup) comes after every test ran:
-# ignoring the module's tests would not avoid it, so it is named in the header instead.
+# A process started in tearDownModule, a module cleanup or a finalizer outside any test
+# once the tests began: ignoring the module's tests would not avoid it, so it is named
+# in the header instead.
 TS._handleModuleTearDown = during(
     lambda self, result: teardown_key(
         getattr(getattr(result, "_previousTestClass", None), "__module__", None)),
